@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type BuildHint,
+  type HistoryStep,
+  type LinkableImage,
+  imagesNeedingHistory,
+  linkImages,
+} from './link-images.js';
+
+// Readable names for fake digests, mapped onto hex so they parse as real ones.
+const HEX: Record<string, string> = { d: 'd', p: '1', o: '0', n: '2', r: '3', e: 'e' };
+const digest = (c: string): string => `sha256:${(HEX[c] ?? c).repeat(64)}`;
+const layer = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+function image(id: string, props: Partial<LinkableImage>): LinkableImage {
+  return {
+    id: `sha256:${id}`,
+    repoTags: [],
+    repoDigests: [],
+    labels: {},
+    diffIds: [],
+    os: 'linux',
+    architecture: 'amd64',
+    variant: null,
+    ...props,
+  };
+}
+
+const debian = image('debian', { repoTags: ['debian:12'], repoDigests: [`debian@${digest('d')}`], diffIds: [layer(1)] });
+const python = image('python', {
+  repoTags: ['python:3.12-slim', 'python:3.12'],
+  repoDigests: [`python@${digest('p')}`],
+  diffIds: [layer(1), layer(2), layer(3)],
+});
+const app = image('app', { repoTags: ['app:1', 'app:latest'], diffIds: [layer(1), layer(2), layer(3), layer(4)] });
+
+function linkOne(images: LinkableImage[], name: string, hints: BuildHint[] = [], histories = new Map<string, HistoryStep[]>()) {
+  const link = linkImages({ images, hints, histories }).find((l) => l.image.repoTags.includes(name));
+  assert.ok(link, `no link for ${name}`);
+  return link;
+}
+
+describe('linkImages by layers', () => {
+  it('picks the longest full layer prefix and names it by a pulled tag', () => {
+    const link = linkOne([debian, python, app], 'app:1');
+    assert.deepEqual(link.base, {
+      ref: 'docker.io/library/python:3.12',
+      digest: digest('p'),
+      via: 'layers',
+      latest: null,
+      localId: 'sha256:python',
+    });
+    assert.match(link.problem ?? '', /also tagged docker\.io\/library\/python:3\.12-slim/);
+  });
+
+  it('prefers the tag the compose Dockerfile uses', () => {
+    const hint: BuildHint = {
+      imageRef: 'docker.io/library/app:1',
+      composeFile: '/p/compose.yaml',
+      service: 'web',
+      context: '/p',
+      dockerfile: '/p/Dockerfile',
+      target: 'prod',
+      args: { A: '1' },
+      baseRef: 'docker.io/library/python:3.12-slim',
+    };
+    const link = linkOne([debian, python, app], 'app:1', [hint]);
+    assert.equal(link.base?.ref, 'docker.io/library/python:3.12-slim');
+    assert.deepEqual(link.source, {
+      dockerfile: '/p/Dockerfile',
+      context: '/p',
+      target: 'prod',
+      compose: '/p/compose.yaml',
+      service: 'web',
+      args: { A: '1' },
+    });
+  });
+
+  it('links a base image to the smaller base under it, and leaves the bottom one unlinked', () => {
+    assert.equal(linkOne([debian, python, app], 'python:3.12').base?.ref, 'docker.io/library/debian:12');
+    const bottom = linkOne([debian, python, app], 'debian:12');
+    assert.equal(bottom.base, null);
+    assert.match(bottom.problem ?? '', /no base found/);
+  });
+
+  it('does not take a partial prefix: a diverging layer breaks the match', () => {
+    const other = image('other', { repoTags: ['other:1'], diffIds: [layer(1), layer(9), layer(3), layer(4)] });
+    assert.equal(linkOne([debian, python, other], 'other:1').base?.ref, 'docker.io/library/debian:12');
+  });
+
+  it('uses an untagged base still known by its RepoDigest and keeps the tag from the build', () => {
+    const oldPython = image('oldpython', { repoDigests: [`python@${digest('o')}`], diffIds: [layer(1), layer(7)] });
+    const newPython = image('newpython', {
+      repoTags: ['python:3.12-slim'],
+      repoDigests: [`python@${digest('n')}`],
+      diffIds: [layer(1), layer(8)],
+    });
+    const old = image('app', { repoTags: ['app:1'], diffIds: [layer(1), layer(7), layer(4)] });
+    const bare = linkOne([oldPython, newPython, old], 'app:1');
+    assert.equal(bare.base?.ref, `docker.io/library/python@${digest('o')}`);
+    assert.equal(bare.base?.digest, digest('o'));
+    assert.match(bare.problem ?? '', /no longer tagged/);
+
+    const hint: BuildHint = {
+      imageRef: 'docker.io/library/app:1',
+      composeFile: '/c.yaml',
+      service: 's',
+      context: '/',
+      dockerfile: '/Dockerfile',
+      target: null,
+      args: {},
+      baseRef: 'docker.io/library/python:3.12-slim',
+    };
+    const hinted = linkOne([oldPython, newPython, old], 'app:1', [hint]);
+    assert.equal(hinted.base?.ref, 'docker.io/library/python:3.12-slim');
+    assert.equal(hinted.base?.digest, digest('o'));
+    assert.equal(hinted.base?.localId, 'sha256:oldpython');
+  });
+
+  it('needs history to link images with identical layers, and then links the right way round', () => {
+    const base = image('b', { repoTags: ['base:1'], diffIds: [layer(1)] });
+    const envOnly = image('e', { repoTags: ['envonly:1'], diffIds: [layer(1)] });
+    assert.deepEqual(imagesNeedingHistory([base, envOnly]).sort(), ['sha256:b', 'sha256:e']);
+    assert.equal(linkOne([base, envOnly], 'envonly:1').base, null);
+
+    const step = (createdBy: string, created: number): HistoryStep => ({ createdBy, created });
+    const histories = new Map<string, HistoryStep[]>([
+      ['sha256:b', [step('import', 1)]],
+      ['sha256:e', [step('import', 1), step('ENV A=1', 2)]],
+    ]);
+    assert.equal(linkOne([base, envOnly], 'envonly:1', [], histories).base?.ref, 'docker.io/library/base:1');
+    assert.equal(linkOne([base, envOnly], 'base:1', [], histories).base, null);
+  });
+
+  it('breaks a tie between same-layer candidates with history and reports a remaining tie', () => {
+    const a = image('a', { repoTags: ['a:1'], diffIds: [layer(1)] });
+    const b = image('b', { repoTags: ['b:1'], diffIds: [layer(1)] });
+    const top = image('t', { repoTags: ['top:1'], diffIds: [layer(1), layer(2)] });
+    const tie = linkOne([a, b, top], 'top:1');
+    assert.equal(tie.base?.ref, 'docker.io/library/a:1');
+    assert.match(tie.problem ?? '', /layers match b:1 equally well/);
+
+    const histories = new Map<string, HistoryStep[]>([
+      ['sha256:a', [{ createdBy: 'x', created: 1 }]],
+      ['sha256:b', [{ createdBy: 'y', created: 1 }]],
+      ['sha256:t', [{ createdBy: 'y', created: 1 }, { createdBy: 'COPY', created: 2 }]],
+    ]);
+    const resolved = linkOne([a, b, top], 'top:1', [], histories);
+    assert.equal(resolved.base?.ref, 'docker.io/library/b:1');
+    assert.equal(resolved.problem, null);
+  });
+});
+
+describe('linkImages by labels', () => {
+  it('trusts OCI base labels over layers', () => {
+    const labelled = image('l', {
+      repoTags: ['labelled:1'],
+      diffIds: [layer(1), layer(2), layer(3), layer(5)],
+      labels: { 'org.opencontainers.image.base.name': 'python:3.12-slim', 'org.opencontainers.image.base.digest': digest('p') },
+    });
+    const link = linkOne([debian, python, labelled], 'labelled:1');
+    assert.deepEqual(link.base, {
+      ref: 'docker.io/library/python:3.12-slim',
+      digest: digest('p'),
+      via: 'label',
+      latest: null,
+      localId: 'sha256:python',
+    });
+  });
+
+  it('reports a base label that is not a reference', () => {
+    const bad = image('x', { repoTags: ['bad:1'], labels: { 'org.opencontainers.image.base.name': 'Not A Ref' } });
+    const link = linkOne([bad], 'bad:1');
+    assert.equal(link.base, null);
+    assert.equal(link.broken, true);
+    assert.match(link.problem ?? '', /org\.opencontainers\.image\.base\.name is not a valid reference/);
+  });
+
+  it('reads buildpacks lifecycle metadata', () => {
+    const metadata = JSON.stringify({
+      runImage: { topLayer: layer(2), reference: `index.docker.io/paketobuildpacks/run@${digest('r')}`, image: 'paketobuildpacks/run:base-cnb' },
+    });
+    const bp = image('bp', { repoTags: ['bp:1'], labels: { 'io.buildpacks.lifecycle.metadata': metadata } });
+    assert.deepEqual(linkOne([bp], 'bp:1').base, {
+      ref: 'docker.io/paketobuildpacks/run:base-cnb',
+      digest: digest('r'),
+      via: 'buildpacks',
+      latest: null,
+      localId: null,
+    });
+    const broken = image('bb', { repoTags: ['bb:1'], labels: { 'io.buildpacks.lifecycle.metadata': '{nope' } });
+    assert.match(linkOne([broken], 'bb:1').problem ?? '', /not valid JSON/);
+  });
+});
+
+describe('linkImages by compose', () => {
+  it('falls back to the Dockerfile base of the compose service, keeping a pinned digest', () => {
+    const lone = image('lone', { repoTags: ['proj-web:latest'], diffIds: [layer(42)] });
+    const hint: BuildHint = {
+      imageRef: 'docker.io/library/proj-web:latest',
+      composeFile: '/p/compose.yaml',
+      service: 'web',
+      context: '/p',
+      dockerfile: '/p/Dockerfile',
+      target: null,
+      args: {},
+      baseRef: `docker.io/library/node:22@${digest('e')}`,
+    };
+    const link = linkOne([lone], 'proj-web:latest', [hint]);
+    assert.deepEqual(link.base, { ref: 'docker.io/library/node:22', digest: digest('e'), via: 'compose', latest: null, localId: null });
+    assert.equal(link.source?.service, 'web');
+  });
+});

@@ -1,0 +1,330 @@
+/**
+ * Links each tagged local image to the base image it was built on. Pure: data in, data out.
+ *
+ * Order of trust (design.md "Linking an image to its base"):
+ *  1. OCI base labels stamped at build time;
+ *  2. buildpacks lifecycle metadata;
+ *  3. layer prefix: the longest list of diff_ids of another local image (tagged, or still known
+ *     by a RepoDigest) that the image's diff_ids start with. Works for plain `docker build`;
+ *  4. compose: a service whose `image:` names the image gives its Dockerfile, context, args and
+ *     target, and — when nothing above found the base — the Dockerfile's final base reference.
+ */
+import { z } from 'zod';
+import { type ImageRef, formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+import type { ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
+
+export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
+export const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
+export const BUILDPACKS_METADATA_LABEL = 'io.buildpacks.lifecycle.metadata';
+
+export interface LinkableImage {
+  readonly id: string;
+  readonly repoTags: readonly string[];
+  readonly repoDigests: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly diffIds: readonly string[];
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant: string | null;
+}
+
+/** One build step, oldest first; enough to tell whether one history is a prefix of another. */
+export interface HistoryStep {
+  readonly createdBy: string;
+  readonly created: number;
+}
+
+/** What a compose service says about how an image is built. */
+export interface BuildHint {
+  /** Normalised image reference the service produces. */
+  readonly imageRef: string;
+  readonly composeFile: string;
+  readonly service: string;
+  readonly context: string;
+  readonly dockerfile: string | null;
+  readonly target: string | null;
+  readonly args: Readonly<Record<string, string>>;
+  /** Normalised reference of the Dockerfile's final base (with these args/target), when known. */
+  readonly baseRef: string | null;
+}
+
+export interface LinkInput {
+  readonly images: readonly LinkableImage[];
+  readonly hints: readonly BuildHint[];
+  /** Histories of images whose layers equal another's; see {@link imagesNeedingHistory}. */
+  readonly histories: ReadonlyMap<string, readonly HistoryStep[]>;
+}
+
+export interface ImageLink {
+  readonly image: LinkableImage;
+  readonly base: ImageBaseReport | null;
+  readonly source: ImageSourceReport | null;
+  /** Why the image is unlinked or the link is doubtful; null when there is nothing to say. */
+  readonly problem: string | null;
+  /** True when the link data itself is broken (e.g. a label that is not a reference). */
+  readonly broken: boolean;
+}
+
+export function imagePlatform(image: Pick<LinkableImage, 'os' | 'architecture' | 'variant'>): string {
+  return [image.os, image.architecture, image.variant].filter((part) => part !== null && part !== '').join('/');
+}
+
+/** Images that carry a name (tag, or a RepoDigest left after a newer pull) can serve as bases. */
+function isNamed(image: LinkableImage): boolean {
+  return image.repoTags.length > 0 || image.repoDigests.length > 0;
+}
+
+interface TrieNode {
+  readonly children: Map<string, TrieNode>;
+  readonly images: LinkableImage[];
+}
+
+function newNode(): TrieNode {
+  return { children: new Map(), images: [] };
+}
+
+/** A trie over diff_id lists: one walk down an image's layers finds every prefix candidate. */
+function buildLayerTrie(images: readonly LinkableImage[]): TrieNode {
+  const root = newNode();
+  for (const image of images) {
+    if (!isNamed(image) || image.diffIds.length === 0) continue;
+    let node = root;
+    for (const diffId of image.diffIds) {
+      let next = node.children.get(diffId);
+      if (next === undefined) {
+        next = newNode();
+        node.children.set(diffId, next);
+      }
+      node = next;
+    }
+    if (!node.images.some((other) => other.id === image.id)) node.images.push(image);
+  }
+  return root;
+}
+
+/**
+ * Ids whose history the linker needs: images that share their exact layer list with another
+ * named image. Layers alone cannot tell which of them was built on the other (a Dockerfile of
+ * only ENV/CMD lines adds no layer), so the caller fetches their histories.
+ */
+export function imagesNeedingHistory(images: readonly LinkableImage[]): string[] {
+  const byLayers = new Map<string, Set<string>>();
+  for (const image of images) {
+    if (image.diffIds.length === 0) continue;
+    const key = image.diffIds.join(' ');
+    const ids = byLayers.get(key) ?? new Set<string>();
+    ids.add(image.id);
+    byLayers.set(key, ids);
+  }
+  return [...byLayers.values()].filter((ids) => ids.size > 1).flatMap((ids) => [...ids]);
+}
+
+function isHistoryPrefix(prefix: readonly HistoryStep[], of: readonly HistoryStep[], strict: boolean): boolean {
+  if (prefix.length > of.length || (strict && prefix.length === of.length)) return false;
+  return prefix.every((step, i) => step.createdBy === of[i]?.createdBy && step.created === of[i]?.created);
+}
+
+function normalisedTags(image: LinkableImage): ImageRef[] {
+  return image.repoTags.flatMap((tag) => {
+    const parsed = parseImageRef(tag);
+    return parsed.ok ? [parsed.ref] : [];
+  });
+}
+
+function repoDigestFor(image: LinkableImage, repository: string): string | null {
+  for (const entry of image.repoDigests) {
+    const parsed = parseImageRef(entry);
+    if (parsed.ok && repositoryName(parsed.ref) === repository && parsed.ref.digest !== null) return parsed.ref.digest;
+  }
+  return null;
+}
+
+/** Picks the name under which a matched base image is reported, preferring what the build used. */
+function nameBase(candidate: LinkableImage, hintRef: string | null): { ref: string; digest: string | null; note: string | null } {
+  const tags = normalisedTags(candidate).sort((a, b) => formatImageRef(a).localeCompare(formatImageRef(b)));
+  const hint = hintRef === null ? null : parseImageRef(hintRef);
+  const hinted = hint?.ok === true ? hint.ref : null;
+  let chosen: ImageRef | undefined;
+  if (hinted !== null) {
+    chosen = tags.find((tag) => repositoryName(tag) === repositoryName(hinted) && tag.tag === hinted.tag);
+    // The hinted tag has moved on to a newer image, but this one still has a digest in that repository.
+    if (chosen === undefined && repoDigestFor(candidate, repositoryName(hinted)) !== null) chosen = { ...hinted, digest: null };
+  }
+  // Prefer a tag from a repository the image was pulled from or pushed to: a local retag is less telling.
+  chosen ??= tags.find((tag) => repoDigestFor(candidate, repositoryName(tag)) !== null) ?? tags[0];
+  if (chosen === undefined) {
+    const first = parseImageRef(candidate.repoDigests[0] ?? '');
+    if (!first.ok) return { ref: candidate.id, digest: null, note: null };
+    return {
+      ref: formatImageRef(first.ref),
+      digest: first.ref.digest,
+      note: 'its base is no longer tagged locally (a newer copy of the tag was probably pulled since)',
+    };
+  }
+  const others = tags.filter((tag) => tag !== chosen).map(formatImageRef);
+  return {
+    ref: formatImageRef({ ...chosen, digest: null }),
+    digest: repoDigestFor(candidate, repositoryName(chosen)),
+    note: others.length > 0 ? `the base image is also tagged ${others.join(', ')}` : null,
+  };
+}
+
+interface LayerMatch {
+  readonly candidate: LinkableImage;
+  readonly ambiguousWith: readonly LinkableImage[];
+}
+
+function matchByLayers(image: LinkableImage, trie: TrieNode, histories: LinkInput['histories']): LayerMatch | null {
+  const path: TrieNode[] = [];
+  let node: TrieNode | undefined = trie;
+  for (const diffId of image.diffIds) {
+    node = node.children.get(diffId);
+    if (node === undefined) break;
+    path.push(node);
+  }
+  const ownHistory = histories.get(image.id);
+  for (let depth = path.length - 1; depth >= 0; depth--) {
+    const equalLayers = depth === image.diffIds.length - 1;
+    let candidates = (path[depth]?.images ?? []).filter((other) => other.id !== image.id);
+    if (candidates.length === 0) continue;
+    // Equal layer lists: only a strictly shorter matching history proves which came first.
+    // Several candidates of the same depth: the history prefix tells which one the build used.
+    if (equalLayers || candidates.length > 1) {
+      const byHistory = candidates.filter((other) => {
+        const history = histories.get(other.id);
+        return ownHistory !== undefined && history !== undefined && isHistoryPrefix(history, ownHistory, equalLayers);
+      });
+      if (equalLayers || byHistory.length > 0) candidates = byHistory;
+    }
+    const [first, ...rest] = candidates;
+    if (first !== undefined) return { candidate: first, ambiguousWith: rest };
+  }
+  return null;
+}
+
+const BuildpacksMetadata = z.object({
+  runImage: z
+    .object({ topLayer: z.string().optional(), reference: z.string().optional(), image: z.string().optional() })
+    .optional(),
+  stack: z.object({ runImage: z.object({ image: z.string().optional() }).optional() }).optional(),
+});
+
+function linkByBuildpacks(raw: string): { ref: string; digest: string | null } | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return `label ${BUILDPACKS_METADATA_LABEL} is not valid JSON`;
+  }
+  const metadata = BuildpacksMetadata.safeParse(json);
+  if (!metadata.success) return `label ${BUILDPACKS_METADATA_LABEL} does not have the lifecycle's shape`;
+  const runImage = metadata.data.runImage;
+  const name = runImage?.image ?? metadata.data.stack?.runImage?.image;
+  if (name === undefined || name === '') return `label ${BUILDPACKS_METADATA_LABEL} names no run image`;
+  const parsed = parseImageRef(name);
+  if (!parsed.ok) return `label ${BUILDPACKS_METADATA_LABEL} names an invalid run image: ${parsed.error}`;
+  // runImage.reference is "<repo>@sha256:…" after a publish, or a local image id after a daemon build.
+  const reference = runImage?.reference ?? '';
+  const at = reference.lastIndexOf('@');
+  const digest = at >= 0 ? reference.slice(at + 1) : parsed.ref.digest;
+  return { ref: formatImageRef({ ...parsed.ref, digest: null }), digest };
+}
+
+function findLocalBase(images: readonly LinkableImage[], ref: string, digest: string | null): string | null {
+  const parsed = parseImageRef(ref);
+  if (!parsed.ok) return null;
+  const repository = repositoryName(parsed.ref);
+  if (digest !== null) {
+    const byDigest = images.find((image) => repoDigestFor(image, repository) === digest);
+    if (byDigest !== undefined) return byDigest.id;
+    // A different digest means the local tag is not what the image was built on.
+    return null;
+  }
+  const byTag = images.find((image) => normalisedTags(image).some((tag) => formatImageRef(tag) === ref));
+  return byTag?.id ?? null;
+}
+
+function sourceFromHint(hint: BuildHint): ImageSourceReport {
+  return {
+    dockerfile: hint.dockerfile,
+    context: hint.context,
+    target: hint.target,
+    compose: hint.composeFile,
+    service: hint.service,
+    args: hint.args,
+  };
+}
+
+const UNLINKED =
+  'no base found: no base labels, no other local image whose layers it starts with, and no compose service that builds it';
+
+/** Links every tagged image. Untagged images serve only as candidate bases. */
+export function linkImages(input: LinkInput): ImageLink[] {
+  const trie = buildLayerTrie(input.images);
+  const links: ImageLink[] = [];
+  for (const image of input.images) {
+    if (image.repoTags.length === 0) continue;
+    const names = new Set(normalisedTags(image).map(formatImageRef));
+    const hints = input.hints.filter((hint) => names.has(hint.imageRef));
+    const hint = hints[0] ?? null;
+    const source = hint === null ? null : sourceFromHint(hint);
+    const notes: string[] = [];
+    if (hints.length > 1) {
+      notes.push(`also built by ${hints.slice(1).map((h) => `${h.composeFile} (service ${h.service})`).join(', ')}`);
+    }
+    const done = (base: ImageBaseReport | null, problem: string | null, broken = false): void => {
+      const all = [problem, ...notes].filter((text): text is string => text !== null);
+      links.push({ image, base, source, problem: all.length > 0 ? all.join('; ') : null, broken });
+    };
+
+    const labelName = image.labels[BASE_NAME_LABEL];
+    if (labelName !== undefined && labelName !== '') {
+      const parsed = parseImageRef(labelName);
+      if (!parsed.ok) {
+        done(null, `label ${BASE_NAME_LABEL} is not a valid reference: ${parsed.error}`, true);
+        continue;
+      }
+      const digest = image.labels[BASE_DIGEST_LABEL] || parsed.ref.digest;
+      const ref = formatImageRef({ ...parsed.ref, digest: null });
+      done({ ref, digest, via: 'label', latest: null, localId: findLocalBase(input.images, ref, digest) }, null);
+      continue;
+    }
+
+    const buildpacks = image.labels[BUILDPACKS_METADATA_LABEL];
+    if (buildpacks !== undefined) {
+      const linked = linkByBuildpacks(buildpacks);
+      if (typeof linked === 'string') {
+        done(null, linked, true);
+      } else {
+        const localId = findLocalBase(input.images, linked.ref, linked.digest);
+        done({ ...linked, via: 'buildpacks', latest: null, localId }, null);
+      }
+      continue;
+    }
+
+    const match = matchByLayers(image, trie, input.histories);
+    if (match !== null) {
+      const named = nameBase(match.candidate, hint?.baseRef ?? null);
+      if (match.ambiguousWith.length > 0) {
+        const others = match.ambiguousWith.map((other) => other.repoTags[0] ?? other.id).join(', ');
+        notes.push(`layers match ${others} equally well`);
+      }
+      if (named.note !== null) notes.push(named.note);
+      done({ ref: named.ref, digest: named.digest, via: 'layers', latest: null, localId: match.candidate.id }, null);
+      continue;
+    }
+
+    const hinted = hint?.baseRef ? parseImageRef(hint.baseRef) : null;
+    if (hinted?.ok) {
+      // A pinned FROM (`image:tag@sha256:…`) says exactly what the image was built on.
+      const ref = formatImageRef({ ...hinted.ref, digest: null });
+      done(
+        { ref, digest: hinted.ref.digest, via: 'compose', latest: null, localId: null },
+        'no local image holds the layers it was built on; the base comes from its Dockerfile',
+      );
+      continue;
+    }
+    done(null, UNLINKED);
+  }
+  return links;
+}

@@ -1,0 +1,114 @@
+/**
+ * The report `basewatch check` produces and `--json` prints. This shape is a public contract
+ * (documented in the README): add fields, never rename or remove one.
+ */
+
+export type ImageStatus = 'current' | 'outdated' | 'unlinked' | 'unknown' | 'error';
+export type BaseStatus = 'current' | 'outdated' | 'unknown' | 'error';
+
+/** How the link from an image to its base was found, most trustworthy first. */
+export type LinkVia = 'label' | 'buildpacks' | 'layers' | 'compose' | 'recorded';
+
+export interface EngineReport {
+  readonly host: string;
+  /** Where the endpoint came from: "DOCKER_HOST", "default socket", a context name… */
+  readonly source: string;
+  readonly apiVersion: string;
+  readonly serverVersion: string;
+}
+
+export interface ImageBaseReport {
+  /** Normalised reference of the base, e.g. docker.io/library/python:3.12-slim. */
+  readonly ref: string;
+  /** Manifest digest of the base the image was built on, when known. */
+  readonly digest: string | null;
+  readonly via: LinkVia;
+  /** Upstream digest for this platform; null until checked (always null with --offline). */
+  readonly latest: string | null;
+  /** Local image id of the base, when the base is present in the engine. */
+  readonly localId: string | null;
+}
+
+export interface ImageSourceReport {
+  readonly dockerfile: string | null;
+  readonly context: string | null;
+  readonly target: string | null;
+  readonly compose: string | null;
+  readonly service: string | null;
+  readonly args: Readonly<Record<string, string>>;
+}
+
+export interface ImageReport {
+  /** The first tag, as Docker prints it. */
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly id: string;
+  readonly platform: string;
+  readonly base: ImageBaseReport | null;
+  readonly source: ImageSourceReport | null;
+  readonly status: ImageStatus;
+  readonly reason: string;
+}
+
+export interface DockerfileBaseReport {
+  readonly ref: string;
+  /** How the file uses the image: `FROM`, `COPY --from`, `RUN --mount=from`. */
+  readonly kind: 'from' | 'copy-from' | 'mount-from';
+  readonly line: number;
+  readonly stage: string | null;
+  /** True for the FROM the built image rests on (the final/target stage's base). */
+  readonly final: boolean;
+  /** The digest the file pins (`@sha256:…`), or null. */
+  readonly pinned: string | null;
+  readonly platform: string | null;
+  /** Digest of the local copy of that reference (what a plain `docker build` would use), or null. */
+  readonly local: string | null;
+  readonly latest: string | null;
+  readonly status: BaseStatus;
+  readonly reason: string;
+}
+
+export interface FileError {
+  readonly line: number | null;
+  readonly message: string;
+}
+
+export interface DockerfileReport {
+  readonly path: string;
+  readonly bases: readonly DockerfileBaseReport[];
+  readonly errors: readonly FileError[];
+  /** Compose services that build from this file: "<compose file>#<service>". */
+  readonly usedBy: readonly string[];
+}
+
+export interface ComposeServiceReport {
+  readonly name: string;
+  readonly image: string | null;
+  readonly dockerfile: string | null;
+  readonly context: string | null;
+  readonly target: string | null;
+  readonly args: Readonly<Record<string, string>>;
+}
+
+export interface ComposeReport {
+  readonly path: string;
+  readonly project: string;
+  readonly services: readonly ComposeServiceReport[];
+  readonly errors: readonly FileError[];
+}
+
+export interface ReportError {
+  /** What the error is about: a path, an image, "engine", a registry host. */
+  readonly where: string;
+  readonly message: string;
+}
+
+export interface CheckReport {
+  readonly engine: EngineReport | null;
+  readonly offline: boolean;
+  readonly roots: readonly string[];
+  readonly images: readonly ImageReport[];
+  readonly dockerfiles: readonly DockerfileReport[];
+  readonly compose: readonly ComposeReport[];
+  readonly errors: readonly ReportError[];
+}
