@@ -1,0 +1,16 @@
+/** Exit codes of every command; documented in the README. Scripts depend on them: never renumber. */
+export const EXIT = {
+  ok: 0,
+  /** `check --exit-code`: something is outdated. */
+  outdated: 1,
+  /** Bad command line or configuration. */
+  usage: 2,
+  /** No Docker engine answered. */
+  engineUnreachable: 3,
+  /** The command ran, but some inputs could not be read (a broken Dockerfile, an unreadable folder). */
+  partial: 4,
+  /** A bug in basewatch. */
+  internal: 70,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

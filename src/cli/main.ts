@@ -1,0 +1,69 @@
+/**
+ * The command line. The only layer that prints or decides exit codes (changesets style): commands
+ * are plain functions that return an exit code; errors from below become messages here.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { runCheckCommand } from './check-command.js';
+import { EXIT } from './exit-codes.js';
+import { colorEnabled, createStyle } from './style.js';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  let exitCode: number = EXIT.ok;
+  const program = new Command('basewatch')
+    .description('Keeps the base images under your locally built Docker images patched.')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(errStyle.red(text)),
+    })
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
+    );
+
+  program
+    .command('check')
+    .description('Find Dockerfiles, compose files and local images, and link each image to its base.')
+    .option('--offline', 'do not ask any registry; report what is known locally')
+    .option('--json', 'print one JSON object (see README) instead of a table')
+    .option('--exit-code', 'exit 1 when anything is outdated')
+    .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
+    .action(async (options: { offline?: boolean; json?: boolean; exitCode?: boolean; root: string[] }) => {
+      exitCode = await runCheckCommand(
+        { offline: options.offline === true, json: options.json === true, exitCode: options.exitCode === true, roots: options.root },
+        io,
+      );
+    });
+
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are successes.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr.write(errStyle.red(`basewatch: internal error (please report it): ${message}\n`));
+    return EXIT.internal;
+  }
+  return exitCode;
+}

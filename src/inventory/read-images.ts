@@ -1,0 +1,28 @@
+/** Reads the local images the linker needs from the engine: details for all, histories for a few. */
+import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
+import { type HistoryStep, imagesNeedingHistory } from '../link/link-images.js';
+import { mapLimit } from '../util/map-limit.js';
+
+export interface LocalImages {
+  readonly images: readonly ImageDetails[];
+  readonly histories: ReadonlyMap<string, readonly HistoryStep[]>;
+}
+
+/** Parallel requests to the engine socket: enough to hide latency, few enough not to flood it. */
+const ENGINE_CONCURRENCY = 8;
+
+export async function readLocalImages(engine: EngineClient): Promise<LocalImages> {
+  const summaries = await engine.listImages();
+  // Images with neither tag nor RepoDigest are build leftovers: they can be no one's named base.
+  const named = summaries.filter((image) => image.repoTags.length > 0 || image.repoDigests.length > 0);
+  const details = await mapLimit(named, ENGINE_CONCURRENCY, (image) => engine.inspectImage(image.id));
+  // An image removed between list and inspect is simply gone.
+  const images = details.filter((image): image is ImageDetails => image !== null);
+  const histories = new Map<string, HistoryStep[]>();
+  await mapLimit(imagesNeedingHistory(images), ENGINE_CONCURRENCY, async (id) => {
+    // Oldest step first, as the engine client returns it.
+    const entries = await engine.imageHistory(id);
+    histories.set(id, entries.map((entry) => ({ createdBy: entry.createdBy, created: entry.created })));
+  });
+  return { images, histories };
+}

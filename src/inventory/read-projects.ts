@@ -1,0 +1,153 @@
+/**
+ * Reads the Dockerfiles and compose files found under the roots: what base images each file
+ * uses, and what each compose service builds (the hints the linker needs).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { analyzeCompose, parseDotEnv } from '../compose/analyze-compose.js';
+import { type DockerfileAnalysis, type DockerfileImageUse, analyzeDockerfile } from '../dockerfile/analyze-dockerfile.js';
+import type { BuildHint } from '../link/link-images.js';
+import type { ComposeReport, FileError, ReportError } from '../report/check-report.js';
+import { describeFsError } from './find-project-files.js';
+
+/** One way a Dockerfile is built: with a compose service's args and target, or plainly. */
+export interface DockerfileBuild {
+  readonly args: Readonly<Record<string, string>>;
+  readonly target: string | null;
+  readonly usedBy: string | null;
+}
+
+export interface DockerfileReading {
+  readonly path: string;
+  readonly uses: readonly DockerfileImageUse[];
+  readonly errors: readonly FileError[];
+  readonly usedBy: readonly string[];
+}
+
+export interface ProjectReading {
+  readonly dockerfiles: readonly DockerfileReading[];
+  readonly compose: readonly ComposeReport[];
+  readonly hints: readonly BuildHint[];
+  readonly errors: readonly ReportError[];
+}
+
+async function readText(file: string): Promise<string | { error: string }> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    return { error: `cannot read file: ${describeFsError(error)}` };
+  }
+}
+
+function finalBaseRef(analysis: DockerfileAnalysis): string | null {
+  return analysis.uses.find((use) => use.final)?.ref ?? null;
+}
+
+/** Merges the uses of several builds of one file: a use counts as final if it is final in any build. */
+function mergeUses(analyses: readonly DockerfileAnalysis[]): DockerfileImageUse[] {
+  const merged = new Map<string, DockerfileImageUse>();
+  for (const analysis of analyses) {
+    for (const use of analysis.uses) {
+      const key = `${use.line}\0${use.kind}\0${use.ref ?? use.expanded}`;
+      const seen = merged.get(key);
+      merged.set(key, seen === undefined ? use : { ...seen, final: seen.final || use.final });
+    }
+  }
+  return [...merged.values()].sort((a, b) => a.line - b.line);
+}
+
+export async function readProjects(
+  dockerfilePaths: readonly string[],
+  composePaths: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ProjectReading> {
+  const errors: ReportError[] = [];
+  const compose: ComposeReport[] = [];
+  const hints: BuildHint[] = [];
+  const builds = new Map<string, DockerfileBuild[]>();
+  const contents = new Map<string, string | { error: string }>();
+  const content = async (file: string): Promise<string | { error: string }> => {
+    let text = contents.get(file);
+    if (text === undefined) {
+      text = await readText(file);
+      contents.set(file, text);
+    }
+    return text;
+  };
+  const addBuild = (file: string, build: DockerfileBuild): void => {
+    builds.set(file, [...(builds.get(file) ?? []), build]);
+  };
+
+  for (const composePath of composePaths) {
+    const text = await content(composePath);
+    if (typeof text !== 'string') {
+      compose.push({ path: composePath, project: '', services: [], errors: [{ line: null, message: text.error }] });
+      errors.push({ where: composePath, message: text.error });
+      continue;
+    }
+    // Compose reads .env beside the file; the process environment wins over it.
+    const dotEnvText = await readText(path.join(path.dirname(composePath), '.env'));
+    const composeEnv = { ...(typeof dotEnvText === 'string' ? parseDotEnv(dotEnvText) : {}), ...env };
+    const analysis = analyzeCompose(text, composePath, composeEnv);
+    for (const error of analysis.errors) {
+      errors.push({ where: error.line === null ? composePath : `${composePath}:${error.line}`, message: error.message });
+    }
+    compose.push({
+      path: composePath,
+      project: analysis.project,
+      errors: analysis.errors,
+      services: analysis.services.map((service) => ({
+        name: service.name,
+        image: service.imageRef,
+        dockerfile: service.build?.dockerfile ?? null,
+        context: service.build?.context ?? null,
+        target: service.build?.target ?? null,
+        args: service.build?.args ?? {},
+      })),
+    });
+    for (const service of analysis.services) {
+      const build = service.build;
+      if (build === null || build.remote || service.imageRef === null) continue;
+      const usedBy = `${composePath}#${service.name}`;
+      let dockerfileText: string | { error: string } | null = build.dockerfileInline;
+      if (build.dockerfile !== null) {
+        addBuild(build.dockerfile, { args: build.args, target: build.target, usedBy });
+        dockerfileText = await content(build.dockerfile);
+      }
+      let baseRef: string | null = null;
+      if (typeof dockerfileText === 'string') {
+        baseRef = finalBaseRef(analyzeDockerfile(dockerfileText, { buildArgs: build.args, target: build.target }));
+      } else if (dockerfileText !== null) {
+        errors.push({ where: usedBy, message: `its Dockerfile ${build.dockerfile}: ${dockerfileText.error}` });
+      }
+      hints.push({
+        imageRef: service.imageRef,
+        composeFile: composePath,
+        service: service.name,
+        context: build.context,
+        dockerfile: build.dockerfile,
+        target: build.target,
+        args: build.args,
+        baseRef,
+      });
+    }
+  }
+
+  const dockerfiles: DockerfileReading[] = [];
+  const allDockerfiles = [...new Set([...dockerfilePaths, ...builds.keys()])].sort();
+  for (const file of allDockerfiles) {
+    const text = await content(file);
+    const fileBuilds = builds.get(file) ?? [{ args: {}, target: null, usedBy: null }];
+    const usedBy = fileBuilds.flatMap((build) => (build.usedBy === null ? [] : [build.usedBy]));
+    if (typeof text !== 'string') {
+      dockerfiles.push({ path: file, uses: [], errors: [{ line: null, message: text.error }], usedBy });
+      errors.push({ where: file, message: text.error });
+      continue;
+    }
+    const analyses = fileBuilds.map((build) => analyzeDockerfile(text, { buildArgs: build.args, target: build.target }));
+    const fileErrors = analyses[0]?.errors ?? [];
+    for (const error of fileErrors) errors.push({ where: `${file}:${error.line}`, message: error.message });
+    dockerfiles.push({ path: file, uses: mergeUses(analyses), errors: fileErrors, usedBy });
+  }
+  return { dockerfiles, compose, hints, errors };
+}
