@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { runCheckCommand } from './check-command.js';
+import { runConfigCommand } from './config-command.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
 
@@ -52,6 +53,40 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         { offline: options.offline === true, json: options.json === true, exitCode: options.exitCode === true, roots: options.root },
         io,
       );
+    });
+
+  const config = program.command('config').description('Show or change settings (stored in `basewatch config path`).');
+  config
+    .command('path')
+    .description('print where the settings file is')
+    .action(() => {
+      exitCode = runConfigCommand({ kind: 'path' }, io);
+    });
+  config
+    .command('list')
+    .description('print every setting with its value and what it does')
+    .option('--json', 'print the settings as one JSON object')
+    .action((options: { json?: boolean }) => {
+      exitCode = runConfigCommand({ kind: 'list', json: options.json === true }, io);
+    });
+  config
+    .command('get <key>')
+    .description('print one setting')
+    .option('--json', 'print the value as JSON')
+    .action((key: string, options: { json?: boolean }) => {
+      exitCode = runConfigCommand({ kind: 'get', key, json: options.json === true }, io);
+    });
+  config
+    .command('set <key> <value>')
+    .description('change a setting (lists: comma-separated or a JSON array)')
+    .action((key: string, value: string) => {
+      exitCode = runConfigCommand({ kind: 'set', key, value }, io);
+    });
+  config
+    .command('unset <key>')
+    .description('put a setting back to its default')
+    .action((key: string) => {
+      exitCode = runConfigCommand({ kind: 'unset', key }, io);
     });
 
   try {

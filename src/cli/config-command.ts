@@ -1,0 +1,72 @@
+/** `basewatch config path|list|get|set|unset`. */
+import { ConfigError, configFilePath, loadSettings, setSetting, unsetSetting } from '../config/config-store.js';
+import { SETTING_DOCS, SETTING_KEYS, type SettingKey, defaultSettings, isSettingKey } from '../config/settings.js';
+import { basewatchPaths } from '../paths.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './main.js';
+import { colorEnabled, createStyle } from './style.js';
+
+export type ConfigAction =
+  | { readonly kind: 'path' }
+  | { readonly kind: 'list'; readonly json: boolean }
+  | { readonly kind: 'get'; readonly key: string; readonly json: boolean }
+  | { readonly kind: 'set'; readonly key: string; readonly value: string }
+  | { readonly kind: 'unset'; readonly key: string };
+
+function formatValue(value: unknown): string {
+  return Array.isArray(value) ? (value.length === 0 ? '(none)' : value.join(', ')) : String(value);
+}
+
+export function runConfigCommand(action: ConfigAction, io: CliIo): number {
+  const err = createStyle(colorEnabled(io.stderr, io.env));
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const dir = basewatchPaths(io.env as NodeJS.ProcessEnv).config;
+  const unknownKey = (key: string): number => {
+    io.stderr.write(err.red(`basewatch config: unknown setting "${key}"; known settings: ${SETTING_KEYS.join(', ')}\n`));
+    return EXIT.usage;
+  };
+  try {
+    switch (action.kind) {
+      case 'path':
+        io.stdout.write(`${configFilePath(dir)}\n`);
+        return EXIT.ok;
+      case 'list': {
+        const settings = loadSettings(dir);
+        if (action.json) {
+          io.stdout.write(`${JSON.stringify(settings, null, 2)}\n`);
+          return EXIT.ok;
+        }
+        const defaults = defaultSettings();
+        for (const key of SETTING_KEYS) {
+          const isDefault = JSON.stringify(settings[key]) === JSON.stringify(defaults[key]);
+          io.stdout.write(`${style.bold(key)} = ${formatValue(settings[key])}${isDefault ? style.dim(' (default)') : ''}\n`);
+          io.stdout.write(style.dim(`    ${SETTING_DOCS[key].description}\n`));
+        }
+        return EXIT.ok;
+      }
+      case 'get': {
+        if (!isSettingKey(action.key)) return unknownKey(action.key);
+        const value = loadSettings(dir)[action.key];
+        io.stdout.write(action.json ? `${JSON.stringify(value)}\n` : `${Array.isArray(value) ? value.join('\n') : String(value)}\n`);
+        return EXIT.ok;
+      }
+      case 'set': {
+        if (!isSettingKey(action.key)) return unknownKey(action.key);
+        const key: SettingKey = action.key;
+        const settings = setSetting(dir, key, action.value);
+        io.stdout.write(`${key} = ${formatValue(settings[key])}\n`);
+        return EXIT.ok;
+      }
+      case 'unset':
+        if (!isSettingKey(action.key)) return unknownKey(action.key);
+        unsetSetting(dir, action.key);
+        io.stdout.write(`${action.key} reset to its default (${formatValue(defaultSettings()[action.key])})\n`);
+        return EXIT.ok;
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const example = 'key' in action && isSettingKey(action.key) ? ` (for example: basewatch config set ${action.key} ${SETTING_DOCS[action.key].example})` : '';
+    io.stderr.write(err.red(`basewatch config: ${error.message}${action.kind === 'set' ? example : ''}\n`));
+    return EXIT.usage;
+  }
+}

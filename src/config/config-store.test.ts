@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, configFilePath, loadSettings, setSetting, unsetSetting } from './config-store.js';
+
+async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bw-config-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('config store', () => {
+  it('gives defaults without a file and stores checked values', async (t) => {
+    const dir = await tempDir(t);
+    assert.deepEqual(loadSettings(dir), { insecureRegistries: [], caFiles: [], registryTimeoutSeconds: 15 });
+    setSetting(dir, 'insecureRegistries', 'reg.lan:5000, 10.0.0.5:5000');
+    setSetting(dir, 'registryTimeoutSeconds', '30');
+    assert.deepEqual(loadSettings(dir).insecureRegistries, ['reg.lan:5000', '10.0.0.5:5000']);
+    assert.equal(loadSettings(dir).registryTimeoutSeconds, 30);
+    unsetSetting(dir, 'registryTimeoutSeconds');
+    assert.equal(loadSettings(dir).registryTimeoutSeconds, 15);
+  });
+
+  it('refuses a bad value, names key and form, and leaves the file as it was', async (t) => {
+    const dir = await tempDir(t);
+    setSetting(dir, 'caFiles', '/etc/ca.pem');
+    const before = await fs.readFile(configFilePath(dir), 'utf8');
+    assert.throws(() => setSetting(dir, 'caFiles', 'relative.pem'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^caFiles\[0\]: expected an absolute path \(got "relative\.pem"\)$/);
+      return true;
+    });
+    assert.throws(() => setSetting(dir, 'registryTimeoutSeconds', 'soon'), /registryTimeoutSeconds: expected a number \(got "soon"\)/);
+    assert.throws(() => setSetting(dir, 'registryTimeoutSeconds', '0'), /registryTimeoutSeconds/);
+    assert.equal(await fs.readFile(configFilePath(dir), 'utf8'), before);
+  });
+
+  it('names the file and every problem in a hand-edited file', async (t) => {
+    const dir = await tempDir(t);
+    await fs.writeFile(configFilePath(dir), JSON.stringify({ caFiles: 'x', colour: true }));
+    assert.throws(() => loadSettings(dir), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.ok(error.message.startsWith(`config file ${configFilePath(dir)}: `));
+      assert.match(error.message, /caFiles: expected array/);
+      assert.match(error.message, /unknown setting "colour"/);
+      return true;
+    });
+    await fs.writeFile(configFilePath(dir), '{');
+    assert.throws(() => loadSettings(dir), /is not valid JSON/);
+  });
+});

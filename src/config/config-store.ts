@@ -1,0 +1,67 @@
+/**
+ * The settings file, through `conf` (atomic writes, one JSON file under the config folder). conf's
+ * own ajv schema is not used: zod checks the file once at the edge, so a bad value is reported
+ * with the file, the key and the expected form instead of a generic schema message.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import { type SettingKey, type Settings, SettingsSchema, describeSettingsIssue, parseSettingInput } from './settings.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const CONFIG_FILE_NAME = 'config.json';
+
+export function configFilePath(configDir: string): string {
+  return path.join(configDir, CONFIG_FILE_NAME);
+}
+
+function openStore(configDir: string): Conf<Record<string, unknown>> {
+  try {
+    return new Conf<Record<string, unknown>>({
+      projectName: 'basewatch',
+      cwd: configDir,
+      configName: 'config',
+      // Keys like "a.b" are not ours to split; every setting is a top-level key.
+      accessPropertiesByDotNotation: false,
+      clearInvalidConfig: false,
+    });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`config file ${configFilePath(configDir)} is not valid JSON (${detail}); fix or delete it`);
+  }
+}
+
+/** Reads and checks the settings; a missing file gives the defaults. */
+export function loadSettings(configDir: string): Settings {
+  const file = configFilePath(configDir);
+  if (!fs.existsSync(file)) return SettingsSchema.parse({});
+  const raw = { ...openStore(configDir).store };
+  const parsed = SettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeSettingsIssue(issue, raw));
+    throw new ConfigError(`config file ${file}: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Checks and stores one setting typed on the command line; the file is untouched when it is bad. */
+export function setSetting(configDir: string, key: SettingKey, raw: string): Settings {
+  const current = fs.existsSync(configFilePath(configDir)) ? { ...openStore(configDir).store } : {};
+  const value = parseSettingInput(key, raw);
+  if (typeof value === 'number' && Number.isNaN(value)) throw new ConfigError(`${key}: expected a number (got "${raw}")`);
+  const next = { ...current, [key]: value };
+  const parsed = SettingsSchema.safeParse(next);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeSettingsIssue(issue, next));
+    throw new ConfigError(problems.join('; '));
+  }
+  openStore(configDir).set(key, parsed.data[key]);
+  return parsed.data;
+}
+
+export function unsetSetting(configDir: string, key: SettingKey): void {
+  if (fs.existsSync(configFilePath(configDir))) openStore(configDir).delete(key);
+}
