@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// `npm test`: type-check and build (tsc), bring up the test world (Docker engine + loopback
+// registry, see test/world/), run unit and integration tests with node:test, tear the world
+// down again, and exit with the test run's code.
+//
+//   node scripts/test.mjs [--unit] [--test-*=… node:test flags] [path filters…]
+//
+//   --unit        only the unit tests beside the code (dist/src); no world
+//   --test-…      passed to `node --test`, e.g. --test-name-pattern=rebase
+//   filters       run only test files whose source path contains one of them
+//
+// Under CI=true a world that cannot be brought up fails the run; elsewhere it is a warning
+// and the integration tests skip. BASEWATCH_TEST_KEEP_WORLD=1 keeps the world's logs.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const unitOnly = argv.includes('--unit');
+const nodeTestFlags = argv.filter((arg) => arg.startsWith('--test-'));
+const filters = argv.filter((arg) => !arg.startsWith('--'));
+const ci = process.env.CI === 'true';
+const started = Date.now();
+
+/** @type {import('node:child_process').ChildProcess | null} */
+let current = null;
+/** @type {{ teardown(options?: { keepLogs?: boolean }): Promise<void> } | null} */
+let world = null;
+let stopping = false;
+
+const say = (line) => process.stdout.write(`${line}\n`);
+const since = (ms) => `${((Date.now() - ms) / 1000).toFixed(1)}s`;
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => void stop(signal));
+}
+
+try {
+  process.exit(await main());
+} catch (error) {
+  say(`test runner: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await world?.teardown({ keepLogs: true });
+  process.exit(1);
+}
+
+async function main() {
+  // (a) Type-check and build. tsc emits even with type errors, but a type error fails the run.
+  let mark = Date.now();
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const tscCode = await runChild(process.execPath, [tsc, '-p', 'tsconfig.json'], process.env);
+  await untilStopped();
+  if (tscCode !== 0) {
+    say(`tsc: failed (exit ${tscCode}) in ${since(mark)}`);
+    return tscCode || 1;
+  }
+  say(`tsc: ok in ${since(mark)}`);
+
+  // (b) The world. Tests learn about it only through BASEWATCH_TEST_* env vars.
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('BASEWATCH_TEST_')) delete env[key];
+  if (!unitOnly) {
+    mark = Date.now();
+    try {
+      const provision = await import(pathToFileURL(join(root, 'dist/test/world/provision.js')).href);
+      const controller = provision.createWorld({ baseDir: join(root, '.test-world'), log: say });
+      world = controller;
+      Object.assign(env, provision.worldToEnv(await controller.start()));
+    } catch (error) {
+      await untilStopped();
+      const reason = error instanceof Error ? error.message : String(error);
+      await world?.teardown({ keepLogs: true });
+      world = null;
+      if (ci) {
+        say(`world: FAILED to bring up the test world under CI=true (after ${since(mark)}):\n${reason}`);
+        return 1;
+      }
+      say(`world: WARNING: no test world, integration tests will skip:\n${reason}`);
+    }
+  }
+
+  // (c) The tests. Only files whose .ts source still exists: dist/ keeps stale output.
+  const dirs = unitOnly ? ['src'] : ['src', 'test'];
+  const files = dirs.flatMap((dir) => testFiles(join(root, 'dist', dir)));
+  if (files.length === 0) {
+    say(filters.length > 0 ? `tests: no test file matches ${filters.join(', ')}` : 'tests: no test files');
+    await world?.teardown();
+    return filters.length > 0 ? 1 : 0;
+  }
+  say(`tests: ${files.length} files (${unitOnly ? 'unit only' : world ? 'unit + integration' : 'unit + integration without world'})`);
+  mark = Date.now();
+  const testCode = await runChild(
+    process.execPath,
+    ['--enable-source-maps', '--test', '--test-reporter=spec', ...nodeTestFlags, ...files.map((f) => relative(root, f))],
+    env,
+  );
+  await untilStopped();
+  say(`tests: exit ${testCode} in ${since(mark)}`);
+
+  // (d) Teardown; keep the logs of a failed run.
+  const keepLogs = testCode !== 0 || process.env.BASEWATCH_TEST_KEEP_WORLD === '1';
+  await world?.teardown({ keepLogs });
+  say(`total: ${since(started)}`);
+  return testCode;
+}
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: false })
+    .map((entry) => join(dir, String(entry)))
+    .filter((file) => file.endsWith('.test.js'))
+    .filter((file) => existsSync(join(root, relative(join(root, 'dist'), file)).replace(/\.js$/, '.ts')))
+    .filter((file) => filters.length === 0 || filters.some((f) => relative(root, file).includes(f.replace(/\.ts$/, ''))))
+    .sort();
+}
+
+/** Runs a child with inherited stdio; resolves its exit code (1 when killed by a signal). */
+function runChild(command, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+    current = child;
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      current = null;
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** Once a signal is being handled, main() must not race stop() to the exit: park it. */
+async function untilStopped() {
+  if (stopping) await new Promise(() => {});
+}
+
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: stopping`);
+  const child = current;
+  if (child && child.exitCode === null) {
+    // A terminal's Ctrl-C already reached the child (same process group); a CI's SIGTERM did not.
+    child.kill(signal);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await new Promise((resolve) => child.once('exit', resolve));
+    clearTimeout(killer);
+  }
+  await world?.teardown({ keepLogs: true });
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}

@@ -1,0 +1,143 @@
+// Brings up the test world (Docker engine + loopback registry + scratch dir) and takes it
+// down again. Used by scripts/test.mjs; tests see the result through env vars (./env.ts).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeTestArtifacts } from './cleanup.js';
+import { type EngineEndpoint, parseDockerHost } from './engine-api.js';
+import { probeEngine, startDockerd } from './engine.js';
+import { LEDGER_FILE, type World, worldToEnv } from './env.js';
+import { STATIC_BUSYBOX, ensurePackages, seconds } from './packages.js';
+import { startRegistry } from './registry.js';
+
+export { type World, worldToEnv } from './env.js';
+
+export interface WorldOptions {
+  /** Parent of the run's scratch dir. Default: the OS temp dir. */
+  baseDir?: string;
+  /** Progress lines ("engine: …", "registry: …"). Default: none. */
+  log?: (line: string) => void;
+  /** Environment to read DOCKER_HOST from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface TeardownOptions {
+  /** Keep the *.log files of the scratch dir (for a failed run). Default false. */
+  keepLogs?: boolean;
+}
+
+export interface WorldController {
+  /** Brings the world up. On failure, what was started is still undone by teardown(). */
+  start(): Promise<World>;
+  /** Undoes whatever start() got to, in reverse order; safe to call at any time and more than once. */
+  teardown(options?: TeardownOptions): Promise<void>;
+  /** The scratch dir, known before start() finishes. */
+  readonly dir: string;
+}
+
+export function createWorld(options: WorldOptions = {}): WorldController {
+  const log = options.log ?? (() => {});
+  const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const dir = join(options.baseDir ?? tmpdir(), `world-${runId}`);
+  const undo: Array<() => Promise<void>> = [];
+  let endpoint: EngineEndpoint | null = null;
+  let sweepStale = false;
+  let tornDown: Promise<void> | null = null;
+
+  async function start(): Promise<World> {
+    const started = Date.now();
+    await mkdir(join(dir, 'tmp'), { recursive: true });
+    await mkdir(join(dir, 'docker-config'), { recursive: true });
+    // An empty client config: the tests must not see the machine user's credentials or contexts.
+    await writeFile(join(dir, 'docker-config', 'config.json'), '{}\n');
+
+    const probe = await probeEngine(options.env ?? process.env);
+    await ensurePackages({ dockerd: !probe.running }, { dir, log });
+    assertOpen();
+    if (probe.running) {
+      log(`engine: using ${probe.dockerHost} (already running)`);
+    } else {
+      await startDockerd(probe, { dir, log, onSpawn: own });
+    }
+    endpoint = parseDockerHost(probe.dockerHost);
+    sweepStale = endpoint.socketPath !== undefined;
+    undo.push(cleanupEngine);
+
+    assertOpen();
+    const registry = await startRegistry({ dir, log, onSpawn: own });
+    assertOpen();
+
+    log(`world: up in ${seconds(started)} (dir ${dir})`);
+    return { dockerHost: probe.dockerHost, registry: registry.address, dir, runId, busybox: STATIC_BUSYBOX };
+  }
+
+  // teardown() can run while start() is still under way (a signal): nothing may start after it.
+  function assertOpen(): void {
+    if (tornDown) throw new Error('world torn down while starting');
+  }
+  function own(stop: () => Promise<void>): void {
+    if (tornDown) void stop();
+    else undo.push(stop);
+  }
+
+  async function cleanupEngine(): Promise<void> {
+    if (!endpoint) return;
+    try {
+      const result = await removeTestArtifacts(endpoint, { runId, ledgerFile: join(dir, LEDGER_FILE), sweepStale });
+      log(`cleanup: removed ${result.images} images, ${result.containers} containers`);
+      for (const failure of result.failed) log(`cleanup: could not remove ${failure}`);
+    } catch (error) {
+      log(`cleanup: failed: ${(error as Error).message}`);
+    }
+  }
+
+  async function teardown(teardownOptions: TeardownOptions = {}): Promise<void> {
+    tornDown ??= (async () => {
+      const started = Date.now();
+      // Each step is independent: one failing must not leave the others running.
+      for (const step of [...undo].reverse()) {
+        try {
+          await step();
+        } catch (error) {
+          log(`teardown: ${(error as Error).message}`);
+        }
+      }
+      const kept = await removeScratch(dir, teardownOptions.keepLogs ?? false, options.baseDir !== undefined);
+      log(`world: torn down in ${seconds(started)}${kept ? ` (logs kept in ${dir})` : ''}`);
+    })();
+    return tornDown;
+  }
+
+  return { start, teardown, dir };
+}
+
+/** start() that tears down what it started when it fails. */
+export async function provisionWorld(
+  options: WorldOptions = {},
+): Promise<{ world: World; env: Record<string, string>; teardown: (options?: TeardownOptions) => Promise<void> }> {
+  const controller = createWorld(options);
+  try {
+    const world = await controller.start();
+    return { world, env: worldToEnv(world), teardown: controller.teardown };
+  } catch (error) {
+    await controller.teardown({ keepLogs: true });
+    throw error;
+  }
+}
+
+/** Removes the scratch dir, or all but its logs; true when logs were kept. */
+async function removeScratch(dir: string, keepLogs: boolean, ownParent: boolean): Promise<boolean> {
+  let kept = false;
+  if (keepLogs) {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    for (const entry of entries) {
+      if (entry.endsWith('.log')) kept = true;
+      else await rm(join(dir, entry), { recursive: true, force: true });
+    }
+  }
+  if (!kept) await rm(dir, { recursive: true, force: true });
+  // A parent of our own (e.g. .test-world/) goes too once the last concurrent run has left it.
+  if (ownParent) await rmdir(join(dir, '..')).catch(() => {});
+  return kept;
+}
