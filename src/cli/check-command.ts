@@ -1,4 +1,10 @@
+import path from 'node:path';
+import { ConfigError, loadSettings } from '../config/config-store.js';
+import { basewatchPaths } from '../paths.js';
+import { recordCheck } from '../pipeline/record-check.js';
 import { runCheck } from '../pipeline/run-check.js';
+import type { CheckReport } from '../report/check-report.js';
+import { STATE_FILE_NAME } from '../state/state-store.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { renderCheck } from './render-check.js';
@@ -12,7 +18,7 @@ export interface CheckCommandOptions {
 }
 
 /** A one-line progress note on stderr, only when a person is watching. */
-function progressReporter(io: CliIo, json: boolean): { update(message: string): void; done(): void } {
+export function progressReporter(io: CliIo, json: boolean): { update(message: string): void; done(): void } {
   const live = io.stderr.isTTY === true && !json;
   let shown = false;
   return {
@@ -27,29 +33,48 @@ function progressReporter(io: CliIo, json: boolean): { update(message: string): 
   };
 }
 
+/** Exit code for a finished report; documented in the README. */
+export function checkExitCode(report: CheckReport, failOnOutdated: boolean): number {
+  if (report.engine === null && report.errors.some((error) => error.where === 'engine')) return EXIT.engineUnreachable;
+  const outdated =
+    report.images.some((image) => image.status === 'outdated') ||
+    report.dockerfiles.some((file) => file.bases.some((base) => base.status === 'outdated'));
+  if (failOnOutdated && outdated) return EXIT.outdated;
+  if (report.errors.length > 0) return EXIT.partial;
+  const upstreamFailed =
+    report.images.some((image) => image.status === 'error') ||
+    report.dockerfiles.some((file) => file.bases.some((base) => base.status === 'error'));
+  if (!report.offline && upstreamFailed) return EXIT.upstreamFailed;
+  return EXIT.ok;
+}
+
 export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
-  if (!options.offline) {
-    io.stderr.write(
-      createStyle(colorEnabled(io.stderr, io.env)).red(
-        'basewatch: upstream registry checks are not available in this version yet; run `basewatch check --offline`\n',
-      ),
-    );
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
+  let settings;
+  try {
+    settings = loadSettings(paths.config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(errStyle.red(`basewatch: ${error.message}\n`));
     return EXIT.usage;
   }
   const progress = progressReporter(io, options.json);
-  const report = await runCheck({
+  const started = new Date();
+  const result = await runCheck({
     roots: options.roots,
     cwd: io.cwd,
     env: io.env,
     offline: options.offline,
+    settings,
     onProgress: (message) => progress.update(message),
   });
   progress.done();
-  io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report, style));
-
-  if (report.engine === null && report.errors.some((error) => error.where === 'engine')) return EXIT.engineUnreachable;
-  if (report.errors.length > 0) return EXIT.partial;
-  if (options.exitCode && report.images.some((image) => image.status === 'outdated')) return EXIT.outdated;
-  return EXIT.ok;
+  if (!options.offline) {
+    const warning = await recordCheck(path.join(paths.state, STATE_FILE_NAME), result, started, Date.now() - started.getTime());
+    if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
+  }
+  io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style));
+  return checkExitCode(result.report, options.exitCode);
 }

@@ -9,6 +9,8 @@ export const EXIT = {
   engineUnreachable: 3,
   /** The command ran, but some inputs could not be read (a broken Dockerfile, an unreadable folder). */
   partial: 4,
+  /** Some bases could not be checked upstream (registry down, access denied, …); see each reason. */
+  upstreamFailed: 5,
   /** A bug in basewatch. */
   internal: 70,
 } as const;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { runCheckCommand } from './check-command.js';
 import { runConfigCommand } from './config-command.js';
+import { runStatusCommand } from './status-command.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
 
@@ -38,7 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .showSuggestionAfterError()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
+      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
     );
 
   program
@@ -53,6 +54,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         { offline: options.offline === true, json: options.json === true, exitCode: options.exitCode === true, roots: options.root },
         io,
       );
+    });
+
+  program
+    .command('status')
+    .description('Show what the last check found, without asking any registry.')
+    .option('--json', 'print one JSON object: { stateFile, lastCheck, report, registries }')
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await runStatusCommand({ json: options.json === true }, io);
     });
 
   const config = program.command('config').description('Show or change settings (stored in `basewatch config path`).');

@@ -15,7 +15,7 @@ export function shortDigest(digest: string | null): string {
   return hex === undefined ? digest : `${algorithm}:${hex.slice(0, 12)}`;
 }
 
-function colorStatus(status: ImageStatus, style: Style): string {
+function colorStatus(status: ImageStatus | DockerfileBaseReport['status'], style: Style): string {
   switch (status) {
     case 'current':
       return style.green(status);
@@ -34,10 +34,11 @@ function imageRows(images: readonly ImageReport[], style: Style): string[] {
     image.base === null ? '-' : shortRef(image.base.ref),
     image.base?.via ?? '-',
     shortDigest(image.base?.digest ?? null),
+    image.base?.latest === image.base?.digest && image.base?.latest != null ? 'same' : shortDigest(image.base?.latest ?? null),
     colorStatus(image.status, style),
     image.source?.service ? `${image.source.service} (${image.source.compose})` : (image.source?.dockerfile ?? ''),
   ]);
-  return formatTable(['IMAGE', 'BASE', 'VIA', 'BUILT ON', 'STATUS', 'BUILT FROM'], rows, style);
+  return formatTable(['IMAGE', 'BASE', 'VIA', 'BUILT ON', 'LATEST', 'STATUS', 'BUILT FROM'], rows, style);
 }
 
 function baseLine(base: DockerfileBaseReport, style: Style): string {
@@ -48,9 +49,11 @@ function baseLine(base: DockerfileBaseReport, style: Style): string {
     base.platform !== null ? `platform ${base.platform}` : null,
     base.pinned !== null ? `pinned ${shortDigest(base.pinned)}` : null,
     base.local !== null ? `local ${shortDigest(base.local)}` : null,
+    base.latest !== null ? `latest ${shortDigest(base.latest)}` : null,
     base.reason !== '' ? style.dim(base.reason) : null,
   ].filter((note): note is string => note !== null);
-  return `  line ${String(base.line).padEnd(4)} ${instruction} ${shortRef(base.ref)}  ${notes.join(', ')}`;
+  const status = base.checkedAt !== null ? `${colorStatus(base.status, style)} ` : '';
+  return `  line ${String(base.line).padEnd(4)} ${status}${instruction} ${shortRef(base.ref)}  ${notes.join(', ')}`;
 }
 
 export function renderCheck(report: CheckReport, style: Style): string {
@@ -97,6 +100,14 @@ export function renderCheck(report: CheckReport, style: Style): string {
         const target = service.target !== null ? ` (target ${service.target})` : '';
         out.push(`  ${service.name}: ${image}${build}${target}`);
       }
+    }
+  }
+
+  if (report.registries.length > 0) {
+    out.push('', style.bold('Registry pull budgets'));
+    for (const seen of report.registries) {
+      const window = seen.windowSeconds === null ? '' : ` per ${Math.round(seen.windowSeconds / 3600)} h`;
+      out.push(`  ${seen.registry}: ${seen.remaining} of ${seen.limit} pulls left${window} (seen ${seen.seenAt})`);
     }
   }
 

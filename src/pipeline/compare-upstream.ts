@@ -47,7 +47,10 @@ export function compareWithUpstream(known: BaseKnown, upstream: UpstreamNow): Co
 }
 
 /** Second step, once the registry resolved the known digest to its config for this platform. */
-export function compareResolvedKnown(knownConfigDigest: string, upstream: UpstreamNow): Comparison {
+export function compareResolvedKnown(
+  knownConfigDigest: string,
+  upstream: UpstreamNow,
+): Extract<Comparison, { status: 'current' | 'outdated' }> {
   return knownConfigDigest === upstream.configDigest
     ? { status: 'current', reason: 'upstream changed other platforms only; this platform is unchanged' }
     : { status: 'outdated', reason: 'upstream has a new image for this platform' };

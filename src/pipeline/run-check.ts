@@ -1,15 +1,19 @@
 /**
- * `basewatch check`: inventory -> link -> report. The daemon and the CLI both call this; it
- * prints nothing and never exits: failures of parts (a file, the engine) land in the report.
+ * `basewatch check`: inventory -> link -> (upstream) -> report. The daemon and the CLI both call
+ * this; it prints nothing and never exits: failures of parts (a file, the engine, a registry)
+ * land in the report.
  */
 import path from 'node:path';
-import { type ConnectOptions, EngineUnreachableError, connectEngine } from '../engine/connect.js';
+import type { Settings } from '../config/settings.js';
+import { type ConnectOptions, connectEngine } from '../engine/connect.js';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { type DockerfileReading, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
-import { formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+import { dockerCredentials } from '../registry/credentials.js';
+import type { PlatformSpec } from '../registry/platform.js';
+import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
 import type {
   CheckReport,
   DockerfileBaseReport,
@@ -18,6 +22,8 @@ import type {
   ImageReport,
   ReportError,
 } from '../report/check-report.js';
+import { type UpstreamChecker, type UpstreamObservation, createUpstreamChecker, parsePlatform } from './check-upstream.js';
+import { localCopyOf } from './local-copy.js';
 
 export interface CheckOptions {
   /** Folders (or single files) to scan; relative paths resolve against `cwd`. */
@@ -25,66 +31,63 @@ export interface CheckOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly offline: boolean;
+  readonly settings: Settings;
   readonly connect?: ConnectOptions;
   /** Called as work progresses, for a terminal's progress line. */
   readonly onProgress?: (message: string) => void;
 }
 
+export interface CheckResult {
+  readonly report: CheckReport;
+  /** Tag resolutions made, for the state's "first seen" record. */
+  readonly observations: readonly UpstreamObservation[];
+}
+
 const OFFLINE_REASON = 'not checked upstream (offline)';
 
-function imageReport(link: ImageLink, offline: boolean): ImageReport {
+function joinReasons(...parts: Array<string | null | undefined>): string {
+  return parts.filter((part): part is string => part !== null && part !== undefined && part !== '').join('; ');
+}
+
+async function imageReport(link: ImageLink, checker: UpstreamChecker | null): Promise<ImageReport> {
   const { image, base } = link;
-  const status = base !== null ? 'unknown' : link.broken ? 'error' : 'unlinked';
-  const reason = base !== null ? [offline ? OFFLINE_REASON : null, link.problem].filter(Boolean).join('; ') : (link.problem ?? '');
-  return {
+  const common = {
     name: image.repoTags[0] ?? image.id,
     tags: image.repoTags,
     id: image.id,
     platform: imagePlatform(image),
-    base,
     source: link.source,
-    status,
-    reason,
   };
-}
-
-/** What a plain `docker build` would use for a reference: the local image by that tag or pinned digest. */
-function localCopy(images: readonly ImageDetails[], ref: string | null): { digest: string | null; present: boolean } {
-  const parsed = ref === null ? null : parseImageRef(ref);
-  if (parsed?.ok !== true) return { digest: null, present: false };
-  const repository = repositoryName(parsed.ref);
-  const digestIn = (image: ImageDetails): string | null => {
-    for (const entry of image.repoDigests) {
-      const candidate = parseImageRef(entry);
-      if (candidate.ok && repositoryName(candidate.ref) === repository) return candidate.ref.digest;
-    }
-    return null;
-  };
-  if (parsed.ref.digest !== null) {
-    const pinned = images.some((image) => image.repoDigests.some((entry) => {
-      const candidate = parseImageRef(entry);
-      return candidate.ok && repositoryName(candidate.ref) === repository && candidate.ref.digest === parsed.ref.digest;
-    }));
-    return { digest: pinned ? parsed.ref.digest : null, present: pinned };
+  if (base === null) {
+    return { ...common, base, status: link.broken ? 'error' : 'unlinked', reason: link.problem ?? '', checkedAt: null };
   }
-  const tagged = formatImageRef(parsed.ref);
-  const image = images.find((candidate) =>
-    candidate.repoTags.some((tag) => {
-      const normalised = parseImageRef(tag);
-      return normalised.ok && formatImageRef(normalised.ref) === tagged;
-    }),
-  );
-  return image === undefined ? { digest: null, present: false } : { digest: digestIn(image), present: true };
+  if (checker === null) {
+    return { ...common, base, status: 'unknown', reason: joinReasons(OFFLINE_REASON, link.problem), checkedAt: null };
+  }
+  const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
+  const verdict = await checker.check(base.ref, platform, { digest: base.digest, configDigest: base.localId });
+  return {
+    ...common,
+    base: { ...base, latest: verdict.latest },
+    status: verdict.status,
+    reason: joinReasons(verdict.reason, link.problem),
+    checkedAt: verdict.checkedAt,
+  };
 }
 
-function dockerfileReport(reading: DockerfileReading, images: readonly ImageDetails[] | null, offline: boolean): DockerfileReport {
-  const bases: DockerfileBaseReport[] = reading.uses.flatMap((use) => {
-    if (use.ref === null) return [];
-    const local = images === null ? { digest: null, present: false } : localCopy(images, use.ref);
-    const where =
-      images === null ? 'local images unknown (no engine)' : local.present ? null : 'not present in the local engine';
-    return [
-      {
+interface DockerfileContext {
+  readonly images: readonly ImageDetails[] | null;
+  readonly checker: UpstreamChecker | null;
+  /** The engine's platform: what a plain `docker build` builds for. */
+  readonly platform: PlatformSpec;
+}
+
+async function dockerfileReport(reading: DockerfileReading, context: DockerfileContext): Promise<DockerfileReport> {
+  const usable = reading.uses.filter((use): use is typeof use & { ref: string } => use.ref !== null);
+  const bases = await Promise.all(
+    usable.map(async (use): Promise<DockerfileBaseReport> => {
+      const local = context.images === null ? null : localCopyOf(context.images, use.ref);
+      const common = {
         ref: use.ref,
         kind: use.kind,
         line: use.line,
@@ -92,20 +95,41 @@ function dockerfileReport(reading: DockerfileReading, images: readonly ImageDeta
         final: use.final,
         pinned: use.pinned,
         platform: use.platform,
-        local: local.digest,
-        latest: null,
-        status: 'unknown' as const,
-        reason: [where, offline ? OFFLINE_REASON : null].filter(Boolean).join('; '),
-      },
-    ];
-  });
+        local: local?.digest ?? null,
+      };
+      const where = context.images === null ? 'local images unknown (no engine)' : local === null ? 'not present locally' : null;
+      if (context.checker === null) {
+        return { ...common, latest: null, status: 'unknown', reason: joinReasons(where, OFFLINE_REASON), checkedAt: null };
+      }
+      // A literal --platform wins; one built from $BUILDPLATFORM and friends was expanded already.
+      const platform = (use.platform !== null ? parsePlatform(use.platform) : null) ?? context.platform;
+      // A pin says exactly what gets built; otherwise a plain build uses the local copy of the tag.
+      const known = use.pinned !== null
+        ? { digest: use.pinned, configDigest: null }
+        : { digest: local?.digest ?? null, configDigest: local?.id ?? null };
+      const verdict = await context.checker.check(use.ref, platform, known);
+      if (use.pinned === null && local === null && verdict.latest !== null) {
+        return {
+          ...common,
+          latest: verdict.latest,
+          status: 'unknown',
+          reason: 'not present locally: a build pulls the current upstream image',
+          checkedAt: verdict.checkedAt,
+        };
+      }
+      return { ...common, latest: verdict.latest, status: verdict.status, reason: verdict.reason, checkedAt: verdict.checkedAt };
+    }),
+  );
   return { path: reading.path, bases, errors: reading.errors, usedBy: reading.usedBy };
 }
 
-async function openEngine(
-  options: CheckOptions,
-  errors: ReportError[],
-): Promise<{ engine: EngineClient; report: EngineReport } | null> {
+interface OpenedEngine {
+  readonly engine: EngineClient;
+  readonly report: EngineReport;
+  readonly platform: PlatformSpec;
+}
+
+async function openEngine(options: CheckOptions, errors: ReportError[]): Promise<OpenedEngine | null> {
   try {
     const engine = await connectEngine(options.connect);
     const info = await engine.info();
@@ -117,15 +141,31 @@ async function openEngine(
         apiVersion: info.apiVersion,
         serverVersion: info.serverVersion,
       },
+      platform: { os: info.os, architecture: info.architecture },
     };
   } catch (error) {
-    if (!(error instanceof EngineUnreachableError) && !(error instanceof Error)) throw error;
+    if (!(error instanceof Error)) throw error;
     errors.push({ where: 'engine', message: error.message });
     return null;
   }
 }
 
-export async function runCheck(options: CheckOptions): Promise<CheckReport> {
+/** Docker's names for Node's CPU names, for when no engine tells us its platform. */
+function hostPlatform(): PlatformSpec {
+  const arch = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }[process.arch as string];
+  return { os: 'linux', architecture: arch ?? process.arch };
+}
+
+function openRegistry(options: CheckOptions): RegistryClient {
+  return createRegistryClient({
+    insecureRegistries: options.settings.insecureRegistries,
+    caFiles: options.settings.caFiles,
+    timeoutMs: options.settings.registryTimeoutSeconds * 1000,
+    credentials: dockerCredentials({ env: options.env as NodeJS.ProcessEnv }),
+  });
+}
+
+export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const progress = options.onProgress ?? (() => {});
   const roots = (options.roots.length > 0 ? options.roots : ['.']).map((root) => path.resolve(options.cwd, root));
   const errors: ReportError[] = [];
@@ -139,25 +179,38 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   progress('reading local images');
   const opened = await openEngine(options, errors);
   let images: readonly ImageDetails[] | null = null;
-  let imageReports: ImageReport[] = [];
+  let links: ImageLink[] = [];
   if (opened !== null) {
     try {
       const local = await readLocalImages(opened.engine);
       images = local.images;
-      const links = linkImages({ images: local.images, hints: projects.hints, histories: local.histories });
-      imageReports = links.map((link) => imageReport(link, options.offline)).sort((a, b) => a.name.localeCompare(b.name));
+      links = linkImages({ images: local.images, hints: projects.hints, histories: local.histories });
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });
     }
   }
 
-  return {
-    engine: opened?.report ?? null,
-    offline: options.offline,
-    roots,
-    images: imageReports,
-    dockerfiles: projects.dockerfiles.map((reading) => dockerfileReport(reading, images, options.offline)),
-    compose: projects.compose,
-    errors,
-  };
+  const registry = options.offline ? null : openRegistry(options);
+  try {
+    const checker = registry === null ? null : createUpstreamChecker(registry);
+    if (checker !== null) progress('asking registries');
+    const context: DockerfileContext = { images, checker, platform: opened?.platform ?? hostPlatform() };
+    const [imageReports, dockerfiles] = await Promise.all([
+      Promise.all(links.map((link) => imageReport(link, checker))),
+      Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
+    ]);
+    const report: CheckReport = {
+      engine: opened?.report ?? null,
+      offline: options.offline,
+      roots,
+      images: imageReports.sort((a, b) => a.name.localeCompare(b.name)),
+      dockerfiles,
+      compose: projects.compose,
+      registries: (registry?.rateLimits() ?? []).map((seen) => ({ ...seen })),
+      errors,
+    };
+    return { report, observations: checker?.observations() ?? [] };
+  } finally {
+    await registry?.close();
+  }
 }

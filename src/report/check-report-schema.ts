@@ -33,6 +33,7 @@ export const ImageReportSchema = z.object({
     .nullable(),
   status: z.enum(['current', 'outdated', 'unlinked', 'unknown', 'error']),
   reason: z.string(),
+  checkedAt: z.string().nullable(),
 });
 
 const FileErrorSchema = z.object({ line: z.number().nullable(), message: z.string() });
@@ -52,6 +53,7 @@ export const DockerfileReportSchema = z.object({
       latest: Digest.nullable(),
       status: z.enum(['current', 'outdated', 'unknown', 'error']),
       reason: z.string(),
+      checkedAt: z.string().nullable(),
     }),
   ),
   errors: z.array(FileErrorSchema),
@@ -81,6 +83,15 @@ export const CheckReportSchema = z.object({
         }),
       ),
       errors: z.array(FileErrorSchema),
+    }),
+  ),
+  registries: z.array(
+    z.object({
+      registry: z.string(),
+      limit: z.number(),
+      remaining: z.number(),
+      windowSeconds: z.number().nullable(),
+      seenAt: z.string(),
     }),
   ),
   errors: z.array(z.object({ where: z.string(), message: z.string() })),

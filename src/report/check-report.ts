@@ -48,6 +48,8 @@ export interface ImageReport {
   readonly source: ImageSourceReport | null;
   readonly status: ImageStatus;
   readonly reason: string;
+  /** When upstream was last asked about its base (ISO 8601), or null. */
+  readonly checkedAt: string | null;
 }
 
 export interface DockerfileBaseReport {
@@ -66,6 +68,7 @@ export interface DockerfileBaseReport {
   readonly latest: string | null;
   readonly status: BaseStatus;
   readonly reason: string;
+  readonly checkedAt: string | null;
 }
 
 export interface FileError {
@@ -103,6 +106,15 @@ export interface ReportError {
   readonly message: string;
 }
 
+export interface RegistryReport {
+  readonly registry: string;
+  /** Docker Hub style pull budget, as last seen in `ratelimit-*` headers. */
+  readonly limit: number;
+  readonly remaining: number;
+  readonly windowSeconds: number | null;
+  readonly seenAt: string;
+}
+
 export interface CheckReport {
   readonly engine: EngineReport | null;
   readonly offline: boolean;
@@ -110,5 +122,7 @@ export interface CheckReport {
   readonly images: readonly ImageReport[];
   readonly dockerfiles: readonly DockerfileReport[];
   readonly compose: readonly ComposeReport[];
+  /** Rate-limit budgets the registries reported during this check. */
+  readonly registries: readonly RegistryReport[];
   readonly errors: readonly ReportError[];
 }

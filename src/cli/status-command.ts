@@ -1,0 +1,48 @@
+/** `basewatch status`: what the last check learned, from the state file, without any network call. */
+import path from 'node:path';
+import { basewatchPaths } from '../paths.js';
+import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './main.js';
+import { renderCheck } from './render-check.js';
+import { colorEnabled, createStyle } from './style.js';
+
+export function describeAge(from: Date, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 360) / 10} h ago`;
+  return `${Math.round(seconds / 8640) / 10} days ago`;
+}
+
+export async function runStatusCommand(options: { json: boolean }, io: CliIo, now: Date = new Date()): Promise<number> {
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  const stateFile = path.join(basewatchPaths(io.env as NodeJS.ProcessEnv).state, STATE_FILE_NAME);
+  const { state, warning } = await loadState(stateFile, now);
+  if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
+  const last = state.lastCheck;
+  if (options.json) {
+    const body = {
+      stateFile,
+      lastCheck: last === null ? null : { at: last.at, durationMs: last.durationMs },
+      report: last?.report ?? null,
+      registries: Object.values(state.registries),
+    };
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (last === null) {
+    io.stdout.write(`No check recorded yet (state file ${stateFile}).\nRun \`basewatch check\` to ask the registries.\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(`${style.bold('Last check')}  ${last.at} (${describeAge(new Date(last.at), now)}, took ${(last.durationMs / 1000).toFixed(1)} s)\n`);
+  io.stdout.write(renderCheck(last.report, style));
+  const older = Object.values(state.registries).filter(
+    (seen) => !last.report.registries.some((current) => current.registry === seen.registry),
+  );
+  for (const seen of older) {
+    io.stdout.write(`  ${seen.registry}: ${seen.remaining ?? '?'} of ${seen.limit ?? '?'} pulls left (seen ${seen.seenAt})\n`);
+  }
+  return EXIT.ok;
+}

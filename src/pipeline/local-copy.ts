@@ -1,0 +1,38 @@
+import type { ImageDetails } from '../engine/docker-engine.js';
+import { formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+
+export interface LocalCopy {
+  /** Local image id (its config digest). */
+  readonly id: string;
+  /** Its RepoDigest in the reference's repository, when it was pulled or pushed. */
+  readonly digest: string | null;
+}
+
+/**
+ * What a plain `docker build` would use for a reference: the local image with that tag, or for a
+ * pinned reference the local image that has that digest. Null when there is none.
+ */
+export function localCopyOf(images: readonly ImageDetails[], ref: string): LocalCopy | null {
+  const parsed = parseImageRef(ref);
+  if (!parsed.ok) return null;
+  const repository = repositoryName(parsed.ref);
+  const digestIn = (image: ImageDetails): string | null => {
+    for (const entry of image.repoDigests) {
+      const candidate = parseImageRef(entry);
+      if (candidate.ok && repositoryName(candidate.ref) === repository) return candidate.ref.digest;
+    }
+    return null;
+  };
+  if (parsed.ref.digest !== null) {
+    const pinned = images.find((image) => digestIn(image) === parsed.ref.digest);
+    return pinned === undefined ? null : { id: pinned.id, digest: parsed.ref.digest };
+  }
+  const tagged = formatImageRef(parsed.ref);
+  const image = images.find((candidate) =>
+    candidate.repoTags.some((tag) => {
+      const normalised = parseImageRef(tag);
+      return normalised.ok && formatImageRef(normalised.ref) === tagged;
+    }),
+  );
+  return image === undefined ? null : { id: image.id, digest: digestIn(image) };
+}

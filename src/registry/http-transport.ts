@@ -1,0 +1,126 @@
+/**
+ * The one place that imports undici: fetch over an Agent with our TLS roots and timeouts,
+ * bodies read up to a limit. Returns values for every network outcome; the caller phrases them.
+ */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch } from 'undici';
+import { RegistryUsageError, type TransportError, classifyTransportError } from './registry-failure.js';
+
+export interface TransportOptions {
+  /** Extra PEM CA files trusted in addition to Node's bundled roots. */
+  readonly caFiles?: readonly string[];
+  /** Whole-request budget (connect, headers and body), ms. */
+  readonly timeoutMs: number;
+}
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'HEAD' | 'POST';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** False only for https to a registry declared insecure. */
+  readonly verifyTls: boolean;
+  /** Bodies larger than this end in a `too-large` result instead of being buffered. */
+  readonly maxBodyBytes: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** Empty for HEAD. */
+  readonly body: Buffer;
+}
+
+export type HttpResult =
+  | { readonly ok: true; readonly response: HttpResponse }
+  | { readonly ok: false; readonly error: TransportError | { kind: 'too-large'; detail: string; code: null } };
+
+export interface HttpTransport {
+  send(request: HttpRequest): Promise<HttpResult>;
+  close(): Promise<void>;
+}
+
+function readCaFiles(files: readonly string[]): string[] {
+  return files.map((file) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new RegistryUsageError(`caFiles: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  });
+}
+
+class TooLarge extends Error {}
+
+async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer> {
+  if (body === null) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new TooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function createHttpTransport(options: TransportOptions): HttpTransport {
+  const extraCas = readCaFiles(options.caFiles ?? []);
+  // `ca` replaces Node's roots rather than adding to them, so pass both.
+  const ca = extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined;
+  const timeouts = { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
+  const verifying = new Agent({ ...timeouts, connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) } });
+  let unverified: Agent | null = null;
+  const agentFor = (verifyTls: boolean): Agent => {
+    if (verifyTls) return verifying;
+    unverified ??= new Agent({ ...timeouts, connect: { timeout: options.timeoutMs, rejectUnauthorized: false } });
+    return unverified;
+  };
+
+  return {
+    async send(request) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+      try {
+        const response = await fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.body !== undefined ? { body: request.body } : {}),
+          dispatcher: agentFor(request.verifyTls),
+          signal: controller.signal,
+          // Registries may redirect to storage; fetch drops Authorization on cross-origin hops.
+          redirect: 'follow',
+        });
+        const body =
+          request.method === 'HEAD'
+            ? (await response.body?.cancel().catch(() => {}), Buffer.alloc(0))
+            : await readBounded(response.body as ReadableStream<Uint8Array> | null, request.maxBodyBytes);
+        return {
+          ok: true,
+          response: { status: response.status, statusText: response.statusText, headers: response.headers as unknown as Headers, body },
+        };
+      } catch (error) {
+        if (error instanceof TooLarge) {
+          return { ok: false, error: { kind: 'too-large', detail: `response larger than ${request.maxBodyBytes} bytes`, code: null } };
+        }
+        if (controller.signal.aborted) {
+          return { ok: false, error: { kind: 'timeout', detail: `no complete answer within ${options.timeoutMs / 1000} s`, code: null } };
+        }
+        return { ok: false, error: classifyTransportError(error) };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await Promise.all([verifying.close(), unverified?.close()]);
+    },
+  };
+}
