@@ -100,6 +100,7 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
         latest: null,
         status: 'unknown',
         reason: 'not checked upstream (offline)',
+        checkedAt: null,
       },
     ]);
   });

@@ -15,6 +15,7 @@ export interface CheckCommandOptions {
   readonly json: boolean;
   readonly exitCode: boolean;
   readonly roots: readonly string[];
+  readonly images: readonly string[];
 }
 
 /** A one-line progress note on stderr, only when a person is watching. */
@@ -68,6 +69,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     env: io.env,
     offline: options.offline,
     settings,
+    images: options.images,
     onProgress: (message) => progress.update(message),
   });
   progress.done();

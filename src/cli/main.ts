@@ -43,15 +43,21 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     );
 
   program
-    .command('check')
-    .description('Find Dockerfiles, compose files and local images, and link each image to its base.')
+    .command('check [images...]')
+    .description('Find Dockerfiles, compose files and local images, link each image to its base, and ask the registries whether the base moved. Name images to check only those.')
     .option('--offline', 'do not ask any registry; report what is known locally')
     .option('--json', 'print one JSON object (see README) instead of a table')
     .option('--exit-code', 'exit 1 when anything is outdated')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
-    .action(async (options: { offline?: boolean; json?: boolean; exitCode?: boolean; root: string[] }) => {
+    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; root: string[] }) => {
       exitCode = await runCheckCommand(
-        { offline: options.offline === true, json: options.json === true, exitCode: options.exitCode === true, roots: options.root },
+        {
+          offline: options.offline === true,
+          json: options.json === true,
+          exitCode: options.exitCode === true,
+          roots: options.root,
+          images,
+        },
         io,
       );
     });

@@ -40,10 +40,12 @@ function platformText(platform: PlatformSpec): string {
   return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
 }
 
-/** Transient failures say nothing about the image ("unknown"); the rest need the user ("error"). */
+/**
+ * A rate limit says nothing about the image and will pass by itself ("unknown"); every other
+ * failure (down, denied, not found, TLS) is an "error" the user may have to act on.
+ */
 function failureVerdict(failure: RegistryFailure | NoPlatformFailure, checkedAt: string): UpstreamVerdict {
-  const transient = failure.kind === 'rate-limited' || failure.kind === 'timeout' || failure.kind === 'unreachable';
-  return { status: transient ? 'unknown' : 'error', latest: null, reason: failure.message, checkedAt };
+  return { status: failure.kind === 'rate-limited' ? 'unknown' : 'error', latest: null, reason: failure.message, checkedAt };
 }
 
 export interface UpstreamChecker {

@@ -11,6 +11,7 @@ import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { type DockerfileReading, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
+import { normalizeImageRef } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import type { PlatformSpec } from '../registry/platform.js';
 import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
@@ -32,6 +33,8 @@ export interface CheckOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly offline: boolean;
   readonly settings: Settings;
+  /** Only report these images (tags, names or ids); all tagged images when empty. */
+  readonly images?: readonly string[];
   readonly connect?: ConnectOptions;
   /** Called as work progresses, for a terminal's progress line. */
   readonly onProgress?: (message: string) => void;
@@ -150,6 +153,22 @@ async function openEngine(options: CheckOptions, errors: ReportError[]): Promise
   }
 }
 
+function matchesImage(link: ImageLink, wanted: string): boolean {
+  const normalised = normalizeImageRef(wanted);
+  if (link.image.id === wanted || (wanted.length >= 12 && link.image.id.replace(/^sha256:/, '').startsWith(wanted.replace(/^sha256:/, '')))) return true;
+  return link.image.repoTags.some((tag) => tag === wanted || (normalised !== null && normalizeImageRef(tag) === normalised));
+}
+
+function selectImages(links: ImageLink[], wanted: readonly string[], errors: ReportError[]): ImageLink[] {
+  if (wanted.length === 0) return links;
+  for (const name of wanted) {
+    if (!links.some((link) => matchesImage(link, name))) {
+      errors.push({ where: name, message: 'no tagged local image has this name or id (see `docker image ls`)' });
+    }
+  }
+  return links.filter((link) => wanted.some((name) => matchesImage(link, name)));
+}
+
 /** Docker's names for Node's CPU names, for when no engine tells us its platform. */
 function hostPlatform(): PlatformSpec {
   const arch = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }[process.arch as string];
@@ -184,7 +203,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     try {
       const local = await readLocalImages(opened.engine);
       images = local.images;
-      links = linkImages({ images: local.images, hints: projects.hints, histories: local.histories });
+      // Link against every image (any may be a base), then keep the ones asked about.
+      links = selectImages(linkImages({ images: local.images, hints: projects.hints, histories: local.histories }), options.images ?? [], errors);
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });
     }

@@ -103,6 +103,7 @@ export class RegistryAuth {
   }
 
   async #credentialStory(registry: string): Promise<string> {
+    if (this.#options.credentials === undefined) return 'anonymous access was refused and no credential source is configured';
     const lookup = await this.credentialFor(registry);
     if (lookup.credential === null && lookup.problem !== null) {
       return `credentials could not be read (${lookup.problem}); fix that or run ${loginCommand(registry)}`;
