@@ -1,0 +1,3 @@
+import { runLinkBench } from './link-images.bench.js';
+
+for (const line of runLinkBench()) console.log(line);
