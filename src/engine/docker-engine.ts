@@ -21,13 +21,29 @@ import {
   withoutNoneTags,
 } from './engine-schemas.js';
 import { classifyEngineFailure, EngineError } from './engine-error.js';
-import type { EngineClient, EngineClientOptions, EngineInfo, EnginePing, HistoryEntry, ImageDetails, ImageSummary } from './engine-client.js';
+import type {
+  ContainerRun,
+  ContainerSummary,
+  EngineClient,
+  EngineClientOptions,
+  EngineInfo,
+  EnginePing,
+  EngineRegistryAuth,
+  HistoryEntry,
+  ImageDetails,
+  ImageSummary,
+} from './engine-client.js';
 import { inferEmptyLayers } from './history-layers.js';
+import { readProgressStream } from './engine-stream.js';
+import { readTarFiles } from './tar-files.js';
 
 export { EngineError } from './engine-error.js';
 export type { EngineFailure } from './engine-error.js';
 
 export type {
+  ContainerRun,
+  ContainerSummary,
+  EngineRegistryAuth,
   EngineClient,
   EngineClientOptions,
   EngineInfo,
@@ -99,6 +115,21 @@ export function modemOptions(endpoint: EngineEndpoint, files: ModemTlsFiles, env
         sshOptions: { agent: env['SSH_AUTH_SOCK'] },
       };
   }
+}
+
+/** Pulls and loads of large images take long; they get their own, generous deadline. */
+const TRANSFER_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** Container logs without a TTY come framed: 8-byte headers (stream, size) before each chunk. */
+function demuxLogs(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw.readUInt8(offset + 1) === 0) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return (offset === 0 ? raw : Buffer.concat(parts)).toString('utf8');
 }
 
 export function createEngineClient(endpoint: EngineEndpoint, options: EngineClientOptions = {}): EngineClient {
@@ -225,13 +256,133 @@ class DockerodeEngineClient implements EngineClient {
     });
   }
 
+  pullImage(ref: string, options: { auth?: EngineRegistryAuth | null; onProgress?: (message: string) => void } = {}): Promise<void> {
+    const operation = `pull ${ref}`;
+    return this.#call(
+      operation,
+      async (docker) => {
+        const stream = (await docker.pull(ref, options.auth ? { authconfig: options.auth } : {})) as NodeJS.ReadableStream;
+        const outcome = await readProgressStream(stream, (message) => {
+          if (message.status !== undefined) options.onProgress?.(`${message.id ? `${message.id}: ` : ''}${message.status}`);
+        });
+        if (outcome.error !== null) {
+          throw new EngineError({ endpoint: this.endpoint, operation, failure: 'http', detail: outcome.error });
+        }
+      },
+      true,
+      TRANSFER_TIMEOUT_MS,
+    );
+  }
+
+  saveImage(idOrRef: string): Promise<NodeJS.ReadableStream> {
+    // Only the response headers are under the deadline; the caller reads the body at its pace.
+    return this.#call(`save image ${idOrRef}`, async (docker) => (await docker.getImage(idOrRef).get()) as NodeJS.ReadableStream);
+  }
+
+  loadImage(tar: NodeJS.ReadableStream, options: { onProgress?: (message: string) => void } = {}): Promise<{ loaded: string[] }> {
+    const operation = 'load image';
+    return this.#call(
+      operation,
+      async (docker) => {
+        const response = (await docker.loadImage(tar, { quiet: true })) as NodeJS.ReadableStream;
+        const loaded: string[] = [];
+        const outcome = await readProgressStream(response, (message) => {
+          const text = message.stream?.trim() ?? message.status ?? '';
+          const match = /^Loaded image(?: ID)?: (\S+)$/.exec(text);
+          if (match?.[1]) loaded.push(match[1]);
+          if (text !== '') options.onProgress?.(text);
+        });
+        if (outcome.error !== null) {
+          throw new EngineError({ endpoint: this.endpoint, operation, failure: 'http', detail: outcome.error });
+        }
+        return { loaded };
+      },
+      true,
+      TRANSFER_TIMEOUT_MS,
+    );
+  }
+
+  tagImage(source: string, ref: string): Promise<void> {
+    const at = ref.lastIndexOf(':');
+    const slash = ref.lastIndexOf('/');
+    const repo = at > slash ? ref.slice(0, at) : ref;
+    const tag = at > slash ? ref.slice(at + 1) : 'latest';
+    return this.#call(`tag ${source} as ${ref}`, async (docker) => {
+      await docker.getImage(source).tag({ repo, tag });
+    });
+  }
+
+  removeImage(ref: string, options: { force?: boolean } = {}): Promise<boolean> {
+    return this.#call(`remove image ${ref}`, async (docker) => {
+      const removed = await notFoundAsNull(docker.getImage(ref).remove({ force: options.force === true, noprune: false }));
+      return removed !== null;
+    });
+  }
+
+  runContainer(image: string, options: { cmd?: string[]; entrypoint?: string[]; timeoutMs: number }): Promise<ContainerRun> {
+    const operation = `run a container of ${image}`;
+    return this.#call(
+      operation,
+      async (docker) => {
+        const container = await docker.createContainer({
+          Image: image,
+          ...(options.cmd ? { Cmd: options.cmd } : {}),
+          ...(options.entrypoint ? { Entrypoint: options.entrypoint } : {}),
+          Labels: { 'basewatch.temporary': '1' },
+          HostConfig: { NetworkMode: 'none' },
+        });
+        try {
+          await container.start();
+          const status = (await container.wait()) as { StatusCode?: number };
+          const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+          return { exitCode: status.StatusCode ?? -1, output: demuxLogs(logs).slice(-65_536) };
+        } finally {
+          await container.remove({ force: true }).catch(() => undefined);
+        }
+      },
+      true,
+      options.timeoutMs,
+    );
+  }
+
+  readImageFiles(image: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+    return this.#call(`read files of image ${image}`, async (docker) => {
+      // A created container is never started: its filesystem is the image's, read through the API.
+      const container = await docker.createContainer({ Image: image, Cmd: ['/nonexistent'], Labels: { 'basewatch.temporary': '1' } });
+      const files = new Map<string, Buffer>();
+      try {
+        for (const wanted of paths) {
+          const archive = await notFoundAsNull(container.getArchive({ path: wanted }) as Promise<NodeJS.ReadableStream>);
+          if (archive === null) continue;
+          for (const [name, bytes] of await readTarFiles(archive)) {
+            const parent = wanted.replace(/\/[^/]*$/, '');
+            files.set(`${parent}/${name}`.replace(/^\/+/, ''), bytes);
+          }
+        }
+        return files;
+      } finally {
+        await container.remove({ force: true }).catch(() => undefined);
+      }
+    });
+  }
+
+  listContainers(options: { ancestor?: string; all?: boolean } = {}): Promise<ContainerSummary[]> {
+    return this.#call('list containers', async (docker) => {
+      const list = (await docker.listContainers({
+        all: options.all ?? true,
+        ...(options.ancestor ? { filters: JSON.stringify({ ancestor: [options.ancestor] }) } : {}),
+      })) as Array<{ Id: string; Names?: string[]; Image: string; ImageID: string; State: string }>;
+      return list.map((c) => ({ id: c.Id, names: c.Names ?? [], image: c.Image, imageId: c.ImageID, state: c.State }));
+    });
+  }
+
   /** Runs one operation with the negotiated API version, a deadline, and errors in our terms. */
-  async #call<T>(operation: string, run: (docker: Dockerode) => Promise<T>, negotiate = true): Promise<T> {
+  async #call<T>(operation: string, run: (docker: Dockerode) => Promise<T>, negotiate = true, timeoutMs = this.#timeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new EngineError({ endpoint: this.endpoint, operation, failure: 'timeout', detail: `no answer within ${this.#timeoutMs} ms` }));
-      }, this.#timeoutMs);
+        reject(new EngineError({ endpoint: this.endpoint, operation, failure: 'timeout', detail: `no answer within ${timeoutMs} ms` }));
+      }, timeoutMs);
     });
     const work = (async () => {
       const docker = await this.#dockerode(operation);

@@ -63,6 +63,26 @@ export interface EnginePing {
   osType: string | null;
 }
 
+/** Credentials for the engine's X-Registry-Auth header (pull). Never logged. */
+export type EngineRegistryAuth =
+  | { readonly username: string; readonly password: string; readonly serveraddress: string }
+  | { readonly identitytoken: string; readonly serveraddress: string };
+
+export interface ContainerRun {
+  readonly exitCode: number;
+  /** stdout and stderr, interleaved, at most 64 KiB (the tail). */
+  readonly output: string;
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  readonly names: readonly string[];
+  /** The image as the container was started (a name or an id). */
+  readonly image: string;
+  readonly imageId: string;
+  readonly state: string;
+}
+
 export interface EngineClient {
   readonly endpoint: EngineEndpoint;
   /** GET /_ping; also settles the API version used by every later request. */
@@ -74,6 +94,22 @@ export interface EngineClient {
   inspectImage(idOrRef: string): Promise<ImageDetails | null>;
   /** Oldest step first (the order of the config's history and of diffIds). */
   imageHistory(idOrRef: string): Promise<HistoryEntry[]>;
+  /** `docker pull ref`; rejects with the engine's own message when the stream reports an error. */
+  pullImage(ref: string, options?: { auth?: EngineRegistryAuth | null; onProgress?: (message: string) => void }): Promise<void>;
+  /** `docker save`: the archive as a stream (legacy layout, plus OCI layout on Engine 25+). */
+  saveImage(idOrRef: string): Promise<NodeJS.ReadableStream>;
+  /** `docker load`; rejects when the stream reports an error. Resolves to the ids/tags it says it loaded. */
+  loadImage(tar: NodeJS.ReadableStream, options?: { onProgress?: (message: string) => void }): Promise<{ loaded: string[] }>;
+  /** `docker tag source ref` (moves the tag when it exists). */
+  tagImage(source: string, ref: string): Promise<void>;
+  /** `docker rmi ref`; false when there was no such image. Without force, an image in use is kept (rejects). */
+  removeImage(ref: string, options?: { force?: boolean }): Promise<boolean>;
+  /** Runs a container to completion and removes it. */
+  runContainer(image: string, options: { cmd?: string[]; entrypoint?: string[]; timeoutMs: number }): Promise<ContainerRun>;
+  /** Reads files out of an image through a created (never started) container; missing paths are left out. */
+  readImageFiles(image: string, paths: readonly string[]): Promise<Map<string, Buffer>>;
+  /** Containers (running and stopped) whose image is `ancestor` or built on it. */
+  listContainers(options?: { ancestor?: string; all?: boolean }): Promise<ContainerSummary[]>;
 }
 
 export interface EngineClientOptions {
