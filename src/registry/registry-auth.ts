@@ -77,11 +77,15 @@ export class RegistryAuth {
   async authorizationFor(endpoint: RegistryEndpoint, scope: string): Promise<AuthHeader> {
     const challenge = this.#challenges.get(endpoint.registry);
     if (challenge === undefined) return { ok: true, header: null };
-    return this.#headerFor(endpoint, scope, challenge, false);
+    return this.#headerFor(endpoint, scope, challenge, null);
   }
 
-  /** After a 401: learn the challenge and get fresh auth for one retry. */
-  async answerChallenge(endpoint: RegistryEndpoint, scope: string, wwwAuthenticate: string | null): Promise<AuthHeader> {
+  /**
+   * After a 401: learn the challenge and get auth for one retry. `rejected` is the
+   * Authorization header the 401 answered (null when none was sent); a cached token is reused
+   * only when it is not that one (another request may have fetched it meanwhile).
+   */
+  async answerChallenge(endpoint: RegistryEndpoint, scope: string, wwwAuthenticate: string | null, rejected: string | null): Promise<AuthHeader> {
     const challenges = parseWwwAuthenticate(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
     const basic = challenges.find((c) => c.scheme === 'basic');
@@ -94,7 +98,7 @@ export class RegistryAuth {
       return registryFailure('protocol', endpoint.registry, '401 unauthorized without a Bearer or Basic challenge in Www-Authenticate');
     }
     this.#challenges.set(endpoint.registry, challenge);
-    return this.#headerFor(endpoint, scope, challenge, true);
+    return this.#headerFor(endpoint, scope, challenge, rejected ?? '');
   }
 
   /** The failure for a 401 that fresh auth did not cure (or that we had nothing to answer with). */
@@ -115,7 +119,8 @@ export class RegistryAuth {
     return `the registry rejected the credentials from ${lookup.source} (${who}); run ${loginCommand(registry)} again`;
   }
 
-  async #headerFor(endpoint: RegistryEndpoint, scope: string, challenge: Challenge, fresh: boolean): Promise<AuthHeader> {
+  /** `rejected`: null when asking up front, else the header a 401 refused ('' for none). */
+  async #headerFor(endpoint: RegistryEndpoint, scope: string, challenge: Challenge, rejected: string | null): Promise<AuthHeader> {
     const registry = endpoint.registry;
     if (challenge.scheme === 'basic') {
       const { credential } = await this.credentialFor(registry);
@@ -131,12 +136,16 @@ export class RegistryAuth {
       return { ok: true, header: `Basic ${basic}` };
     }
     const key = `${registry}|${scope}`;
-    const cached = this.#tokens.get(key);
-    if (!fresh && cached && this.#now() < cached.refreshAt) return { ok: true, header: cached.header };
+    const usable = (): string | null => {
+      const cached = this.#tokens.get(key);
+      return cached && this.#now() < cached.refreshAt && cached.header !== rejected ? cached.header : null;
+    };
+    const cached = usable();
+    if (cached !== null) return { ok: true, header: cached };
     // Many requests may hit the same 401 at once: one token request answers them all.
     return this.#flights.run(key, async () => {
-      const again = this.#tokens.get(key);
-      if (again && again !== cached && this.#now() < again.refreshAt) return { ok: true, header: again.header };
+      const again = usable();
+      if (again !== null) return { ok: true, header: again };
       const result = await this.#fetchToken(registry, scope, challenge);
       if (!result.ok) return result;
       this.#tokens.set(key, { header: result.header, refreshAt: result.refreshAt });

@@ -16,6 +16,8 @@ import { Semaphore, SingleFlight } from './request-gate.js';
 export interface RegistryClientOptions {
   /** Registries spoken to without TLS verification, falling back to plain HTTP (Docker's `insecure-registries`: `host[:port]` or IPv4 CIDR). Default none. */
   readonly insecureRegistries?: readonly string[];
+  /** Speak plain HTTP to loopback registries (127.0.0.0/8, localhost, ::1) as Docker does. Default true. */
+  readonly loopbackPlainHttp?: boolean;
   /** PEM CA files trusted in addition to Node's roots. Default none. Unreadable files throw RegistryUsageError. */
   readonly caFiles?: readonly string[];
   /** Budget for one HTTP exchange (connect, headers, body), ms. Default 15 000. */
@@ -71,11 +73,14 @@ function formatWindow(seconds: number | null): string {
 
 export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
+  if (!(timeoutMs > 0)) throw new RegistryUsageError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  const maxConcurrency = options.maxConcurrency ?? 6;
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new RegistryUsageError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
   const insecure = options.insecureRegistries ?? [];
   const userAgent = options.userAgent ?? 'basewatch';
   const maxWaitMs = options.maxRateLimitWaitMs ?? 30_000;
   const transport = createHttpTransport({ caFiles: options.caFiles ?? [], timeoutMs });
-  const semaphore = new Semaphore(options.maxConcurrency ?? 6);
+  const semaphore = new Semaphore(maxConcurrency);
   const flights = new SingleFlight();
   const auth = new RegistryAuth({ transport, semaphore, userAgent, credentials: options.credentials, insecureRegistries: insecure });
   const limits = new Map<string, RateLimitState>();
@@ -152,7 +157,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       if (response.status === 401) {
         if (answeredChallenge) return auth.unauthorized(endpoint.registry, what);
         answeredChallenge = true;
-        authorization = await auth.answerChallenge(endpoint, scope, response.headers.get('www-authenticate'));
+        authorization = await auth.answerChallenge(endpoint, scope, response.headers.get('www-authenticate'), authorization.header);
         if (!authorization.ok) return authorization;
         continue;
       }
@@ -198,7 +203,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
 
   async function fetchManifest(ref: ImageRef): Promise<FetchedManifest | RegistryFailure> {
     const { reference, what } = referenceOf(ref);
-    const endpoint = resolveEndpoint(ref.registry, insecure);
+    const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
     const response = await exchange(endpoint, ref.repository, 'GET', `/v2/${ref.repository}/manifests/${reference}`, what);
     if (!('status' in response)) return response;
     if (response.status !== 200) return statusFailure(endpoint, response, what);
@@ -224,7 +229,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
 
   async function headManifest(ref: ImageRef): Promise<ManifestHead | RegistryFailure> {
     const { reference, what } = referenceOf(ref);
-    const endpoint = resolveEndpoint(ref.registry, insecure);
+    const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
     const response = await exchange(endpoint, ref.repository, 'HEAD', `/v2/${ref.repository}/manifests/${reference}`, what);
     if (!('status' in response)) return response;
     if (response.status !== 200) return statusFailure(endpoint, response, what);
@@ -241,7 +246,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return { ok: true, digest, mediaType, size: length };
   }
 
-  const key = (method: string, ref: ImageRef): string => `${method} ${resolveEndpoint(ref.registry, insecure).registry}/${ref.repository}/${referenceOf(ref).reference}`;
+  const key = (method: string, ref: ImageRef): string => `${method} ${resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true).registry}/${ref.repository}/${referenceOf(ref).reference}`;
 
   // async so that misuse (a reference without tag or digest) rejects instead of throwing.
   async function getManifest(ref: ImageRef): Promise<FetchedManifest | RegistryFailure> {

@@ -79,11 +79,16 @@ export function isInsecureRegistry(registry: string, insecureRegistries: readonl
   });
 }
 
-export function resolveEndpoint(registry: string, insecureRegistries: readonly string[] = []): RegistryEndpoint {
+/**
+ * `loopbackPlainHttp: false` makes a loopback registry an ordinary one (verified HTTPS): for a
+ * TLS registry on localhost with a trusted CA, and for the tests of TLS, which may only talk to
+ * loopback on this machine.
+ */
+export function resolveEndpoint(registry: string, insecureRegistries: readonly string[] = [], loopbackPlainHttp = true): RegistryEndpoint {
   const name = registry.toLowerCase();
   const apiHost = DOCKER_HUB_ALIASES.has(name) ? DOCKER_HUB_API_HOST : name;
   let plans: TransportPlan[];
-  if (isLoopbackHost(apiHost)) {
+  if (loopbackPlainHttp && isLoopbackHost(apiHost)) {
     plans = [{ scheme: 'http', verifyTls: false }];
   } else if (isInsecureRegistry(name, insecureRegistries)) {
     plans = [

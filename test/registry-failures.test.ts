@@ -1,0 +1,136 @@
+// Registries that misbehave: rate limits, hangs, server errors, garbage. Small node:http
+// servers stand in for them (docker-registry cannot be made to answer 429 or schema1).
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, it, type TestContext } from 'node:test';
+import { mustParseImageRef } from '../src/refs/image-ref.js';
+import { type RegistryClientOptions, createRegistryClient } from '../src/registry/registry-client.js';
+import { startHttpServer } from './registry-harness.js';
+
+async function fakeRegistry(t: TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void, options: RegistryClientOptions = {}) {
+  const seen: string[] = [];
+  const { address } = await startHttpServer(t, (req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    handler(req, res);
+  });
+  const client = createRegistryClient({ timeoutMs: 1_000, ...options });
+  t.after(() => client.close());
+  return { seen, client, ref: mustParseImageRef(`${address}/base/app:1`), address };
+}
+
+const DIGEST = `sha256:${'0'.repeat(64)}`;
+
+describe('rate limits', () => {
+  it('retries a 429 as Retry-After says, then answers rate-limited with the budget seen', async (t) => {
+    const { seen, client, ref, address } = await fakeRegistry(t, (_req, res) => {
+      res.writeHead(429, { 'Retry-After': '1', 'RateLimit-Limit': '100;w=21600', 'RateLimit-Remaining': '0;w=21600' }).end();
+    });
+    const started = Date.now();
+    const head = await client.headManifest(ref);
+    const elapsed = Date.now() - started;
+    assert.equal(seen.length, 3, 'one request and two retries');
+    assert.ok(elapsed >= 1_900 && elapsed < 5_000, `waited ${elapsed} ms`);
+    assert.deepEqual(head, {
+      ok: false,
+      kind: 'rate-limited',
+      registry: address,
+      message: `${address}: 429 too many requests for base/app:1, 0 of 100 pulls left per 6 h, still limited after 2 retries; try again in 1 s`,
+      retryAfterSeconds: 1,
+    });
+    const [limit] = client.rateLimits();
+    assert.equal(client.rateLimits().length, 1);
+    assert.deepEqual({ ...limit, seenAt: undefined }, { registry: address, limit: 100, remaining: 0, windowSeconds: 21600, seenAt: undefined });
+    assert.ok(Date.now() - Date.parse(limit?.seenAt ?? '') < 10_000);
+  });
+
+  it('succeeds when the registry recovers after a 429', async (t) => {
+    let calls = 0;
+    const { client, ref } = await fakeRegistry(t, (_req, res) => {
+      calls++;
+      if (calls === 1) return void res.writeHead(429, { 'Retry-After': new Date(Date.now() + 1_000).toUTCString() }).end();
+      res.writeHead(200, { 'Docker-Content-Digest': DIGEST, 'Content-Type': 'application/vnd.oci.image.index.v1+json', 'Content-Length': '10' }).end();
+    });
+    const head = await client.headManifest(ref);
+    assert.deepEqual(head, { ok: true, digest: DIGEST, mediaType: 'application/vnd.oci.image.index.v1+json', size: 10 });
+    assert.equal(calls, 2);
+  });
+
+  it('does not sleep for a Retry-After beyond the wait budget', async (t) => {
+    const { seen, client, ref } = await fakeRegistry(t, (_req, res) => res.writeHead(429, { 'Retry-After': '3600' }).end());
+    const started = Date.now();
+    const head = await client.headManifest(ref);
+    assert.ok(Date.now() - started < 1_000);
+    assert.equal(seen.length, 1);
+    assert.ok(!head.ok && head.kind === 'rate-limited' && head.retryAfterSeconds === 3600, JSON.stringify(head));
+  });
+
+  it('records rate-limit headers from successful answers too', async (t) => {
+    const { client, ref, address } = await fakeRegistry(t, (_req, res) => {
+      res.writeHead(200, { 'Docker-Content-Digest': DIGEST, 'Content-Type': 'application/vnd.oci.image.index.v1+json', 'Content-Length': '10', 'ratelimit-limit': '200;w=21600', 'ratelimit-remaining': '187;w=21600' }).end();
+    });
+    assert.ok((await client.headManifest(ref)).ok);
+    assert.deepEqual(client.rateLimits().map(({ seenAt: _, ...rest }) => rest), [{ registry: address, limit: 200, remaining: 187, windowSeconds: 21600 }]);
+  });
+});
+
+describe('broken registries', () => {
+  it('times out a hanging connection within the timeout', async (t) => {
+    const { client, ref, address } = await fakeRegistry(t, () => {
+      // never answers
+    });
+    const started = Date.now();
+    const head = await client.headManifest(ref);
+    assert.ok(Date.now() - started < 3_000);
+    assert.ok(!head.ok && head.kind === 'timeout', JSON.stringify(head));
+    assert.match(head.message, new RegExp(`^${address}: http://${address} did not answer within 1 s`));
+  });
+
+  it('answers unreachable for a 500', async (t) => {
+    const { client, ref, address } = await fakeRegistry(t, (_req, res) => res.writeHead(500).end('oops'));
+    const head = await client.headManifest(ref);
+    assert.deepEqual(head, { ok: false, kind: 'unreachable', registry: address, message: `${address}: answered 500 Internal Server Error for base/app:1; the registry has a problem, try again later` });
+  });
+
+  it('answers denied for a 403', async (t) => {
+    const { client, ref } = await fakeRegistry(t, (_req, res) => res.writeHead(403).end());
+    const head = await client.headManifest(ref);
+    assert.ok(!head.ok && head.kind === 'denied' && /403 denied: base\/app:1 is not readable with anonymous pulls/.test(head.message), JSON.stringify(head));
+  });
+
+  it('answers protocol for garbage JSON, schema1, oversized bodies and a digest mismatch', async (t) => {
+    const schema1 = JSON.stringify({ schemaVersion: 1, name: 'base/app', tag: '1', fsLayers: [], history: [] });
+    const { client, address } = await fakeRegistry(t, (req, res) => {
+      const tag = req.url?.split('/manifests/')[1] ?? '';
+      if (tag === 'garbage') return void res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }).end('{"schemaVersion": 2, "manif');
+      if (tag === 'schema1') return void res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }).end(schema1);
+      if (tag === 'huge') return void res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }).end(Buffer.alloc(5 * 1024 * 1024, 32));
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }).end('{"schemaVersion":2,"manifests":[]}');
+    });
+    const get = (suffix: string) => client.getManifest(mustParseImageRef(`${address}/base/app${suffix}`));
+    const expectations: Array<[string, RegExp]> = [
+      [':garbage', /the manifest is not valid JSON/],
+      [':schema1', /registry answered with a schema1 manifest/],
+      [':huge', /response larger than 4194304 bytes/],
+      [`@${DIGEST}`, /does not match its digest/],
+    ];
+    for (const [suffix, pattern] of expectations) {
+      const result = await get(suffix);
+      assert.ok(!result.ok && result.kind === 'protocol' && pattern.test(result.message) && result.message.startsWith(`${address}: `), `${suffix}: ${JSON.stringify(result)}`);
+    }
+  });
+
+  it('answers protocol for a 401 without a usable challenge, and does not loop', async (t) => {
+    const { seen, client, ref } = await fakeRegistry(t, (_req, res) => res.writeHead(401, { 'Www-Authenticate': 'Negotiate' }).end());
+    const head = await client.headManifest(ref);
+    assert.ok(!head.ok && head.kind === 'protocol', JSON.stringify(head));
+    assert.equal(seen.length, 1);
+  });
+
+  it('retries a 401 once with fresh auth, never more', async (t) => {
+    const credentials = async () => ({ credential: { username: 'u', secret: 'pw-never-shown', identityToken: false }, source: 'test', problem: null });
+    const { seen, client, ref } = await fakeRegistry(t, (_req, res) => res.writeHead(401, { 'Www-Authenticate': 'Basic realm="x"' }).end(), { credentials });
+    const head = await client.headManifest(ref);
+    assert.ok(!head.ok && head.kind === 'unauthorized' && !head.message.includes('pw-never-shown'), JSON.stringify(head));
+    assert.equal(seen.length, 2);
+  });
+});
