@@ -27,6 +27,13 @@ describe('registry client on a plain registry', { skip }, () => {
 
     const resolved = await resolvePlatformManifest(client, ref, { os: 'linux', architecture: 'amd64' });
     assert.deepEqual(resolved, { ok: true, unchanged: false, digest: pushed.digest, platformDigest: pushed.digest, configDigest: pushed.configDigest, isIndex: false });
+
+    // The config blob, verified against its digest; a missing blob is not-found.
+    const blob = await client.getBlob(ref, pushed.configDigest);
+    assert.ok(blob.ok, JSON.stringify(blob));
+    assert.equal((JSON.parse(blob.bytes.toString()) as { architecture: string }).architecture, 'amd64');
+    const missing = await client.getBlob(ref, `sha256:${'0'.repeat(64)}`);
+    assert.ok(!missing.ok && missing.kind === 'not-found', JSON.stringify(missing));
   });
 
   it('answers not-found for a missing tag and a missing repository, naming the registry', async (t) => {

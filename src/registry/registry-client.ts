@@ -48,6 +48,11 @@ export interface RegistryClient {
   headManifest(ref: ImageRef): Promise<ManifestHead | RegistryFailure>;
   /** The parsed manifest or index; by-digest answers are verified against the digest. */
   getManifest(ref: ImageRef): Promise<FetchedManifest | RegistryFailure>;
+  /**
+   * `GET /v2/<repo>/blobs/<digest>` for a small blob (an image config), verified against the
+   * digest. Never used for layers: the engine pulls those.
+   */
+  getBlob(ref: ImageRef, digest: string): Promise<{ readonly ok: true; readonly bytes: Buffer } | RegistryFailure>;
   /** The rate-limit headers last seen from each registry. */
   rateLimits(): RateLimitState[];
   /** Closes pooled connections. */
@@ -253,9 +258,24 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return flights.run(key('GET', ref), () => fetchManifest(ref));
   }
 
+  async function fetchBlob(ref: ImageRef, digest: string): Promise<{ ok: true; bytes: Buffer } | RegistryFailure> {
+    const what = `${ref.repository}@${digest} (blob)`;
+    const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
+    if (!isSha256Digest(digest)) throw new RegistryUsageError(`not a sha256 digest: ${digest}`);
+    const response = await exchange(endpoint, ref.repository, 'GET', `/v2/${ref.repository}/blobs/${digest}`, what);
+    if (!('status' in response)) return response;
+    if (response.status !== 200) return statusFailure(endpoint, response, what);
+    const computed = sha256Digest(response.body);
+    if (computed !== digest) {
+      return registryFailure('protocol', endpoint.registry, `the blob sent for ${what} does not match its digest (got ${computed})`);
+    }
+    return { ok: true, bytes: response.body };
+  }
+
   return {
     headManifest: async (ref) => flights.run(key('HEAD', ref), () => headManifest(ref)),
     getManifest,
+    getBlob: async (ref, digest) => flights.run(`BLOB ${key('GET', { ...ref, tag: null, digest })}`, () => fetchBlob(ref, digest)),
     rateLimits: () => [...limits.values()].map((state) => ({ ...state })),
     close: () => transport.close(),
   };
