@@ -11,6 +11,10 @@ export const EXIT = {
   partial: 4,
   /** Some bases could not be checked upstream (registry down, access denied, …); see each reason. */
   upstreamFailed: 5,
+  /** rebase: the image is not safely rebaseable (the reasons say why); rollback: nothing to undo. */
+  refused: 6,
+  /** rebase/rollback failed (registry, engine, verification); nothing was changed. */
+  failed: 7,
   /** A bug in basewatch. */
   internal: 70,
 } as const;

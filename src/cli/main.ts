@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { runCheckCommand } from './check-command.js';
 import { runConfigCommand } from './config-command.js';
+import { runRebaseCommand, runRollbackCommand } from './rebase-command.js';
 import { runStatusCommand } from './status-command.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
@@ -39,7 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .showSuggestionAfterError()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
+      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 rebase failed, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
     );
 
   program
@@ -68,6 +69,28 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--json', 'print one JSON object: { stateFile, lastCheck, report, registries }')
     .action(async (options: { json?: boolean }) => {
       exitCode = await runStatusCommand({ json: options.json === true }, io);
+    });
+
+  program
+    .command('rebase <image>')
+    .description('Move an image onto the latest digest of its base (or --to) without rebuilding, when that is safe.')
+    .option('--to <ref>', 'the new base, ref[:tag][@digest] (default: the latest digest of the base\'s tag)')
+    .option('--dry-run', 'say what would happen; change nothing (no pull, no load, no tag moved)')
+    .option('--force', 'rebase although the seam check refuses (app layers touch base files), with a warning')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(async (image: string, options: { to?: string; dryRun?: boolean; force?: boolean; json?: boolean }) => {
+      exitCode = await runRebaseCommand(
+        { image, to: options.to ?? null, dryRun: options.dryRun === true, force: options.force === true, json: options.json === true },
+        io,
+      );
+    });
+
+  program
+    .command('rollback <image>')
+    .description('Put the tags of an image back on the image the last basewatch rebase or rebuild replaced.')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(async (image: string, options: { json?: boolean }) => {
+      exitCode = await runRollbackCommand({ image, json: options.json === true }, io);
     });
 
   const config = program.command('config').description('Show or change settings (stored in `basewatch config path`).');

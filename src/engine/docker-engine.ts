@@ -178,6 +178,7 @@ class DockerodeEngineClient implements EngineClient {
         architecture: v.Arch,
         storageDriver: i.Driver ?? '',
         containerdSnapshotter: usesContainerdSnapshotter(i),
+        product: (v.Components ?? []).some((c) => /podman/i.test(c.Name)) ? 'podman' : 'docker',
         name: i.Name ?? '',
       };
     });

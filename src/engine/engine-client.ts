@@ -16,6 +16,8 @@ export interface EngineInfo {
   storageDriver: string;
   /** The containerd image store, which rejects `docker load` with placeholder layers. */
   containerdSnapshotter: boolean;
+  /** Which engine answers the Docker API: Podman loads differently (no placeholder layers). */
+  product: 'docker' | 'podman';
   name: string;
 }
 

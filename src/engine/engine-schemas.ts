@@ -19,6 +19,8 @@ export const VersionResponse = z.object({
   ApiVersion: z.string(),
   Os: z.string(),
   Arch: z.string(),
+  // Podman's Docker-compatible API names itself here ("Podman Engine").
+  Components: z.array(z.object({ Name: z.string() })).nullish(),
 });
 export type VersionResponse = z.infer<typeof VersionResponse>;
 

@@ -1,0 +1,144 @@
+/** `basewatch rebase` and `basewatch rollback`. */
+import path from 'node:path';
+import { ConfigError, loadSettings } from '../config/config-store.js';
+import { connectEngine } from '../engine/connect.js';
+import { basewatchPaths } from '../paths.js';
+import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
+import { type RollbackOutcome, rollbackImage } from '../rebase/rollback-image.js';
+import { dockerCredentials } from '../registry/credentials.js';
+import { createRegistryClient } from '../registry/registry-client.js';
+import { progressReporter } from './check-command.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './main.js';
+import { shortDigest, shortRef } from './render-check.js';
+import { type Style, colorEnabled, createStyle } from './style.js';
+
+export interface RebaseCommandOptions {
+  readonly image: string;
+  readonly to: string | null;
+  readonly dryRun: boolean;
+  readonly force: boolean;
+  readonly json: boolean;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function renderRebase(outcome: RebaseOutcome, style: Style): string {
+  const out: string[] = [];
+  const newBase = outcome.newBase === null ? '?' : `${shortRef(outcome.newBase.ref)}@${shortDigest(outcome.newBase.digest)}`;
+  switch (outcome.status) {
+    case 'rebased':
+      out.push(style.green(`Rebased ${outcome.image} onto ${newBase}`));
+      break;
+    case 'dry-run':
+      out.push(style.bold(`Would rebase ${outcome.image} onto ${newBase} (dry run: nothing changed)`));
+      break;
+    case 'current':
+      out.push(`${outcome.image}: ${outcome.reasons.join('; ')}`);
+      return `${out.join('\n')}\n`;
+    case 'refused':
+      out.push(style.yellow(`Not rebased: ${outcome.image}`));
+      for (const reason of outcome.reasons) out.push(`  - ${reason}`);
+      out.push(`Rebuild it from its Dockerfile instead, or use --force if you know the app layers do not depend on the base.`);
+      break;
+    case 'failed':
+      out.push(style.red(`Rebase of ${outcome.image} failed; nothing was changed`));
+      for (const reason of outcome.reasons) out.push(`  - ${reason}`);
+      break;
+  }
+  if (outcome.status === 'rebased' || outcome.status === 'dry-run') {
+    if (outcome.oldBase !== null) {
+      // A base known only by digest already carries it in its reference.
+      const old = outcome.oldBase.ref.includes('@') ? shortRef(outcome.oldBase.ref.replace(/@.*$/, '')) : shortRef(outcome.oldBase.ref);
+      out.push(`  base      ${old}@${shortDigest(outcome.oldBase.digest)} → ${newBase}`);
+    }
+    if (outcome.newImageId !== null) out.push(`  image     ${shortDigest(outcome.oldImageId)} → ${shortDigest(outcome.newImageId)}`);
+    out.push(`  tags      ${outcome.tags.join(', ')}`);
+    const path = outcome.fastPath === null ? '' : outcome.fastPath ? `, ${outcome.baseLayersSkipped} base layers already in the engine` : ', full image loaded';
+    out.push(`  layers    ${outcome.layersReused} app layer(s) reused${path}`);
+    if (outcome.status === 'rebased') out.push(`  moved     ${formatBytes(outcome.bytesMoved)} in ${outcome.seconds.toFixed(1)} s`);
+    out.push(`  packages  ${outcome.packages?.summary ?? 'unknown'}`);
+    if (outcome.status === 'rebased') out.push(`  undo      basewatch rollback ${outcome.image}`);
+  }
+  for (const warning of outcome.warnings) out.push(style.yellow(`  warning: ${warning}`));
+  return `${out.join('\n')}\n`;
+}
+
+function loadSettingsOrExit(io: CliIo, style: Style) {
+  try {
+    return loadSettings(basewatchPaths(io.env as NodeJS.ProcessEnv).config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(style.red(`basewatch: ${error.message}\n`));
+    return null;
+  }
+}
+
+export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo): Promise<number> {
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  const settings = loadSettingsOrExit(io, errStyle);
+  if (settings === null) return EXIT.usage;
+  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
+  let engine;
+  try {
+    engine = await connectEngine({ env: io.env as NodeJS.ProcessEnv });
+  } catch (error) {
+    io.stderr.write(errStyle.red(`basewatch: ${error instanceof Error ? error.message : String(error)}\n`));
+    return EXIT.engineUnreachable;
+  }
+  const credentials = dockerCredentials({ env: io.env as NodeJS.ProcessEnv });
+  const registry = createRegistryClient({
+    insecureRegistries: settings.insecureRegistries,
+    caFiles: settings.caFiles,
+    timeoutMs: settings.registryTimeoutSeconds * 1000,
+    credentials,
+  });
+  const progress = progressReporter(io, options.json);
+  try {
+    const outcome = await rebaseImage(
+      { engine, registry, credentials, stateDir: path.join(paths.state), onProgress: (step) => progress.update(step) },
+      { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force },
+    );
+    progress.done();
+    io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRebase(outcome, style));
+    switch (outcome.status) {
+      case 'refused':
+        return EXIT.refused;
+      case 'failed':
+        return EXIT.failed;
+      default:
+        return EXIT.ok;
+    }
+  } finally {
+    await registry.close();
+  }
+}
+
+export function renderRollback(outcome: RollbackOutcome, style: Style): string {
+  const lines =
+    outcome.status === 'rolled-back'
+      ? [style.green(`Rolled back ${outcome.image}: ${outcome.tags.join(', ')} → ${shortDigest(outcome.toId)} (was ${shortDigest(outcome.fromId)})`)]
+      : [style.yellow(`Nothing rolled back: ${outcome.reasons.join('; ')}`)];
+  for (const warning of outcome.warnings) lines.push(style.yellow(`  warning: ${warning}`));
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runRollbackCommand(options: { image: string; json: boolean }, io: CliIo): Promise<number> {
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  let engine;
+  try {
+    engine = await connectEngine({ env: io.env as NodeJS.ProcessEnv });
+  } catch (error) {
+    io.stderr.write(errStyle.red(`basewatch: ${error instanceof Error ? error.message : String(error)}\n`));
+    return EXIT.engineUnreachable;
+  }
+  const outcome = await rollbackImage({ engine, stateDir: basewatchPaths(io.env as NodeJS.ProcessEnv).state }, options.image);
+  io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRollback(outcome, style));
+  return outcome.status === 'rolled-back' ? EXIT.ok : outcome.status === 'nothing' ? EXIT.refused : EXIT.failed;
+}

@@ -1,0 +1,356 @@
+/**
+ * `basewatch rebase`: moves a local image onto a new digest of its base without rebuilding, when
+ * that is provably safe (design.md "Rebase"). Order of work: everything that can refuse runs
+ * before anything changes the engine; the new image is complete and verified before the first
+ * tag moves; tag moves are journalled (rebase-journal.ts).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { LayerScan } from '../archive/layer-scan.js';
+import { readImageArchive } from '../archive/read-image-archive.js';
+import type { EngineClient, EngineRegistryAuth, ImageDetails } from '../engine/docker-engine.js';
+import { readLocalImages } from '../inventory/read-images.js';
+import { linkImages } from '../link/link-images.js';
+import { type ImageRef, formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+import { type CredentialSource, credentialServerAddress } from '../registry/credentials.js';
+import type { PlatformSpec } from '../registry/platform.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import { type BaseConfig, configFromEngine, configFromRegistry } from './base-configs.js';
+import { loadRebasedImage } from './load-rebased.js';
+import { diffPackages, summarizePackageDiff } from './package-diff.js';
+import { packagesFromLayers } from './package-db.js';
+import { keepTagFor, moveTags, recoverTagMove, removeStaleSpools } from './rebase-journal.js';
+import { rebaseConfig } from './rebase-config.js';
+import { checkSeam } from './seam-check.js';
+
+export interface RebaseRequest {
+  /** A tag, name or id of a local image. */
+  readonly image: string;
+  /** The new base (`ref[:tag][@digest]`); default: the latest digest of the base's own tag. */
+  readonly to: string | null;
+  readonly dryRun: boolean;
+  /** Override the seam check (and io.buildpacks.rebasable=false), with a warning. */
+  readonly force: boolean;
+}
+
+export interface RebaseDeps {
+  readonly engine: EngineClient;
+  readonly registry: RegistryClient;
+  readonly credentials: CredentialSource;
+  readonly stateDir: string;
+  readonly onProgress?: (step: string) => void;
+  readonly now?: () => Date;
+}
+
+export type RebaseStatus = 'rebased' | 'current' | 'refused' | 'dry-run' | 'failed';
+
+export interface PackageChanges {
+  readonly summary: string;
+  readonly upgraded: ReadonlyArray<{ name: string; from: string; to: string }>;
+  readonly downgraded: ReadonlyArray<{ name: string; from: string; to: string }>;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export interface RebaseOutcome {
+  readonly status: RebaseStatus;
+  readonly image: string;
+  readonly tags: readonly string[];
+  readonly oldImageId: string | null;
+  readonly newImageId: string | null;
+  readonly oldBase: { readonly ref: string; readonly digest: string | null } | null;
+  readonly newBase: { readonly ref: string; readonly digest: string } | null;
+  /** App layers carried over unchanged. */
+  readonly layersReused: number;
+  /** New base layers the engine already had and was not sent (fast path). */
+  readonly baseLayersSkipped: number;
+  /** Bytes written into the engine's load. */
+  readonly bytesMoved: number;
+  readonly seconds: number;
+  /** True: config + app layers only; false: full archive; null: nothing was loaded. */
+  readonly fastPath: boolean | null;
+  readonly packages: PackageChanges | null;
+  /** Why it was refused or failed, one reason per line. */
+  readonly reasons: readonly string[];
+  readonly warnings: readonly string[];
+  /** Keeps the previous image reachable for `basewatch rollback`. */
+  readonly keepTag: string | null;
+}
+
+/** Where a package database can sit in a base; read from the pulled new base through the engine. */
+const PACKAGE_DB_PATHS = ['/var/lib/dpkg/status', '/var/lib/dpkg/status.d', '/lib/apk/db/installed'];
+
+class Refusal extends Error {
+  constructor(readonly status: 'refused' | 'failed' | 'current', readonly reasons: string[]) {
+    super(reasons.join('; '));
+  }
+}
+
+function engineAuth(found: Awaited<ReturnType<CredentialSource>>, registry: string): EngineRegistryAuth | null {
+  const credential = found.credential;
+  if (credential === null) return null;
+  const serveraddress = credentialServerAddress(registry);
+  return credential.identityToken
+    ? { identitytoken: credential.secret, serveraddress }
+    : { username: credential.username, password: credential.secret, serveraddress };
+}
+
+/** The package database files of an image, as one synthetic layer for packagesFromLayers. */
+function filesAsLayer(files: Map<string, Buffer>): LayerScan {
+  return {
+    diffId: 'engine-files',
+    size: 0,
+    entries: [...files].map(([p, bytes]) => ({ path: p, type: 'file' as const, mode: 0o644, size: bytes.length, linkname: null, whiteout: null })),
+    captured: files,
+  };
+}
+
+function packageChanges(oldLayers: readonly LayerScan[], newFiles: Map<string, Buffer> | null): PackageChanges | null {
+  if (newFiles === null) return null;
+  const diff = diffPackages(packagesFromLayers(oldLayers), packagesFromLayers([filesAsLayer(newFiles)]));
+  return {
+    summary: summarizePackageDiff(diff, { limit: 1 }),
+    upgraded: diff.upgraded.map((c) => ({ name: c.name, from: c.from, to: c.to })),
+    downgraded: diff.downgraded.map((c) => ({ name: c.name, from: c.from, to: c.to })),
+    added: diff.added.map((p) => p.name),
+    removed: diff.removed.map((p) => p.name),
+  };
+}
+
+export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Promise<RebaseOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const started = Date.now();
+  const progress = deps.onProgress ?? (() => {});
+  const warnings: string[] = [];
+  let outcome: Partial<RebaseOutcome> = { image: request.image, tags: [] };
+  const tmpDir = path.join(deps.stateDir, 'tmp');
+  let spoolDir: string | null = null;
+  const finish = (status: RebaseStatus, reasons: string[] = []): RebaseOutcome => ({
+    status,
+    image: request.image,
+    tags: [],
+    oldImageId: null,
+    newImageId: null,
+    oldBase: null,
+    newBase: null,
+    layersReused: 0,
+    baseLayersSkipped: 0,
+    bytesMoved: 0,
+    fastPath: null,
+    packages: null,
+    keepTag: null,
+    ...outcome,
+    reasons,
+    warnings,
+    seconds: (Date.now() - started) / 1000,
+  });
+
+  try {
+    const recovered = await recoverTagMove(deps.engine, deps.stateDir);
+    if (recovered !== null) warnings.push(recovered);
+    await removeStaleSpools(tmpDir);
+
+    progress('reading the image');
+    const image = await deps.engine.inspectImage(request.image);
+    if (image === null) throw new Refusal('failed', [`no local image ${request.image} (see \`docker image ls\`)`]);
+    outcome = { ...outcome, image: image.repoTags[0] ?? request.image, tags: image.repoTags, oldImageId: image.id };
+    if (image.repoTags.length === 0) throw new Refusal('refused', [`${request.image} has no tag to move; tag it first`]);
+    const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
+
+    progress('linking it to its base');
+    const local = await readLocalImages(deps.engine);
+    const link = linkImages({ images: local.images, hints: [], histories: local.histories }).find((l) => l.image.id === image.id);
+    const base = link?.base ?? null;
+    if (base === null) {
+      throw new Refusal('refused', [`cannot tell which base ${outcome.image} was built on: ${link?.problem ?? 'no link'}`]);
+    }
+    outcome = { ...outcome, oldBase: { ref: base.ref, digest: base.digest } };
+    const baseRef = parseImageRef(base.ref);
+    if (!baseRef.ok) throw new Refusal('failed', [`the base reference ${base.ref} is invalid: ${baseRef.error}`]);
+
+    await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    spoolDir = await fs.mkdtemp(path.join(tmpDir, `rebase-${process.pid}-`));
+
+    progress('reading the old base');
+    const oldBase = await readOldBase(deps, base, baseRef.ref, platform, spoolDir);
+
+    progress('asking the registry for the new base');
+    const target = resolveTarget(request.to, baseRef.ref, local.images, warnings);
+    const newBase = await configFromRegistry(deps.registry, target, platform);
+    if (!newBase.ok) throw new Refusal('failed', [`cannot resolve the new base ${formatImageRef(target)}: ${newBase.message}`]);
+    const newRef = formatImageRef({ ...target, digest: null, tag: target.tag ?? (target.digest === null ? 'latest' : null) });
+    outcome = { ...outcome, newBase: { ref: newRef, digest: newBase.value.digest } };
+    if (newBase.value.configDigest === oldBase.configDigest) {
+      throw new Refusal('current', [`already on the latest ${newRef} (${newBase.value.digest})`]);
+    }
+
+    progress('exporting the image');
+    const oldLayerCount = (JSON.parse(oldBase.bytes.toString('utf8')) as { rootfs?: { diff_ids?: unknown[] } }).rootfs?.diff_ids?.length ?? 0;
+    const appDiffIds = image.diffIds.slice(oldLayerCount);
+    const archive = await readImageArchive((await deps.engine.saveImage(image.id)) as Readable, {
+      keepLayers: new Set(appDiffIds),
+      spoolDir,
+      image: image.id,
+    });
+    if (archive.configDigest !== image.id) {
+      throw new Refusal('failed', [`the engine exported a different image (${archive.configDigest}) than ${image.id}`]);
+    }
+
+    const config = rebaseConfig({
+      appConfig: archive.configBytes,
+      oldBaseConfig: oldBase.bytes,
+      newBaseConfig: newBase.value.bytes,
+      oldBaseId: oldBase.configDigest,
+      newBaseId: newBase.value.configDigest,
+      newBaseRef: newRef,
+      newBaseDigest: newBase.value.digest,
+      force: request.force,
+    });
+    if (!config.ok) {
+      throw new Refusal('refused', config.refusals.map((r) => (r.message.endsWith('rebuild instead') ? r.message : `${r.message}: rebuild instead`)));
+    }
+    warnings.push(...config.value.warnings);
+
+    const baseScans = archive.layers.slice(0, oldLayerCount);
+    const seam = checkSeam({ baseLayers: baseScans, appLayers: archive.layers.slice(oldLayerCount), appLayerOffset: oldLayerCount });
+    if (!seam.safe) {
+      const messages = seam.findings.map((finding) => finding.message);
+      if (!request.force) throw new Refusal('refused', messages);
+      warnings.push(`--force: rebasing although ${messages.join('; ')}`);
+    }
+    outcome = { ...outcome, layersReused: appDiffIds.length };
+
+    const alreadyLocal = await deps.engine.inspectImage(newBase.value.configDigest);
+    if (request.dryRun) {
+      const files = alreadyLocal === null ? null : await deps.engine.readImageFiles(alreadyLocal.id, PACKAGE_DB_PATHS);
+      outcome = { ...outcome, packages: packageChanges(baseScans, files) };
+      if (files === null) warnings.push('package changes are known once the new base is pulled');
+      return finish('dry-run');
+    }
+
+    if (alreadyLocal === null) {
+      progress(`pulling ${newRef}@${newBase.value.digest}`);
+      const auth = engineAuth(await deps.credentials(target.registry), target.registry);
+      await deps.engine.pullImage(`${repositoryName(target)}@${newBase.value.digest}`, { auth, onProgress: progress });
+    }
+    const pulled = await deps.engine.inspectImage(newBase.value.configDigest);
+    if (pulled === null) {
+      throw new Refusal('failed', [`after pulling ${newRef}@${newBase.value.digest} the engine has no image ${newBase.value.configDigest}`]);
+    }
+    outcome = { ...outcome, packages: packageChanges(baseScans, await deps.engine.readImageFiles(pulled.id, PACKAGE_DB_PATHS)) };
+
+    progress('loading the rebased image');
+    const loaded = await loadRebasedImage(deps.engine, {
+      configBytes: config.value.configBytes,
+      baseDiffIds: config.value.diffIds.slice(0, config.value.diffIds.length - appDiffIds.length),
+      appLayers: appDiffIds.map((diffId) => {
+        const kept = archive.kept.get(diffId);
+        if (kept === undefined) throw new Refusal('failed', [`the export of ${image.id} lacked layer ${diffId}`]);
+        return { diffId, file: kept.file, size: kept.size };
+      }),
+      newBaseId: pulled.id,
+      fullOnly: await needsFullLoad(deps.engine),
+    });
+    warnings.push(...loaded.warnings);
+    outcome = { ...outcome, newImageId: loaded.imageId, fastPath: loaded.fastPath, bytesMoved: loaded.bytes, baseLayersSkipped: loaded.baseLayersSkipped };
+
+    progress('verifying the rebased image');
+    const verified = await verifyRebased(deps.engine, loaded.imageId, config.value.diffIds);
+    if (verified !== null) {
+      await deps.engine.removeImage(loaded.imageId).catch(() => false);
+      throw new Refusal('failed', [verified]);
+    }
+
+    progress('moving the tags');
+    const keepTag = keepTagFor(image.id);
+    await moveTags(deps.engine, deps.stateDir, {
+      kind: 'rebase',
+      image: outcome.image ?? request.image,
+      tags: image.repoTags,
+      fromId: image.id,
+      toId: loaded.imageId,
+      keepTag,
+      at: now().toISOString(),
+      details: { oldBase: outcome.oldBase, newBase: outcome.newBase, packages: outcome.packages?.summary ?? null },
+    });
+    outcome = { ...outcome, keepTag };
+    return finish('rebased');
+  } catch (error) {
+    if (error instanceof Refusal) return finish(error.status, error.reasons);
+    return finish('failed', [error instanceof Error ? error.message : String(error)]);
+  } finally {
+    if (spoolDir !== null) await fs.rm(spoolDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The new base: `--to`, else the base's own tag. A base known only by digest (its tag has since
+ * moved to a newer pull) takes the one local tag of its repository; with several, the user says.
+ */
+function resolveTarget(to: string | null, baseRef: ImageRef, images: readonly ImageDetails[], warnings: string[]): ImageRef {
+  if (to === null) {
+    if (baseRef.tag !== null) return { ...baseRef, digest: null };
+    const repository = repositoryName(baseRef);
+    const tags = [
+      ...new Set(
+        images.flatMap((image) =>
+          image.repoTags.flatMap((tag) => {
+            const parsed = parseImageRef(tag);
+            return parsed.ok && repositoryName(parsed.ref) === repository ? [formatImageRef(parsed.ref)] : [];
+          }),
+        ),
+      ),
+    ];
+    const [only, ...others] = tags;
+    if (only === undefined || others.length > 0) {
+      throw new Refusal('failed', [
+        `the base is known only by its digest (${formatImageRef(baseRef)}); name the new base with --to ${repository}:<tag>` +
+          (tags.length > 0 ? ` (local tags: ${tags.join(', ')})` : ''),
+      ]);
+    }
+    warnings.push(`the base is known only by its digest; took ${only}, the one local tag of ${repository}`);
+    const chosen = parseImageRef(only);
+    return chosen.ok ? chosen.ref : { ...baseRef, digest: null };
+  }
+  const parsed = parseImageRef(to);
+  if (!parsed.ok) throw new Refusal('failed', [`--to ${to}: ${parsed.error}`]);
+  return parsed.ref;
+}
+
+async function readOldBase(
+  deps: RebaseDeps,
+  base: { ref: string; digest: string | null; localId: string | null },
+  ref: ImageRef,
+  platform: PlatformSpec,
+  spoolDir: string,
+): Promise<BaseConfig> {
+  const problems: string[] = [];
+  if (base.digest !== null) {
+    const fromRegistry = await configFromRegistry(deps.registry, { ...ref, tag: null, digest: base.digest }, platform);
+    // The local copy is what the image was built on; the registry's must be that very image.
+    if (fromRegistry.ok && (base.localId === null || fromRegistry.value.configDigest === base.localId)) return fromRegistry.value;
+    if (!fromRegistry.ok) problems.push(fromRegistry.message);
+  }
+  if (base.localId !== null) {
+    const fromEngine = await configFromEngine(deps.engine, base.localId, spoolDir);
+    if (fromEngine.ok) return fromEngine.value;
+    problems.push(fromEngine.message);
+  }
+  throw new Refusal('failed', [`cannot read the config of the old base ${base.ref}: ${problems.join('; ') || 'it is neither local nor known by digest'}`]);
+}
+
+/** The containerd image store and Podman read every layer file of a load: no placeholders there. */
+async function needsFullLoad(engine: EngineClient): Promise<boolean> {
+  const info = await engine.info();
+  return info.containerdSnapshotter || info.product === 'podman';
+}
+
+async function verifyRebased(engine: EngineClient, imageId: string, diffIds: readonly string[]): Promise<string | null> {
+  const loaded: ImageDetails | null = await engine.inspectImage(imageId);
+  if (loaded === null) return `the engine did not keep the loaded image ${imageId}`;
+  if (loaded.diffIds.length !== diffIds.length || loaded.diffIds.some((d, i) => d !== diffIds[i])) {
+    return `the loaded image ${imageId} has layers ${loaded.diffIds.join(', ')}, not the expected ${diffIds.join(', ')}`;
+  }
+  return null;
+}

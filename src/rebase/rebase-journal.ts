@@ -1,0 +1,127 @@
+/**
+ * Crash safety for moving tags, and the record `rollback` reads.
+ *
+ * A tag move is one engine call and atomic, and both images are complete before the first
+ * move, so a crash between moves leaves every tag on a complete image. What a crash can leave
+ * is a half-done set of moves: the journal, written before the first move and removed after
+ * the last, lets the next run finish them (roll forward: the new image was verified already).
+ * The history file is append-only JSON lines: one line per finished rebase, rebuild or rollback.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { EngineClient } from '../engine/docker-engine.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
+
+export const JOURNAL_FILE = 'tag-move-journal.json';
+export const HISTORY_FILE = 'history.jsonl';
+
+export const TagMoveSchema = z.object({
+  kind: z.enum(['rebase', 'rebuild', 'rollback']),
+  image: z.string(),
+  tags: z.array(z.string()),
+  fromId: z.string(),
+  toId: z.string(),
+  /** Keeps the image the tags left reachable (and safe from `docker image prune`). */
+  keepTag: z.string().nullable(),
+  at: z.string(),
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+export type TagMove = z.infer<typeof TagMoveSchema>;
+
+/** `basewatch-rollback:<12 hex of the image id>`: one per kept image, valid as a Docker reference. */
+export function keepTagFor(imageId: string): string {
+  return `basewatch-rollback:${imageId.replace(/^sha256:/, '').slice(0, 12)}`;
+}
+
+async function appendHistory(stateDir: string, move: TagMove): Promise<void> {
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // One short line through O_APPEND: concurrent writers do not interleave within it.
+  await fs.appendFile(path.join(stateDir, HISTORY_FILE), `${JSON.stringify(move)}\n`, { mode: 0o600 });
+}
+
+/** Moves every tag from one complete image to another, crash-safely, and records it. */
+export async function moveTags(engine: EngineClient, stateDir: string, move: TagMove): Promise<void> {
+  if (move.keepTag !== null) await engine.tagImage(move.fromId, move.keepTag);
+  const journal = path.join(stateDir, JOURNAL_FILE);
+  await writeFileAtomic(journal, JSON.stringify(move));
+  for (const tag of move.tags) await engine.tagImage(move.toId, tag);
+  await appendHistory(stateDir, move);
+  await fs.rm(journal, { force: true });
+}
+
+/**
+ * Finishes a tag move a crashed run left behind. Returns what it did, for a warning, or null.
+ * Rolls forward when the target image exists; otherwise the tags never left the old image.
+ */
+export async function recoverTagMove(engine: EngineClient, stateDir: string): Promise<string | null> {
+  const journal = path.join(stateDir, JOURNAL_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(journal, 'utf8');
+  } catch {
+    return null;
+  }
+  let move: TagMove;
+  try {
+    move = TagMoveSchema.parse(JSON.parse(text));
+  } catch {
+    await fs.rm(journal, { force: true });
+    return `removed an unreadable tag-move journal ${journal}`;
+  }
+  const target = await engine.inspectImage(move.toId);
+  if (target === null) {
+    await fs.rm(journal, { force: true });
+    return `an interrupted ${move.kind} of ${move.image} had not moved its tags; they stay on ${move.fromId}`;
+  }
+  for (const tag of move.tags) await engine.tagImage(move.toId, tag);
+  await appendHistory(stateDir, move);
+  await fs.rm(journal, { force: true });
+  return `finished an interrupted ${move.kind} of ${move.image}: ${move.tags.join(', ')} now on ${move.toId}`;
+}
+
+export async function readHistory(stateDir: string): Promise<TagMove[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(stateDir, HISTORY_FILE), 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').flatMap((line) => {
+    if (line.trim() === '') return [];
+    const parsed = TagMoveSchema.safeParse((() => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        return null;
+      }
+    })());
+    // A torn last line after a crash is skipped, not fatal.
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/** Removes spool folders of rebases whose process is gone. */
+export async function removeStaleSpools(tmpDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(tmpDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^rebase-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid)) continue;
+    if (pid === process.pid || isAlive(pid)) continue;
+    await fs.rm(path.join(tmpDir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

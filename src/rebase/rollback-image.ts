@@ -1,0 +1,53 @@
+/** `basewatch rollback`: puts an image's tags back on the image a rebase or rebuild replaced. */
+import type { EngineClient } from '../engine/docker-engine.js';
+import { keepTagFor, moveTags, readHistory, recoverTagMove } from './rebase-journal.js';
+
+export interface RollbackOutcome {
+  readonly status: 'rolled-back' | 'nothing' | 'failed';
+  readonly image: string;
+  readonly tags: readonly string[];
+  /** The image the tags were on, and the one they are on now. */
+  readonly fromId: string | null;
+  readonly toId: string | null;
+  readonly reasons: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export async function rollbackImage(deps: { engine: EngineClient; stateDir: string; now?: () => Date }, image: string): Promise<RollbackOutcome> {
+  const warnings: string[] = [];
+  const base = { image, tags: [] as string[], fromId: null, toId: null, warnings };
+  const recovered = await recoverTagMove(deps.engine, deps.stateDir);
+  if (recovered !== null) warnings.push(recovered);
+  const current = await deps.engine.inspectImage(image);
+  if (current === null) return { ...base, status: 'failed', reasons: [`no local image ${image} (see \`docker image ls\`)`] };
+
+  // The newest rebase or rebuild that produced the image the tag is on now.
+  const history = await readHistory(deps.stateDir);
+  const last = history.filter((move) => move.kind !== 'rollback' && move.toId === current.id).at(-1);
+  if (last === undefined) {
+    return {
+      ...base,
+      status: 'nothing',
+      reasons: [`${image} (${current.id}) was not made by a basewatch rebase or rebuild, or was rolled back already`],
+    };
+  }
+  const previous = await deps.engine.inspectImage(last.fromId);
+  if (previous === null) {
+    return { ...base, status: 'failed', reasons: [`the previous image ${last.fromId} is gone (removed with docker rmi or prune?)`] };
+  }
+  // Only tags still on the rebased image go back: a tag moved elsewhere since is the user's.
+  const tags = last.tags.filter((tag) => current.repoTags.includes(tag));
+  await moveTags(deps.engine, deps.stateDir, {
+    kind: 'rollback',
+    image,
+    tags,
+    fromId: current.id,
+    toId: last.fromId,
+    keepTag: null,
+    at: (deps.now ?? (() => new Date()))().toISOString(),
+    details: {},
+  });
+  // The previous image is tagged again: the tag that kept it reachable has done its job.
+  if (last.keepTag !== null && last.keepTag === keepTagFor(last.fromId)) await deps.engine.removeImage(last.keepTag).catch(() => false);
+  return { ...base, status: 'rolled-back', tags, fromId: current.id, toId: last.fromId, reasons: [] };
+}
