@@ -23,6 +23,7 @@ import { packagesFromLayers } from './package-db.js';
 import { keepTagFor, moveTags, recoverTagMove, removeStaleSpools } from './rebase-journal.js';
 import { rebaseConfig } from './rebase-config.js';
 import { checkSeam } from './seam-check.js';
+import { failpoint } from '../util/failpoint.js';
 
 export interface RebaseRequest {
   /** A tag, name or id of a local image. */
@@ -193,6 +194,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
       spoolDir,
       image: image.id,
     });
+    failpoint('rebase:after-export');
     if (archive.configDigest !== image.id) {
       throw new Refusal('failed', [`the engine exported a different image (${archive.configDigest}) than ${image.id}`]);
     }
@@ -234,6 +236,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
       const auth = engineAuth(await deps.credentials(target.registry), target.registry);
       await deps.engine.pullImage(`${repositoryName(target)}@${newBase.value.digest}`, { auth, onProgress: progress });
     }
+    failpoint('rebase:after-pull');
     const pulled = await deps.engine.inspectImage(newBase.value.configDigest);
     if (pulled === null) {
       throw new Refusal('failed', [`after pulling ${newRef}@${newBase.value.digest} the engine has no image ${newBase.value.configDigest}`]);
@@ -255,6 +258,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     warnings.push(...loaded.warnings);
     outcome = { ...outcome, newImageId: loaded.imageId, fastPath: loaded.fastPath, bytesMoved: loaded.bytes, baseLayersSkipped: loaded.baseLayersSkipped };
 
+    failpoint('rebase:after-load');
     progress('verifying the rebased image');
     const verified = await verifyRebased(deps.engine, loaded.imageId, config.value.diffIds);
     if (verified !== null) {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { EngineClient } from '../engine/docker-engine.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { failpoint } from '../util/failpoint.js';
 
 export const JOURNAL_FILE = 'tag-move-journal.json';
 export const HISTORY_FILE = 'history.jsonl';
@@ -43,9 +44,13 @@ async function appendHistory(stateDir: string, move: TagMove): Promise<void> {
 /** Moves every tag from one complete image to another, crash-safely, and records it. */
 export async function moveTags(engine: EngineClient, stateDir: string, move: TagMove): Promise<void> {
   if (move.keepTag !== null) await engine.tagImage(move.fromId, move.keepTag);
+  failpoint('tags:after-keep-tag');
   const journal = path.join(stateDir, JOURNAL_FILE);
   await writeFileAtomic(journal, JSON.stringify(move));
-  for (const tag of move.tags) await engine.tagImage(move.toId, tag);
+  for (const [i, tag] of move.tags.entries()) {
+    await engine.tagImage(move.toId, tag);
+    if (i === 0) failpoint('tags:after-first-move');
+  }
   await appendHistory(stateDir, move);
   await fs.rm(journal, { force: true });
 }
