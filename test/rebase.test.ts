@@ -1,0 +1,296 @@
+// `basewatch rebase` / `rollback` against the real engine and registry: images built as users
+// build them, a base patched upstream under the same tag, and what the developer would check.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { extract } from 'tar-stream';
+import { spawn } from 'node:child_process';
+import {
+  buildImage,
+  docker,
+  dockerEnv,
+  getWorld,
+  inspectImage,
+  makeBaseImage,
+  makeTempDir,
+  pushImage,
+  runBasewatch,
+  skipWithoutWorld,
+  uniqueName,
+  writeProject,
+} from './helpers/world.js';
+
+interface Outcome {
+  status: string;
+  image: string;
+  tags: string[];
+  oldImageId: string | null;
+  newImageId: string | null;
+  oldBase: { ref: string; digest: string | null } | null;
+  newBase: { ref: string; digest: string } | null;
+  layersReused: number;
+  baseLayersSkipped: number;
+  bytesMoved: number;
+  seconds: number;
+  fastPath: boolean | null;
+  packages: { summary: string } | null;
+  reasons: string[];
+  warnings: string[];
+  keepTag: string | null;
+}
+
+interface Patched {
+  baseRef: string;
+  oldBaseId: string;
+  newBaseId: string;
+  newDigest: string;
+}
+
+/**
+ * A base as upstream published it (v1), then a patched v2 under the same tag with a newer
+ * openssl, a changed base ENV and a new file. Locally the tag stays on v1, as after `docker pull`
+ * last week.
+ */
+async function patchedBase(registry: string): Promise<Patched> {
+  const baseRef = `${registry}/${uniqueName('deb')}:12-slim`;
+  const common = { '/etc/motd': 'welcome\n', '/usr/share/base/readme': 'base\n' };
+  const oldBaseId = await makeBaseImage({
+    ref: baseRef,
+    files: { ...common, '/etc/base-version': 'v1\n' },
+    env: { BASE_VERSION: '1', LANG: 'C.UTF-8' },
+    dpkg: [
+      { name: 'libc6', version: '2.36-9' },
+      { name: 'libssl3', version: '3.0.15-1~deb12u1', source: 'openssl' },
+      { name: 'openssl', version: '3.0.15-1~deb12u1' },
+    ],
+  });
+  await pushImage(baseRef);
+  const newBaseId = await makeBaseImage({
+    ref: baseRef,
+    files: { ...common, '/etc/base-version': 'v2\n', '/etc/patched': 'yes\n' },
+    env: { BASE_VERSION: '2', LANG: 'C.UTF-8' },
+    dpkg: [
+      { name: 'libc6', version: '2.36-9' },
+      { name: 'libssl3', version: '3.0.16-1~deb12u1', source: 'openssl' },
+      { name: 'openssl', version: '3.0.16-1~deb12u1' },
+    ],
+  });
+  const newDigest = await pushImage(baseRef);
+  await docker(['tag', oldBaseId, baseRef]);
+  // The engine must pull v2 itself, as on a developer's machine that never had it.
+  await docker(['image', 'rm', newBaseId]).catch(() => '');
+  return { baseRef, oldBaseId, newBaseId, newDigest };
+}
+
+async function rebase(args: string[], env: Record<string, string> = {}, home?: string) {
+  const result = await runBasewatch(['rebase', '--json', ...args], { env, ...(home ? { home } : {}) });
+  let outcome: Outcome;
+  try {
+    outcome = JSON.parse(result.stdout) as Outcome;
+  } catch {
+    return assert.fail(`rebase printed no JSON (exit ${result.code}, signal ${result.signal}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return { ...result, outcome };
+}
+
+async function idOf(ref: string): Promise<string> {
+  return (await docker(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+}
+
+/** Path -> "type mode sha256" of a container's file tree, as `docker export` gives it. */
+async function fileTree(image: string): Promise<Map<string, string>> {
+  const container = (await docker(['create', image])).trim();
+  try {
+    const tree = new Map<string, string>();
+    const reader = extract();
+    const done = new Promise<void>((resolve, reject) => {
+      reader.on('entry', (header, body, next) => {
+        const hash = createHash('sha256');
+        body.on('data', (chunk: unknown) => hash.update(chunk as Buffer));
+        body.on('end', () => {
+          const name = header.name.replace(/^\.?\/*/, '').replace(/\/$/, '');
+          // Files the engine creates for every container, not part of the image.
+          if (!/^(\.dockerenv|etc\/(hostname|hosts|resolv\.conf|mtab)|dev|proc|sys)(\/|$)/.test(name)) {
+            tree.set(name, `${header.type} ${(header.mode ?? 0).toString(8)} ${header.linkname ?? ''} ${hash.digest('hex')}`);
+          }
+          next();
+        });
+      });
+      reader.on('finish', resolve);
+      reader.on('error', reject);
+    });
+    const child = spawn('docker', ['export', container], { env: dockerEnv() });
+    child.stdout.pipe(reader);
+    await done;
+    return tree;
+  } finally {
+    await docker(['rm', '-f', container]);
+  }
+}
+
+describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld() }, () => {
+  let registry = '';
+  before(() => {
+    registry = getWorld()?.registry ?? '';
+  });
+
+  it('rebases an app onto the patched base: new base files, app files and settings kept, exact layers', async () => {
+    const base = await patchedBase(registry);
+    const project = await writeProject({
+      Dockerfile: [
+        `FROM ${base.baseRef}`,
+        'ENV APP_MODE=production',
+        'LABEL org.example.team=web',
+        'COPY app/ /srv/app/',
+        'WORKDIR /srv/app',
+        'USER 1000',
+        'EXPOSE 8080',
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        'CMD ["cat /srv/app/hello.txt /etc/base-version; echo $BASE_VERSION $APP_MODE"]',
+        '',
+      ].join('\n'),
+      'app/hello.txt': 'hello from the app\n',
+      'app/run.sh': '#!/bin/sh\necho run\n',
+    });
+    const tag = `${uniqueName('web')}:1`;
+    const second = `${tag.replace(/:1$/, '')}:latest`;
+    const oldId = await buildImage({ context: project, tag });
+    await docker(['tag', oldId, second]);
+    const before = await inspectImage(tag);
+    const home = await makeTempDir('home');
+
+    const { code, outcome } = await rebase([tag], {}, home);
+    assert.equal(code, 0, JSON.stringify(outcome));
+    assert.equal(outcome.status, 'rebased');
+    assert.equal(outcome.oldImageId, oldId);
+    assert.equal(outcome.oldBase?.ref, base.baseRef);
+    assert.deepEqual(outcome.newBase, { ref: base.baseRef, digest: base.newDigest });
+    assert.equal(outcome.fastPath, true);
+    assert.equal(outcome.layersReused, 1);
+    assert.match(outcome.packages?.summary ?? '', /^openssl 3\.0\.15-1~deb12u1 → 3\.0\.16-1~deb12u1/);
+    assert.ok(outcome.bytesMoved > 0 && outcome.seconds > 0);
+    assert.equal(outcome.keepTag, `basewatch-rollback:${oldId.slice(7, 19)}`);
+
+    const after = await inspectImage(tag);
+    assert.equal(after.Id, outcome.newImageId);
+    assert.equal(await idOf(second), after.Id, 'every tag moved');
+    const newBase = await inspectImage(base.newBaseId);
+    assert.deepEqual(after.RootFS.Layers, [...newBase.RootFS.Layers, ...before.RootFS.Layers.slice(1)]);
+    assert.deepEqual(after.Config.Cmd, before.Config.Cmd);
+    const raw = JSON.parse(await docker(['image', 'inspect', tag]))[0] as {
+      Config: { Entrypoint: string[]; User: string; WorkingDir: string; ExposedPorts: object; Labels: Record<string, string>; Env: string[] };
+    };
+    assert.deepEqual(raw.Config.Entrypoint, ['/bin/sh', '-c']);
+    assert.equal(raw.Config.User, '1000');
+    assert.equal(raw.Config.WorkingDir, '/srv/app');
+    assert.deepEqual(raw.Config.ExposedPorts, { '8080/tcp': {} });
+    assert.equal(raw.Config.Labels['org.example.team'], 'web');
+    assert.equal(raw.Config.Labels['org.opencontainers.image.base.name'], base.baseRef);
+    assert.equal(raw.Config.Labels['org.opencontainers.image.base.digest'], base.newDigest);
+    assert.ok(raw.Config.Env.includes('APP_MODE=production'));
+    assert.ok(raw.Config.Env.includes('BASE_VERSION=2'), raw.Config.Env.join(' '));
+
+    const run = await docker(['run', '--rm', tag]);
+    assert.equal(run, 'hello from the app\nv2\n2 production\n');
+    assert.equal(await docker(['run', '--rm', tag, 'cat /etc/patched']), 'yes\n');
+
+    // The previous image is still there for rollback; rollback puts every tag back.
+    assert.equal(await idOf(outcome.keepTag ?? ''), oldId);
+    const rolled = await runBasewatch(['rollback', tag, '--json'], { home });
+    assert.equal(rolled.code, 0, rolled.stdout + rolled.stderr);
+    assert.equal(await idOf(tag), oldId);
+    assert.equal(await idOf(second), oldId);
+    assert.equal(await docker(['run', '--rm', tag, 'cat /etc/base-version']), 'v1\n');
+  });
+
+  it('gives the same file tree as docker build --no-cache on the new base, for a COPY-only Dockerfile', async () => {
+    const base = await patchedBase(registry);
+    const project = await writeProject({
+      Dockerfile: `FROM ${base.baseRef}\nCOPY site/ /var/www/\nCOPY bin/tool /usr/local/bin/tool\n`,
+      'site/index.html': '<h1>hi</h1>\n',
+      'site/css/app.css': 'body{}\n',
+      'bin/tool': '#!/bin/sh\necho tool\n',
+    });
+    await fs.chmod(path.join(project, 'bin/tool'), 0o755);
+    const tag = `${uniqueName('site')}:1`;
+    await buildImage({ context: project, tag });
+    const { outcome } = await rebase([tag]);
+    assert.equal(outcome.status, 'rebased', JSON.stringify(outcome));
+
+    // What a rebuild on the new base gives.
+    await docker(['tag', base.newBaseId, base.baseRef]);
+    const rebuilt = `${uniqueName('site-rebuilt')}:1`;
+    await buildImage({ context: project, tag: rebuilt, extraArgs: ['--no-cache'] });
+    const [ours, theirs] = await Promise.all([fileTree(tag), fileTree(rebuilt)]);
+    assert.ok(ours.size > 20, `a real tree (${ours.size} entries)`);
+    assert.deepEqual([...ours].sort(), [...theirs].sort());
+  });
+
+  for (const [what, step, reason] of [
+    ['runs a package install', 'RUN printf "Package: curl\\nStatus: install ok installed\\nVersion: 8\\n\\n" >> /var/lib/dpkg/status', /layer 2 writes \/var\/lib\/dpkg\/status \(a package install\): rebuild instead/],
+    ['deletes a base file', 'RUN rm /etc/motd', /layer 2 deletes \/etc\/motd, a file of the base: rebuild instead/],
+    ['overwrites a base file', 'COPY motd /etc/motd', /layer 2 overwrites \/etc\/motd from the base: rebuild instead/],
+  ] as const) {
+    it(`refuses an image whose Dockerfile ${what}, and leaves it untouched`, async () => {
+      const base = await patchedBase(registry);
+      const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\n${step}\n`, motd: 'mine\n' });
+      const tag = `${uniqueName('unsafe')}:1`;
+      const id = await buildImage({ context: project, tag });
+      const { code, outcome, stdout } = await rebase([tag]);
+      assert.equal(code, 6, stdout);
+      assert.equal(outcome.status, 'refused');
+      assert.ok(outcome.reasons.some((r) => reason.test(r)), outcome.reasons.join('\n'));
+      assert.equal(await idOf(tag), id);
+      const human = await runBasewatch(['rebase', tag]);
+      assert.equal(human.code, 6);
+      assert.match(human.stdout, reason);
+    });
+  }
+
+  it('--force rebases despite the seam check, with a warning; --dry-run changes nothing', async () => {
+    const base = await patchedBase(registry);
+    const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nRUN rm /etc/motd\n` });
+    const tag = `${uniqueName('forced')}:1`;
+    const id = await buildImage({ context: project, tag });
+
+    const dry = await rebase([tag, '--dry-run', '--force']);
+    assert.equal(dry.outcome.status, 'dry-run');
+    assert.equal(await idOf(tag), id);
+    await assert.rejects(docker(['image', 'inspect', base.newBaseId]), 'a dry run pulls nothing');
+
+    const forced = await rebase([tag, '--force']);
+    assert.equal(forced.outcome.status, 'rebased', JSON.stringify(forced.outcome));
+    assert.ok(forced.outcome.warnings.some((w) => /--force: rebasing although layer 2 deletes \/etc\/motd/.test(w)));
+    await assert.rejects(docker(['run', '--rm', tag, 'cat', '/etc/motd']));
+  });
+
+  for (const point of ['rebase:after-export', 'rebase:after-pull', 'rebase:after-load', 'tags:after-keep-tag', 'tags:after-first-move']) {
+    it(`leaves every tag on a runnable image when killed at ${point}, and the next run cleans up`, async () => {
+      const base = await patchedBase(registry);
+      const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY hello.txt /hello.txt\n`, 'hello.txt': 'hi\n' });
+      const tag = `${uniqueName('crash')}:1`;
+      const other = `${tag.replace(/:1$/, '')}:stable`;
+      const oldId = await buildImage({ context: project, tag });
+      await docker(['tag', tag, other]);
+      const home = await makeTempDir('crash-home');
+
+      const killed = await runBasewatch(['rebase', tag], { env: { BASEWATCH_FAILPOINT: point }, home });
+      assert.equal(killed.signal, 'SIGKILL', `the failpoint fired (${killed.stdout}${killed.stderr})`);
+      for (const ref of [tag, other]) {
+        assert.equal(await docker(['run', '--rm', ref, 'cat', '/hello.txt']), 'hi\n', `${ref} runs after a crash at ${point}`);
+      }
+
+      const again = await rebase([tag], {}, home);
+      assert.ok(['rebased', 'current'].includes(again.outcome.status), JSON.stringify(again.outcome));
+      const newId = await idOf(tag);
+      assert.notEqual(newId, oldId);
+      assert.equal(await idOf(other), newId, 'both tags end on the same image');
+      assert.equal(await docker(['run', '--rm', tag, 'cat', '/etc/base-version']), 'v2\n');
+      const leftovers = await fs.readdir(path.join(home, 'state', 'tmp')).catch(() => []);
+      assert.deepEqual(leftovers, [], 'no spool folders left');
+      await assert.rejects(fs.access(path.join(home, 'state', 'tag-move-journal.json')));
+    });
+  }
+});
