@@ -1,3 +1,5 @@
 import { runLinkBench } from './link-images.bench.js';
+import { runRebaseBench } from './rebase.bench.js';
 
 for (const line of runLinkBench()) console.log(line);
+await runRebaseBench();

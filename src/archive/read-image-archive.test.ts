@@ -101,6 +101,21 @@ describe('readImageArchive, legacy layout', () => {
     assert.deepEqual(await readFile(kept?.file ?? ''), appLayer);
   });
 
+  it('spools no layer above maxSpoolBytes, even one it was asked to keep', async () => {
+    const { tar } = await legacyArchive({ layers: [baseLayer, appLayer] });
+    const dir = await spoolDir();
+    const bound = appLayer.length + 1;
+    assert.ok(baseLayer.length > bound);
+    const image = await readImageArchive(streamOf(tar), {
+      keepLayers: new Set([sha256(appLayer), sha256(baseLayer)]),
+      spoolDir: dir,
+      maxSpoolBytes: bound,
+    });
+    assert.deepEqual([...image.kept.keys()], [sha256(appLayer)]);
+    assert.deepEqual(await readdir(dir), [`${hex(sha256(appLayer))}.tar`]);
+    assert.deepEqual(image.layers.map((layer) => layer.diffId), [sha256(baseLayer), sha256(appLayer)], 'still scanned');
+  });
+
   it('reads the same save with manifest.json first', async () => {
     const { tar, diffIds } = await legacyArchive({ layers: [baseLayer, appLayer], manifestFirst: true });
     const dir = await spoolDir();

@@ -41,6 +41,14 @@ export interface ReadImageArchiveOptions {
   image?: string;
   /** Called with the number of bytes read from `source` since the previous call. */
   onProgress?(bytes: number): void;
+  /**
+   * In the legacy layout a layer is identified only after hashing it, so by default every layer
+   * might be kept and is spooled while it streams. Given this, a layer whose stored size (known
+   * from its tar header before its bytes) is above it is not spooled: a caller that knows the
+   * layers it keeps are small avoids writing the large ones to disk. A kept layer that was above
+   * it is then missing from `kept`; the caller decides what to do (e.g. read again without it).
+   */
+  maxSpoolBytes?: number;
 }
 
 export interface KeptLayer {
@@ -84,7 +92,7 @@ export async function readImageArchive(source: Readable, options: ReadImageArchi
   const position: TarPosition = { entries: 0, current: null };
   let spoolCount = 0;
 
-  const scanEntry = async (path: string, body: AsyncIterable<Buffer>): Promise<void> => {
+  const scanEntry = async (path: string, body: AsyncIterable<Buffer>, storedSize: number): Promise<void> => {
     const { head, all } = await peek(body, 512);
     const kind = sniffBlob(head);
     if (kind === 'json') {
@@ -104,7 +112,8 @@ export async function readImageArchive(source: Readable, options: ReadImageArchi
     }
     // An uncompressed OCI blob is named by its digest, which is its diff_id: decide up front.
     const named = kind === 'tar' ? digestFromPath(path) : null;
-    const mightKeep = named === null || options.keepLayers.has(named);
+    const small = options.maxSpoolBytes === undefined || storedSize <= options.maxSpoolBytes;
+    const mightKeep = options.keepLayers.size > 0 && (named === null ? small : options.keepLayers.has(named));
     const spoolFile = mightKeep ? join(options.spoolDir, `layer-${(spoolCount += 1)}.partial`) : null;
     let layer: ScannedLayer;
     try {
@@ -136,7 +145,7 @@ export async function readImageArchive(source: Readable, options: ReadImageArchi
       if (type !== 'file' && type !== 'contiguous-file') continue;
       if (isIgnored(path)) continue;
       try {
-        await scanEntry(path, body);
+        await scanEntry(path, body, header.size ?? 0);
       } catch (error) {
         throw tarError(error, LABEL, position);
       }

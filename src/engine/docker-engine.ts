@@ -251,6 +251,7 @@ class DockerodeEngineClient implements EngineClient {
         id: e.id,
         createdBy: e.createdBy,
         created: e.created,
+        size: e.size,
         emptyLayer: layers[i]?.emptyLayer ?? true,
         emptyLayerBasis: layers[i]?.basis ?? 'guessed',
       }));

@@ -52,6 +52,8 @@ export interface HistoryEntry {
   createdBy: string;
   /** Unix seconds. */
   created: number;
+  /** Bytes of file content the step added (the engine's diff size; not the layer tar's size). */
+  size: number;
   /** Whether this step added no entry to RootFS.Layers; see history-layers.ts for how we know. */
   emptyLayer: boolean;
   /** `guessed` when sizes and layer counts could not settle `emptyLayer`. */

@@ -189,11 +189,11 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     progress('exporting the image');
     const oldLayerCount = (JSON.parse(oldBase.bytes.toString('utf8')) as { rootfs?: { diff_ids?: unknown[] } }).rootfs?.diff_ids?.length ?? 0;
     const appDiffIds = image.diffIds.slice(oldLayerCount);
-    const archive = await readImageArchive((await deps.engine.saveImage(image.id)) as Readable, {
-      keepLayers: new Set(appDiffIds),
-      spoolDir,
-      image: image.id,
-    });
+    // Work that does not depend on the export runs beside it.
+    const alreadyLocalPromise = deps.engine.inspectImage(newBase.value.configDigest);
+    const newFilesPromise = alreadyLocalPromise.then((found) => (found === null ? null : deps.engine.readImageFiles(found.id, PACKAGE_DB_PATHS)));
+    newFilesPromise.catch(() => undefined);
+    const archive = await exportImage(deps.engine, image, appDiffIds, spoolDir, warnings);
     failpoint('rebase:after-export');
     if (archive.configDigest !== image.id) {
       throw new Refusal('failed', [`the engine exported a different image (${archive.configDigest}) than ${image.id}`]);
@@ -223,9 +223,9 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     }
     outcome = { ...outcome, layersReused: appDiffIds.length };
 
-    const alreadyLocal = await deps.engine.inspectImage(newBase.value.configDigest);
+    const alreadyLocal = await alreadyLocalPromise;
     if (request.dryRun) {
-      const files = alreadyLocal === null ? null : await deps.engine.readImageFiles(alreadyLocal.id, PACKAGE_DB_PATHS);
+      const files = await newFilesPromise;
       outcome = { ...outcome, packages: packageChanges(baseScans, files) };
       if (files === null) warnings.push('package changes are known once the new base is pulled');
       return finish('dry-run');
@@ -241,7 +241,8 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     if (pulled === null) {
       throw new Refusal('failed', [`after pulling ${newRef}@${newBase.value.digest} the engine has no image ${newBase.value.configDigest}`]);
     }
-    outcome = { ...outcome, packages: packageChanges(baseScans, await deps.engine.readImageFiles(pulled.id, PACKAGE_DB_PATHS)) };
+    const newFiles = (await newFilesPromise) ?? (await deps.engine.readImageFiles(pulled.id, PACKAGE_DB_PATHS));
+    outcome = { ...outcome, packages: packageChanges(baseScans, newFiles) };
 
     progress('loading the rebased image');
     const loaded = await loadRebasedImage(deps.engine, {
@@ -342,6 +343,32 @@ async function readOldBase(
     problems.push(fromEngine.message);
   }
   throw new Refusal('failed', [`cannot read the config of the old base ${base.ref}: ${problems.join('; ') || 'it is neither local nor known by digest'}`]);
+}
+
+/**
+ * `docker save` of the image, scanned, with the app layers kept. Only layers small enough to be
+ * one of the app layers are spooled while their identity is unknown (legacy layout): a layer
+ * tar is its files' bytes plus about 1 KiB of header and padding per file, so the bound below
+ * covers app layers of tens of thousands of small files; a bigger one costs a second export,
+ * never a wrong result.
+ */
+async function exportImage(engine: EngineClient, image: ImageDetails, appDiffIds: readonly string[], spoolDir: string, warnings: string[]) {
+  const history = await engine.imageHistory(image.id);
+  const layerSteps = history.filter((step) => !step.emptyLayer);
+  const appSizes = layerSteps.slice(layerSteps.length - appDiffIds.length).map((step) => step.size);
+  const bound = layerSteps.length === image.diffIds.length ? Math.max(0, ...appSizes) * 2 + 64 * 1024 * 1024 : undefined;
+  const read = async (maxSpoolBytes: number | undefined) =>
+    readImageArchive((await engine.saveImage(image.id)) as Readable, {
+      keepLayers: new Set(appDiffIds),
+      spoolDir,
+      image: image.id,
+      ...(maxSpoolBytes === undefined ? {} : { maxSpoolBytes }),
+    });
+  const archive = await read(bound);
+  if (bound === undefined || appDiffIds.every((diffId) => archive.kept.has(diffId))) return archive;
+  warnings.push('an app layer was larger than expected from its history; exported the image a second time');
+  for (const layer of archive.kept.values()) await fs.rm(layer.file, { force: true });
+  return read(undefined);
 }
 
 /** The containerd image store and Podman read every layer file of a load: no placeholders there. */

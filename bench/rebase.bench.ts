@@ -1,0 +1,114 @@
+/**
+ * Rebase cost against two baselines measured in the same run on the same engine:
+ *  - the engine's own `docker save` of the image (the export a rebase cannot avoid), and
+ *  - `docker build --pull --no-cache` of the image's Dockerfile on the new base: what a rebuild costs
+ *    (after a base change nothing below the FROM line can come from the build cache).
+ * For a ~5 MB and a ~200 MB base, each with a small (~100 kB) and a large (~50 MB) app layer.
+ * The new base is pulled before timing: both the rebase and the rebuild then find it local, so
+ * neither figure includes network transfer. Medians of 3 runs.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { connectEngine } from '../src/engine/connect.js';
+import type { EngineClient } from '../src/engine/docker-engine.js';
+import { rebaseImage } from '../src/rebase/rebase-image.js';
+import { rollbackImage } from '../src/rebase/rollback-image.js';
+import { dockerCredentials } from '../src/registry/credentials.js';
+import { createRegistryClient } from '../src/registry/registry-client.js';
+import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, uniqueName, writeProject } from '../test/helpers/world.js';
+
+const RUNS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+async function saveToNowhere(engine: EngineClient, image: string): Promise<void> {
+  const stream = await engine.saveImage(image);
+  for await (const _chunk of stream as AsyncIterable<Buffer>) {
+    // read and drop: the engine's export cost alone
+  }
+}
+
+interface Scenario {
+  readonly baseMb: number;
+  readonly appKb: number;
+}
+
+async function runScenario(engine: EngineClient, registryHost: string, scenario: Scenario): Promise<string> {
+  const baseRef = `${registryHost}/${uniqueName(`bench-base-${scenario.baseMb}m`)}:1`;
+  const filler = randomBytes(scenario.baseMb * 1024 * 1024);
+  const oldBaseId = await makeBaseImage({ ref: baseRef, files: { '/opt/filler.bin': filler, '/etc/base-version': 'v1\n' } });
+  await pushImage(baseRef);
+  const newBaseId = await makeBaseImage({ ref: baseRef, files: { '/opt/filler.bin': filler, '/etc/base-version': 'v2\n' } });
+  await pushImage(baseRef);
+  await docker(['tag', oldBaseId, baseRef]);
+  void newBaseId;
+
+  const project = await writeProject({
+    Dockerfile: `FROM ${baseRef}\nCOPY app.bin /srv/app.bin\n`,
+    'app.bin': randomBytes(scenario.appKb * 1024),
+  });
+  const tag = `${uniqueName('bench-app')}:1`;
+  await buildImage({ context: project, tag });
+
+  const stateDir = path.join(await makeTempDir('bench-state'), 'state');
+  const credentials = dockerCredentials();
+  const registry = createRegistryClient({ credentials });
+  try {
+    // Warm-up: pulls the new base (not timed) and checks the rebase works at all.
+    const first = await rebaseImage({ engine, registry, credentials, stateDir }, { image: tag, to: null, dryRun: false, force: false });
+    if (first.status !== 'rebased') throw new Error(`bench rebase of ${tag}: ${first.status}: ${first.reasons.join('; ')}`);
+    await rollbackImage({ engine, stateDir }, tag);
+
+    const saves: number[] = [];
+    const rebases: number[] = [];
+    const rebuilds: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      saves.push(await timed(() => saveToNowhere(engine, tag)));
+      rebases.push(
+        await timed(async () => {
+          const outcome = await rebaseImage({ engine, registry, credentials, stateDir }, { image: tag, to: null, dryRun: false, force: false });
+          if (outcome.status !== 'rebased') throw new Error(`bench rebase: ${outcome.status}: ${outcome.reasons.join('; ')}`);
+        }),
+      );
+      await rollbackImage({ engine, stateDir }, tag);
+      rebuilds.push(await timed(() => docker(['build', '--pull', '--no-cache', '-q', '-t', `${tag}-rebuilt`, project])));
+    }
+    const save = median(saves);
+    const rebase = median(rebases);
+    const rebuild = median(rebuilds);
+    const app = scenario.appKb >= 1024 ? `${scenario.appKb / 1024} MB` : `${scenario.appKb} kB`;
+    return (
+      `rebase, base ${scenario.baseMb} MB + app ${app}: rebase ${rebase.toFixed(2)} s = ${(rebase / save).toFixed(2)}x docker save (${save.toFixed(2)} s), ` +
+      `${(rebase / rebuild).toFixed(2)}x docker build --pull --no-cache (${rebuild.toFixed(2)} s)`
+    );
+  } finally {
+    await registry.close();
+  }
+}
+
+export async function runRebaseBench(): Promise<string[]> {
+  const world = getWorld();
+  if (world === null) return ['rebase: skipped (no Docker engine + registry; `npm run bench` provisions them as root)'];
+  const engine = await connectEngine({ env: { DOCKER_HOST: world.dockerHost } });
+  const lines: string[] = [];
+  for (const scenario of [
+    { baseMb: 5, appKb: 100 },
+    { baseMb: 5, appKb: 50 * 1024 },
+    { baseMb: 200, appKb: 100 },
+    { baseMb: 200, appKb: 50 * 1024 },
+  ]) {
+    lines.push(await runScenario(engine, world.registry, scenario));
+    console.log(lines.at(-1));
+  }
+  return lines;
+}
