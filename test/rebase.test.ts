@@ -196,6 +196,10 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     assert.equal(run, 'hello from the app\nv2\n2 production\n');
     assert.equal(await docker(['run', '--rm', tag, 'cat /etc/patched']), 'yes\n');
 
+    // status shows what the rebase did, packages included, without any network call.
+    const status = await runBasewatch(['status'], { home, env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });
+    assert.match(status.stdout, new RegExp(`rebase ${tag.replace(/[.:]/g, '\\$&')}: .*\\(openssl 3\\.0\\.15-1~deb12u1 → 3\\.0\\.16-1~deb12u1`));
+
     // The previous image is still there for rollback; rollback puts every tag back.
     assert.equal(await idOf(outcome.keepTag ?? ''), oldId);
     const rolled = await runBasewatch(['rollback', tag, '--json'], { home });

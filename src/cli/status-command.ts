@@ -1,11 +1,14 @@
 /** `basewatch status`: what the last check learned, from the state file, without any network call. */
 import path from 'node:path';
 import { basewatchPaths } from '../paths.js';
+import { readHistory } from '../rebase/rebase-journal.js';
 import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { renderCheck } from './render-check.js';
 import { colorEnabled, createStyle } from './style.js';
+
+const RECENT_ACTIONS = 10;
 
 export function describeAge(from: Date, now: Date): string {
   const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000));
@@ -22,18 +25,25 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
   const { state, warning } = await loadState(stateFile, now);
   if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
   const last = state.lastCheck;
+  const actions = (await readHistory(path.dirname(stateFile))).slice(-RECENT_ACTIONS);
   if (options.json) {
     const body = {
       stateFile,
       lastCheck: last === null ? null : { at: last.at, durationMs: last.durationMs },
       report: last?.report ?? null,
       registries: Object.values(state.registries),
+      actions,
     };
     io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return EXIT.ok;
   }
+  const recent = actions.map((move) => {
+    const packages = typeof move.details['packages'] === 'string' ? ` (${move.details['packages']})` : '';
+    return `  ${move.at}  ${move.kind} ${move.image}: ${move.tags.join(', ')} → ${move.toId.slice(0, 19)}${packages}`;
+  });
   if (last === null) {
     io.stdout.write(`No check recorded yet (state file ${stateFile}).\nRun \`basewatch check\` to ask the registries.\n`);
+    if (recent.length > 0) io.stdout.write(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
     return EXIT.ok;
   }
   io.stdout.write(`${style.bold('Last check')}  ${last.at} (${describeAge(new Date(last.at), now)}, took ${(last.durationMs / 1000).toFixed(1)} s)\n`);
@@ -44,5 +54,6 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
   for (const seen of older) {
     io.stdout.write(`  ${seen.registry}: ${seen.remaining ?? '?'} of ${seen.limit ?? '?'} pulls left (seen ${seen.seenAt})\n`);
   }
+  if (recent.length > 0) io.stdout.write(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
   return EXIT.ok;
 }
