@@ -11,7 +11,7 @@ import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { type DockerfileReading, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
-import { normalizeImageRef } from '../refs/image-ref.js';
+import { normalizeImageRef, parseImageRef } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import type { PlatformSpec } from '../registry/platform.js';
 import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
@@ -155,8 +155,15 @@ async function openEngine(options: CheckOptions, errors: ReportError[]): Promise
 
 function matchesImage(link: ImageLink, wanted: string): boolean {
   const normalised = normalizeImageRef(wanted);
+  // Podman names local images localhost/<name>; users still type the short name.
+  const parsed = parseImageRef(wanted);
+  const shortName = parsed.ok && parsed.ref.registry === 'docker.io' && !/^(?:index\.)?docker\.io\//.test(wanted);
+  const podmanLocal = shortName ? normalizeImageRef(`localhost/${wanted}`) : null;
   if (link.image.id === wanted || (wanted.length >= 12 && link.image.id.replace(/^sha256:/, '').startsWith(wanted.replace(/^sha256:/, '')))) return true;
-  return link.image.repoTags.some((tag) => tag === wanted || (normalised !== null && normalizeImageRef(tag) === normalised));
+  return link.image.repoTags.some((tag) => {
+    const candidate = normalizeImageRef(tag);
+    return tag === wanted || (candidate !== null && (candidate === normalised || candidate === podmanLocal));
+  });
 }
 
 function selectImages(links: ImageLink[], wanted: readonly string[], errors: ReportError[]): ImageLink[] {

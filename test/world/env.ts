@@ -13,6 +13,8 @@ export const WORLD_ENV = {
   runId: 'BASEWATCH_TEST_RUN_ID',
   /** A statically linked busybox to put into fixture rootfs trees. */
   busybox: 'BASEWATCH_TEST_BUSYBOX',
+  /** Podman's Docker-compatible API, e.g. unix:///…/podman.sock; unset when not part of the world. */
+  podmanHost: 'BASEWATCH_TEST_PODMAN_HOST',
 } as const;
 
 /** Every fixture image carries `basewatch.test=1`; images built FROM one inherit it. */
@@ -29,6 +31,8 @@ export interface World {
   dir: string;
   runId: string;
   busybox: string;
+  /** Null when this world has no Podman (not root on Linux). */
+  podmanHost: string | null;
 }
 
 export function worldToEnv(world: World): Record<string, string> {
@@ -38,6 +42,7 @@ export function worldToEnv(world: World): Record<string, string> {
     [WORLD_ENV.dir]: world.dir,
     [WORLD_ENV.runId]: world.runId,
     [WORLD_ENV.busybox]: world.busybox,
+    ...(world.podmanHost !== null ? { [WORLD_ENV.podmanHost]: world.podmanHost } : {}),
   };
 }
 
@@ -59,5 +64,6 @@ export function worldFromEnv(env: NodeJS.ProcessEnv): World | null {
     // Starts with a live pid (this process), so a concurrent teardown does not sweep it as stale.
     runId: env[WORLD_ENV.runId] || `${process.pid}-adhoc`,
     busybox: env[WORLD_ENV.busybox] || '/bin/busybox',
+    podmanHost: env[WORLD_ENV.podmanHost] || null,
   };
 }

@@ -9,6 +9,8 @@ export const STATIC_BUSYBOX = '/bin/busybox';
 export interface PackageNeeds {
   /** No engine answers, so dockerd must be there to start one. */
   dockerd: boolean;
+  /** The second engine (Podman's Docker-compatible API) is part of this world. */
+  podman: boolean;
 }
 
 export interface PackageOptions {
@@ -18,7 +20,7 @@ export interface PackageOptions {
 }
 
 /**
- * Installs what is missing of docker.io (docker CLI, dockerd), docker-registry and
+ * Installs what is missing of docker.io (docker CLI, dockerd), docker-registry, podman and
  * busybox-static. Only as root on Linux with apt-get; otherwise throws naming what is missing.
  */
 export async function ensurePackages(needs: PackageNeeds, options: PackageOptions): Promise<void> {
@@ -53,6 +55,7 @@ function missingPackages(needs: PackageNeeds): Array<{ pkg: string; reason: stri
   if (!findExecutable('docker')) missing.push({ pkg: 'docker.io', reason: 'no docker CLI' });
   if (needs.dockerd && !findExecutable('dockerd')) missing.push({ pkg: 'docker.io', reason: 'no dockerd' });
   if (!findExecutable('docker-registry')) missing.push({ pkg: 'docker-registry', reason: 'no docker-registry' });
+  if (needs.podman && !findExecutable('podman')) missing.push({ pkg: 'podman', reason: 'no podman' });
   if (!isStaticElf(STATIC_BUSYBOX)) missing.push({ pkg: 'busybox-static', reason: `no static ${STATIC_BUSYBOX}` });
   return missing;
 }

@@ -9,6 +9,7 @@ import { type EngineEndpoint, parseDockerHost } from './engine-api.js';
 import { probeEngine, startDockerd } from './engine.js';
 import { LEDGER_FILE, type World, worldToEnv } from './env.js';
 import { STATIC_BUSYBOX, ensurePackages, seconds } from './packages.js';
+import { startPodman } from './podman.js';
 import { startRegistry } from './registry.js';
 
 export { type World, worldToEnv } from './env.js';
@@ -53,7 +54,9 @@ export function createWorld(options: WorldOptions = {}): WorldController {
     await writeFile(join(dir, 'docker-config', 'config.json'), '{}\n');
 
     const probe = await probeEngine(options.env ?? process.env);
-    await ensurePackages({ dockerd: !probe.running }, { dir, log });
+    // Podman is the second engine where we can set it up (root on Linux, as in CI).
+    const withPodman = process.platform === 'linux' && process.getuid?.() === 0;
+    await ensurePackages({ dockerd: !probe.running, podman: withPodman }, { dir, log });
     assertOpen();
     if (probe.running) {
       log(`engine: using ${probe.dockerHost} (already running)`);
@@ -67,9 +70,19 @@ export function createWorld(options: WorldOptions = {}): WorldController {
     assertOpen();
     const registry = await startRegistry({ dir, log, onSpawn: own });
     assertOpen();
+    const podman = withPodman ? await startPodman({ dir, registry: registry.address, runId, log, onSpawn: own }) : null;
+    if (!withPodman) log('podman: not set up (needs root on Linux); Podman tests skip');
+    assertOpen();
 
     log(`world: up in ${seconds(started)} (dir ${dir})`);
-    return { dockerHost: probe.dockerHost, registry: registry.address, dir, runId, busybox: STATIC_BUSYBOX };
+    return {
+      dockerHost: probe.dockerHost,
+      registry: registry.address,
+      dir,
+      runId,
+      busybox: STATIC_BUSYBOX,
+      podmanHost: podman?.host ?? null,
+    };
   }
 
   // teardown() can run while start() is still under way (a signal): nothing may start after it.
