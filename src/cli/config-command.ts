@@ -14,7 +14,12 @@ export type ConfigAction =
   | { readonly kind: 'unset'; readonly key: string };
 
 function formatValue(value: unknown): string {
-  return Array.isArray(value) ? (value.length === 0 ? '(none)' : value.join(', ')) : String(value);
+  if (value === null) return '(none)';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '(none)';
+    return value.every((item) => typeof item === 'string') ? value.join(', ') : JSON.stringify(value);
+  }
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 export function runConfigCommand(action: ConfigAction, io: CliIo): number {
@@ -47,7 +52,7 @@ export function runConfigCommand(action: ConfigAction, io: CliIo): number {
       case 'get': {
         if (!isSettingKey(action.key)) return unknownKey(action.key);
         const value = loadSettings(dir)[action.key];
-        io.stdout.write(action.json ? `${JSON.stringify(value)}\n` : `${Array.isArray(value) ? value.join('\n') : String(value)}\n`);
+        io.stdout.write(action.json ? `${JSON.stringify(value)}\n` : `${formatValue(value)}\n`);
         return EXIT.ok;
       }
       case 'set': {

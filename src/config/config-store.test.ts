@@ -14,7 +14,20 @@ async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<str
 describe('config store', () => {
   it('gives defaults without a file and stores checked values', async (t) => {
     const dir = await tempDir(t);
-    assert.deepEqual(loadSettings(dir), { insecureRegistries: [], caFiles: [], registryTimeoutSeconds: 15 });
+    assert.deepEqual(loadSettings(dir), {
+      roots: [],
+      schedule: '0 */6 * * *',
+      policy: 'auto',
+      policies: [],
+      ignore: [],
+      minimumAge: '1h',
+      smokeTest: null,
+      notifications: true,
+      notifyWebhook: null,
+      insecureRegistries: [],
+      caFiles: [],
+      registryTimeoutSeconds: 15,
+    });
     setSetting(dir, 'insecureRegistries', 'reg.lan:5000, 10.0.0.5:5000');
     setSetting(dir, 'registryTimeoutSeconds', '30');
     assert.deepEqual(loadSettings(dir).insecureRegistries, ['reg.lan:5000', '10.0.0.5:5000']);
@@ -35,6 +48,24 @@ describe('config store', () => {
     assert.throws(() => setSetting(dir, 'registryTimeoutSeconds', 'soon'), /registryTimeoutSeconds: expected a number \(got "soon"\)/);
     assert.throws(() => setSetting(dir, 'registryTimeoutSeconds', '0'), /registryTimeoutSeconds/);
     assert.equal(await fs.readFile(configFilePath(dir), 'utf8'), before);
+  });
+
+  it('checks schedules, policy rules, durations and webhook URLs', async (t) => {
+    const dir = await tempDir(t);
+    assert.throws(() => setSetting(dir, 'schedule', 'every day'), /schedule: expected a cron expression/);
+    assert.throws(() => setSetting(dir, 'policies', '[{"policy":"rebuild"}]'), /policies\[0\]: expected a rule with image, compose or folder/);
+    assert.throws(() => setSetting(dir, 'policies', '[{"image":"a*","policy":"sometimes"}]'), /policies\[0\]\.policy/);
+    assert.throws(() => setSetting(dir, 'minimumAge', '2x'), /minimumAge: expected a duration/);
+    assert.throws(() => setSetting(dir, 'notifyWebhook', 'ftp://x'), /notifyWebhook: expected an http\(s\) URL/);
+    setSetting(dir, 'policies', '[{"image":"app:*","policy":"rebuild"},{"compose":"shop","policy":"notify"}]');
+    setSetting(dir, 'smokeTest', "python -c 'import app'");
+    setSetting(dir, 'minimumAge', '0');
+    const settings = loadSettings(dir);
+    assert.deepEqual(settings.policies, [{ image: 'app:*', policy: 'rebuild' }, { compose: 'shop', policy: 'notify' }]);
+    assert.equal(settings.smokeTest, "python -c 'import app'");
+    assert.equal(settings.minimumAge, '0');
+    setSetting(dir, 'smokeTest', '');
+    assert.equal(loadSettings(dir).smokeTest, null);
   });
 
   it('names the file and every problem in a hand-edited file', async (t) => {

@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { isValidCron } from '../schedule/cron.js';
+import { parseDuration } from '../util/duration.js';
 
 const RegistryHost = z
   .string()
@@ -11,8 +13,38 @@ const RegistryHost = z
 
 const AbsolutePath = z.string().refine((value) => path.isAbsolute(value), 'an absolute path');
 
+export const POLICIES = ['auto', 'rebase', 'rebuild', 'notify', 'pin'] as const;
+export type Policy = (typeof POLICIES)[number];
+const PolicySchema = z.enum(POLICIES);
+
+/** A rule picks the policy for the images it matches; the first matching rule wins. */
+export const PolicyRuleSchema = z
+  .object({
+    /** Glob over image names (`app:*`, `ghcr.io/me/*`), as in `ignore`. */
+    image: z.string().min(1).optional(),
+    /** Compose project name. */
+    compose: z.string().min(1).optional(),
+    /** Absolute folder: images built from a Dockerfile below it. */
+    folder: AbsolutePath.optional(),
+    policy: PolicySchema,
+  })
+  .strict()
+  .refine((rule) => rule.image !== undefined || rule.compose !== undefined || rule.folder !== undefined, 'a rule with image, compose or folder');
+export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
+
+const Duration = z.string().refine((value) => parseDuration(value) !== null, 'a duration such as 0, 30m, 1h or 2d');
+
 export const SettingsSchema = z
   .object({
+    roots: z.array(AbsolutePath).default([]),
+    schedule: z.string().refine(isValidCron, 'a cron expression such as "0 */6 * * *"').default('0 */6 * * *'),
+    policy: PolicySchema.default('auto'),
+    policies: z.array(PolicyRuleSchema).default([]),
+    ignore: z.array(z.string().min(1)).default([]),
+    minimumAge: Duration.default('1h'),
+    smokeTest: z.string().min(1).nullable().default(null),
+    notifications: z.boolean().default(true),
+    notifyWebhook: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
     insecureRegistries: z.array(RegistryHost).default([]),
     caFiles: z.array(AbsolutePath).default([]),
     registryTimeoutSeconds: z.number().int().min(1).max(300).default(15),
@@ -25,11 +57,56 @@ export type SettingKey = keyof Settings;
 export interface SettingDoc {
   readonly description: string;
   /** How `basewatch config set` reads the value. */
-  readonly form: 'list' | 'number';
+  readonly form: 'list' | 'number' | 'string' | 'nullable-string' | 'boolean' | 'json';
   readonly example: string;
 }
 
 export const SETTING_DOCS: Readonly<Record<SettingKey, SettingDoc>> = {
+  roots: {
+    description: 'Folders the daemon watches for Dockerfiles and compose files (`basewatch watch DIR` / `unwatch DIR` edit this).',
+    form: 'list',
+    example: '/home/me/src',
+  },
+  schedule: {
+    description: 'When the daemon checks the registries: a cron expression in local time.',
+    form: 'string',
+    example: '"0 */6 * * *"',
+  },
+  policy: {
+    description: 'What to do with an outdated image no rule in `policies` matches: auto (rebase when safe, else rebuild when the Dockerfile is known, else report), rebase, rebuild, notify (only report) or pin.',
+    form: 'string',
+    example: 'auto',
+  },
+  policies: {
+    description: 'Rules choosing the policy per image glob, compose project or folder; the first match wins. A JSON list of {"image"|"compose"|"folder": …, "policy": …}.',
+    form: 'json',
+    example: '\'[{"image":"app:*","policy":"rebuild"}]\'',
+  },
+  ignore: {
+    description: 'Image globs basewatch never checks or touches.',
+    form: 'list',
+    example: '"test-*,*:scratch"',
+  },
+  minimumAge: {
+    description: 'How long a new upstream digest must have been seen before basewatch acts on it, so multi-arch pushes settle. 0 acts at once.',
+    form: 'string',
+    example: '1h',
+  },
+  smokeTest: {
+    description: 'A shell command run in a container of the new image before its tags move; if it fails, the tags stay where they were. Unset: none.',
+    form: 'nullable-string',
+    example: '"python -c \'import app\'"',
+  },
+  notifications: {
+    description: 'Desktop notifications from the daemon.',
+    form: 'boolean',
+    example: 'false',
+  },
+  notifyWebhook: {
+    description: 'An http(s) URL the daemon POSTs each notification to as JSON. Unset: none.',
+    form: 'nullable-string',
+    example: 'https://ntfy.sh/my-topic',
+  },
   insecureRegistries: {
     description:
       'Registries reached over plain HTTP (or HTTPS without verifying the certificate), like dockerd\'s insecure-registries. Loopback registries (127.0.0.1, localhost) are always plain HTTP.',
@@ -63,6 +140,16 @@ export function parseSettingInput(key: SettingKey, raw: string): unknown {
   const form = SETTING_DOCS[key].form;
   const text = raw.trim();
   if (form === 'number') return text === '' ? Number.NaN : Number(text);
+  if (form === 'string') return text;
+  if (form === 'nullable-string') return text === '' ? null : raw;
+  if (form === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
+  if (form === 'json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
   if (text.startsWith('[')) {
     try {
       return JSON.parse(text) as unknown;
