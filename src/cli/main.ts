@@ -8,6 +8,7 @@ import { runCheckCommand } from './check-command.js';
 import { runConfigCommand } from './config-command.js';
 import { runRebaseCommand, runRollbackCommand } from './rebase-command.js';
 import { runStatusCommand } from './status-command.js';
+import { runUpdateCommand } from './update-command.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
 
@@ -83,6 +84,16 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         { image, to: options.to ?? null, dryRun: options.dryRun === true, force: options.force === true, json: options.json === true },
         io,
       );
+    });
+
+  program
+    .command('update [images...]')
+    .description('One cycle: check, then rebase, rebuild or report each outdated image as its policy says. Name images to update only those.')
+    .option('--dry-run', 'show the plan exactly as it would run; change nothing')
+    .option('--json', 'print the cycle (report, plan, actions) as one JSON object')
+    .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: the roots setting, else the current folder)').argParser(collect).default([], 'roots setting'))
+    .action(async (images: string[], options: { dryRun?: boolean; json?: boolean; root: string[] }) => {
+      exitCode = await runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true }, io);
     });
 
   program

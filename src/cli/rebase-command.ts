@@ -1,5 +1,4 @@
 /** `basewatch rebase` and `basewatch rollback`. */
-import path from 'node:path';
 import { ConfigError, loadSettings } from '../config/config-store.js';
 import { connectEngine } from '../engine/connect.js';
 import { basewatchPaths } from '../paths.js';
@@ -101,7 +100,7 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   const progress = progressReporter(io, options.json);
   try {
     const outcome = await rebaseImage(
-      { engine, registry, credentials, stateDir: path.join(paths.state), onProgress: (step) => progress.update(step) },
+      { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, onProgress: (step) => progress.update(step) },
       { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force },
     );
     progress.done();

@@ -3,6 +3,7 @@
  * run it, and what it reports to whoever triggered it (notifications, the CLI).
  */
 import type { CheckReport } from '../report/check-report.js';
+import type { PlanEntry } from '../update/plan-actions.js';
 
 export type CycleTriggerKind = 'startup' | 'schedule' | 'catch-up' | 'files' | 'engine' | 'cli';
 
@@ -37,5 +38,7 @@ export interface CycleResult {
   readonly finishedAt: string;
   readonly report: CheckReport;
   readonly actions: readonly ActionOutcome[];
+  /** What was planned for each image (with --dry-run: what would run). */
+  readonly plan: readonly PlanEntry[];
   readonly dryRun: boolean;
 }

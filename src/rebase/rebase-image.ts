@@ -24,6 +24,7 @@ import { keepTagFor, moveTags, recoverTagMove, removeStaleSpools } from './rebas
 import { rebaseConfig } from './rebase-config.js';
 import { checkSeam } from './seam-check.js';
 import { failpoint } from '../util/failpoint.js';
+import { runSmokeTest } from '../actions/smoke-test.js';
 
 export interface RebaseRequest {
   /** A tag, name or id of a local image. */
@@ -40,6 +41,8 @@ export interface RebaseDeps {
   readonly registry: RegistryClient;
   readonly credentials: CredentialSource;
   readonly stateDir: string;
+  /** The `smokeTest` setting: run in a container of the new image before any tag moves. */
+  readonly smokeTest?: string | null;
   readonly onProgress?: (step: string) => void;
   readonly now?: () => Date;
 }
@@ -265,6 +268,15 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     if (verified !== null) {
       await deps.engine.removeImage(loaded.imageId).catch(() => false);
       throw new Refusal('failed', [verified]);
+    }
+
+    if (deps.smokeTest) {
+      progress('running the smoke test');
+      const smoke = await runSmokeTest(deps.engine, loaded.imageId, deps.smokeTest);
+      if (!smoke.ok) {
+        await deps.engine.removeImage(loaded.imageId, { force: true }).catch(() => false);
+        throw new Refusal('failed', [`${smoke.reason}; the tags stay on ${image.id}`]);
+      }
     }
 
     progress('moving the tags');

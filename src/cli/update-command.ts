@@ -1,0 +1,87 @@
+/** `basewatch update`: one cycle (check, plan per policy, act, record), or its plan with --dry-run. */
+import { ConfigError, loadSettings } from '../config/config-store.js';
+import { basewatchPaths } from '../paths.js';
+import type { ActionOutcome, CycleResult } from '../pipeline/cycle.js';
+import { runUpdateCycle } from '../pipeline/update-cycle.js';
+import { describePlan } from '../update/plan-actions.js';
+import { progressReporter } from './check-command.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './main.js';
+import { shortDigest, shortRef } from './render-check.js';
+import { type Style, colorEnabled, createStyle, formatTable } from './style.js';
+
+export interface UpdateCommandOptions {
+  readonly images: readonly string[];
+  readonly roots: readonly string[];
+  readonly dryRun: boolean;
+  readonly json: boolean;
+}
+
+function colorKind(kind: ActionOutcome['kind'], style: Style): string {
+  if (kind === 'rebased' || kind === 'rebuilt' || kind === 'pinned') return style.green(kind);
+  if (kind === 'failed') return style.red(kind);
+  if (kind === 'reported') return style.yellow(kind);
+  return style.dim(kind);
+}
+
+export function renderCycle(result: CycleResult, style: Style): string {
+  const out: string[] = [];
+  if (result.dryRun) {
+    out.push(style.bold('Plan (dry run: nothing was changed)'));
+    const rows = result.plan.map((entry) => [
+      entry.image,
+      entry.baseRef === null ? '-' : shortRef(entry.baseRef),
+      shortDigest(entry.digest),
+      describePlan(entry),
+      entry.why,
+    ]);
+    out.push(...formatTable(['IMAGE', 'BASE', 'TO', 'ACTION', 'WHY'], rows, style).map((line) => `  ${line}`));
+    return `${out.join('\n')}\n`;
+  }
+  const acted = result.actions;
+  const skipped = result.plan.filter((entry) => entry.action.kind === 'skip');
+  if (acted.length === 0) out.push('Nothing to do.');
+  for (const action of acted) {
+    out.push(`${colorKind(action.kind, style)}  ${action.target}: ${action.reason}`);
+    if (action.packages) out.push(`    packages: ${action.packages}`);
+    if (action.containersOnOldImage.length > 0) {
+      out.push(style.yellow(`    ${action.containersOnOldImage.length} container(s) still run the old image: ${action.containersOnOldImage.join(', ')}; restart them to pick it up`));
+    }
+    if (action.kind === 'rebased' || action.kind === 'rebuilt') out.push(style.dim(`    undo: basewatch rollback ${action.target}`));
+  }
+  if (skipped.length > 0) {
+    out.push('', style.dim(`${skipped.length} image(s) left alone:`));
+    for (const entry of skipped) out.push(style.dim(`  ${entry.image}: ${entry.why}`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo): Promise<number> {
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  let settings;
+  try {
+    settings = loadSettings(basewatchPaths(io.env as NodeJS.ProcessEnv).config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(errStyle.red(`basewatch: ${error.message}\n`));
+    return EXIT.usage;
+  }
+  const progress = progressReporter(io, options.json);
+  const result = await runUpdateCycle({
+    env: io.env,
+    cwd: io.cwd,
+    roots: options.roots.length > 0 ? options.roots : settings.roots.length > 0 ? settings.roots : ['.'],
+    images: options.images,
+    dryRun: options.dryRun,
+    settings,
+    paths: basewatchPaths(io.env as NodeJS.ProcessEnv),
+    trigger: { kind: 'cli' },
+    onProgress: (message) => progress.update(message),
+  });
+  progress.done();
+  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style));
+  if (result.report.engine === null) return EXIT.engineUnreachable;
+  if (result.actions.some((action) => action.kind === 'failed')) return EXIT.failed;
+  return EXIT.ok;
+}

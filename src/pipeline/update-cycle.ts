@@ -1,0 +1,164 @@
+/**
+ * One update cycle: check → record → plan (pure) → act → report. `basewatch update` and the
+ * daemon run this. Each image gets one outcome; one failure never stops the others. Images
+ * that share a base pull it once (the rebase finds it local after the first pull).
+ */
+import path from 'node:path';
+import type { Settings } from '../config/settings.js';
+import { connectEngine } from '../engine/connect.js';
+import type { EngineClient } from '../engine/docker-engine.js';
+import type { BasewatchPaths } from '../paths.js';
+import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
+import { dockerCredentials } from '../registry/credentials.js';
+import { createRegistryClient } from '../registry/registry-client.js';
+import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
+import { type PlanEntry, describePlan, planActions } from '../update/plan-actions.js';
+import { parseDuration } from '../util/duration.js';
+import type { ActionOutcome, CycleResult, CycleTrigger } from './cycle.js';
+import { recordCheck } from './record-check.js';
+import { runCheck } from './run-check.js';
+import { rebuildForPlan } from './rebuild-for-plan.js';
+
+export interface UpdateCycleOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly roots: readonly string[];
+  /** Only these images; all when empty. */
+  readonly images: readonly string[];
+  readonly dryRun: boolean;
+  readonly settings: Settings;
+  readonly paths: BasewatchPaths;
+  readonly trigger: CycleTrigger;
+  readonly onProgress?: (message: string) => void;
+  readonly now?: () => Date;
+}
+
+function outcome(entry: PlanEntry, kind: ActionOutcome['kind'], reason: string, extra: Partial<ActionOutcome> = {}): ActionOutcome {
+  return {
+    target: entry.image,
+    kind,
+    reason,
+    baseRef: entry.baseRef,
+    digest: entry.digest,
+    oldImageId: entry.imageId,
+    newImageId: null,
+    packages: null,
+    containersOnOldImage: [],
+    ...extra,
+  };
+}
+
+/** Running containers still on the image a tag just left: the user restarts them, we do not. */
+async function containersOn(engine: EngineClient, imageId: string): Promise<string[]> {
+  try {
+    const running = await engine.listContainers({ all: false });
+    return running.filter((c) => c.imageId === imageId).map((c) => `${(c.names[0] ?? c.id).replace(/^\//, '')} (${c.id.slice(0, 12)})`);
+  } catch {
+    return [];
+  }
+}
+
+export async function runUpdateCycle(options: UpdateCycleOptions): Promise<CycleResult> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const progress = options.onProgress ?? (() => {});
+  const check = await runCheck({
+    roots: options.roots,
+    cwd: options.cwd,
+    env: options.env,
+    offline: false,
+    settings: options.settings,
+    images: options.images,
+    onProgress: progress,
+  });
+  const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
+  await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
+  const { state } = await loadState(stateFile);
+
+  const buildable = new Set(check.report.images.filter((image) => image.source?.dockerfile != null).map((image) => image.id));
+  const plan = planActions({
+    report: check.report,
+    policy: options.settings.policy,
+    policies: options.settings.policies,
+    ignore: options.settings.ignore,
+    minimumAgeSeconds: parseDuration(options.settings.minimumAge) ?? 3600,
+    upstream: state.upstream,
+    buildable,
+    now: now(),
+  });
+
+  const finish = (actions: ActionOutcome[]): CycleResult => ({
+    trigger: options.trigger,
+    startedAt: startedAt.toISOString(),
+    finishedAt: now().toISOString(),
+    report: check.report,
+    actions,
+    plan,
+    dryRun: options.dryRun,
+  });
+
+  if (options.dryRun) {
+    return finish(plan.filter((entry) => entry.action.kind !== 'skip').map((entry) => outcome(entry, 'skipped', `dry run: would ${describePlan(entry)} (${entry.why})`)));
+  }
+  const work = plan.filter((entry) => entry.action.kind !== 'skip');
+  if (work.length === 0) return finish([]);
+
+  const engine = await connectEngine({ env: options.env as NodeJS.ProcessEnv });
+  const credentials = dockerCredentials({ env: options.env as NodeJS.ProcessEnv });
+  const registry = createRegistryClient({
+    insecureRegistries: options.settings.insecureRegistries,
+    caFiles: options.settings.caFiles,
+    timeoutMs: options.settings.registryTimeoutSeconds * 1000,
+    credentials,
+  });
+  const actions: ActionOutcome[] = [];
+  try {
+    for (const entry of work) {
+      progress(`${entry.image}: ${describePlan(entry)}`);
+      try {
+        actions.push(await act(entry));
+      } catch (error) {
+        actions.push(outcome(entry, 'failed', error instanceof Error ? error.message : String(error)));
+      }
+    }
+  } finally {
+    await registry.close();
+  }
+  return finish(actions);
+
+  async function act(entry: PlanEntry): Promise<ActionOutcome> {
+    const action = entry.action;
+    if (action.kind === 'report') return outcome(entry, 'reported', `update available (${entry.why})`);
+    if (action.kind === 'rebuild') return rebuilt(entry);
+    if (action.kind === 'skip') return outcome(entry, 'skipped', entry.why);
+    const rebased: RebaseOutcome = await rebaseImage(
+      { engine, registry, credentials, stateDir: options.paths.state, smokeTest: options.settings.smokeTest },
+      { image: entry.image, to: null, dryRun: false, force: false },
+    );
+    if (rebased.status === 'rebased') {
+      return outcome(entry, 'rebased', `rebased onto ${rebased.newBase?.ref ?? entry.baseRef}`, {
+        digest: rebased.newBase?.digest ?? entry.digest,
+        newImageId: rebased.newImageId,
+        packages: rebased.packages?.summary ?? null,
+        containersOnOldImage: await containersOn(engine, entry.imageId),
+      });
+    }
+    if (rebased.status === 'current') return outcome(entry, 'skipped', rebased.reasons.join('; '));
+    if (rebased.status === 'refused' && action.otherwise === 'rebuild') return rebuilt(entry, rebased.reasons.join('; '));
+    const kind = rebased.status === 'refused' ? 'reported' : 'failed';
+    return outcome(entry, kind, `${rebased.status === 'refused' ? 'not rebased' : 'rebase failed'}: ${rebased.reasons.join('; ')}`);
+  }
+
+  async function rebuilt(entry: PlanEntry, whyNotRebased?: string): Promise<ActionOutcome> {
+    const result = await rebuildForPlan({ engine, credentials, paths: options.paths, settings: options.settings, roots: check.report.roots, report: check.report }, entry);
+    const prefix = whyNotRebased ? `not rebaseable (${whyNotRebased}); ` : '';
+    if (result.ok) {
+      return outcome(entry, 'rebuilt', `${prefix}rebuilt from ${result.dockerfile}`, {
+        newImageId: result.newImageId,
+        digest: result.baseDigest ?? entry.digest,
+        containersOnOldImage: await containersOn(engine, entry.imageId),
+      });
+    }
+    return outcome(entry, 'failed', `${prefix}rebuild failed: ${result.reason}`);
+  }
+}
