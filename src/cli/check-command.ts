@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { ConfigError, loadSettings } from '../config/config-store.js';
-import { basewatchPaths } from '../paths.js';
 import { recordCheck } from '../pipeline/record-check.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
 import { STATE_FILE_NAME } from '../state/state-store.js';
+import { cliPaths, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { renderCheck } from './render-check.js';
@@ -52,15 +51,9 @@ export function checkExitCode(report: CheckReport, failOnOutdated: boolean): num
 export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const errStyle = createStyle(colorEnabled(io.stderr, io.env));
-  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
-  let settings;
-  try {
-    settings = loadSettings(paths.config);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(errStyle.red(`basewatch: ${error.message}\n`));
-    return EXIT.usage;
-  }
+  const paths = cliPaths(io);
+  const settings = settingsOrExit(io);
+  if (typeof settings === 'number') return settings;
   const progress = progressReporter(io, options.json);
   const started = new Date();
   const result = await runCheck({

@@ -1,12 +1,10 @@
 /** `basewatch rebase` and `basewatch rollback`. */
-import { ConfigError, loadSettings } from '../config/config-store.js';
-import { connectEngine } from '../engine/connect.js';
-import { basewatchPaths } from '../paths.js';
 import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
 import { type RollbackOutcome, rollbackImage } from '../rebase/rollback-image.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import { progressReporter } from './check-command.js';
+import { cliPaths, engineOrExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { shortDigest, shortRef } from './render-check.js';
@@ -67,29 +65,13 @@ export function renderRebase(outcome: RebaseOutcome, style: Style): string {
   return `${out.join('\n')}\n`;
 }
 
-function loadSettingsOrExit(io: CliIo, style: Style) {
-  try {
-    return loadSettings(basewatchPaths(io.env as NodeJS.ProcessEnv).config);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(style.red(`basewatch: ${error.message}\n`));
-    return null;
-  }
-}
-
 export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
-  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
-  const settings = loadSettingsOrExit(io, errStyle);
-  if (settings === null) return EXIT.usage;
-  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
-  let engine;
-  try {
-    engine = await connectEngine({ env: io.env as NodeJS.ProcessEnv });
-  } catch (error) {
-    io.stderr.write(errStyle.red(`basewatch: ${error instanceof Error ? error.message : String(error)}\n`));
-    return EXIT.engineUnreachable;
-  }
+  const settings = settingsOrExit(io);
+  if (typeof settings === 'number') return settings;
+  const engine = await engineOrExit(io);
+  if (typeof engine === 'number') return engine;
+  const paths = cliPaths(io);
   const credentials = dockerCredentials({ env: io.env as NodeJS.ProcessEnv });
   const registry = createRegistryClient({
     insecureRegistries: settings.insecureRegistries,
@@ -129,15 +111,9 @@ export function renderRollback(outcome: RollbackOutcome, style: Style): string {
 
 export async function runRollbackCommand(options: { image: string; json: boolean }, io: CliIo): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
-  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
-  let engine;
-  try {
-    engine = await connectEngine({ env: io.env as NodeJS.ProcessEnv });
-  } catch (error) {
-    io.stderr.write(errStyle.red(`basewatch: ${error instanceof Error ? error.message : String(error)}\n`));
-    return EXIT.engineUnreachable;
-  }
-  const outcome = await rollbackImage({ engine, stateDir: basewatchPaths(io.env as NodeJS.ProcessEnv).state }, options.image);
+  const engine = await engineOrExit(io);
+  if (typeof engine === 'number') return engine;
+  const outcome = await rollbackImage({ engine, stateDir: cliPaths(io).state }, options.image);
   io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRollback(outcome, style));
   return outcome.status === 'rolled-back' ? EXIT.ok : outcome.status === 'nothing' ? EXIT.refused : EXIT.failed;
 }

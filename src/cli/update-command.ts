@@ -1,10 +1,9 @@
 /** `basewatch update`: one cycle (check, plan per policy, act, record), or its plan with --dry-run. */
-import { ConfigError, loadSettings } from '../config/config-store.js';
-import { basewatchPaths } from '../paths.js';
 import type { ActionOutcome, CycleResult } from '../pipeline/cycle.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
 import { describePlan } from '../update/plan-actions.js';
 import { progressReporter } from './check-command.js';
+import { cliPaths, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { shortDigest, shortRef } from './render-check.js';
@@ -58,15 +57,8 @@ export function renderCycle(result: CycleResult, style: Style): string {
 
 export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
-  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
-  let settings;
-  try {
-    settings = loadSettings(basewatchPaths(io.env as NodeJS.ProcessEnv).config);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(errStyle.red(`basewatch: ${error.message}\n`));
-    return EXIT.usage;
-  }
+  const settings = settingsOrExit(io);
+  if (typeof settings === 'number') return settings;
   const progress = progressReporter(io, options.json);
   const result = await runUpdateCycle({
     env: io.env,
@@ -75,7 +67,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
     images: options.images,
     dryRun: options.dryRun,
     settings,
-    paths: basewatchPaths(io.env as NodeJS.ProcessEnv),
+    paths: cliPaths(io),
     trigger: { kind: 'cli' },
     onProgress: (message) => progress.update(message),
   });

@@ -10,7 +10,7 @@
  *     target, and — when nothing above found the base — the Dockerfile's final base reference.
  */
 import { z } from 'zod';
-import { type ImageRef, formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+import { type ImageRef, formatImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 import type { ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
@@ -132,11 +132,7 @@ function normalisedTags(image: LinkableImage): ImageRef[] {
 }
 
 function repoDigestFor(image: LinkableImage, repository: string): string | null {
-  for (const entry of image.repoDigests) {
-    const parsed = parseImageRef(entry);
-    if (parsed.ok && repositoryName(parsed.ref) === repository && parsed.ref.digest !== null) return parsed.ref.digest;
-  }
-  return null;
+  return repoDigestIn(image.repoDigests, repository);
 }
 
 /** Picks the name under which a matched base image is reported, preferring what the build used. */
@@ -240,7 +236,7 @@ function findLocalBase(images: readonly LinkableImage[], ref: string, digest: st
     // A different digest means the local tag is not what the image was built on.
     return null;
   }
-  const byTag = images.find((image) => normalisedTags(image).some((tag) => formatImageRef(tag) === ref));
+  const byTag = images.find((image) => image.repoTags.some((tag) => tagMatches(tag, ref)));
   return byTag?.id ?? null;
 }
 

@@ -1,5 +1,5 @@
 import type { ImageDetails } from '../engine/docker-engine.js';
-import { formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+import { formatImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 
 export interface LocalCopy {
   /** Local image id (its config digest). */
@@ -16,23 +16,11 @@ export function localCopyOf(images: readonly ImageDetails[], ref: string): Local
   const parsed = parseImageRef(ref);
   if (!parsed.ok) return null;
   const repository = repositoryName(parsed.ref);
-  const digestIn = (image: ImageDetails): string | null => {
-    for (const entry of image.repoDigests) {
-      const candidate = parseImageRef(entry);
-      if (candidate.ok && repositoryName(candidate.ref) === repository) return candidate.ref.digest;
-    }
-    return null;
-  };
   if (parsed.ref.digest !== null) {
-    const pinned = images.find((image) => digestIn(image) === parsed.ref.digest);
+    const pinned = images.find((image) => repoDigestIn(image.repoDigests, repository) === parsed.ref.digest);
     return pinned === undefined ? null : { id: pinned.id, digest: parsed.ref.digest };
   }
   const tagged = formatImageRef(parsed.ref);
-  const image = images.find((candidate) =>
-    candidate.repoTags.some((tag) => {
-      const normalised = parseImageRef(tag);
-      return normalised.ok && formatImageRef(normalised.ref) === tagged;
-    }),
-  );
-  return image === undefined ? null : { id: image.id, digest: digestIn(image) };
+  const image = images.find((candidate) => candidate.repoTags.some((tag) => tagMatches(tag, tagged)));
+  return image === undefined ? null : { id: image.id, digest: repoDigestIn(image.repoDigests, repository) };
 }

@@ -141,3 +141,18 @@ export function familiarImageRef(ref: ImageRef): string {
 export function withoutDigest(ref: ImageRef): ImageRef {
   return { ...ref, digest: null, tag: ref.tag ?? 'latest' };
 }
+
+/** The digest an image's RepoDigests record for one repository (`registry/repository`), or null. */
+export function repoDigestIn(repoDigests: readonly string[], repository: string): string | null {
+  for (const entry of repoDigests) {
+    const parsed = parseImageRef(entry);
+    if (parsed.ok && repositoryName(parsed.ref) === repository && parsed.ref.digest !== null) return parsed.ref.digest;
+  }
+  return null;
+}
+
+/** True when a tag (as the engine lists it) names the same image reference as `ref` (normalised). */
+export function tagMatches(tag: string, ref: string): boolean {
+  const parsed = parseImageRef(tag);
+  return parsed.ok && formatImageRef(parsed.ref) === ref;
+}

@@ -1,0 +1,38 @@
+/** What most commands need first: settings and an engine, with failures printed the same way. */
+import { ConfigError, loadSettings } from '../config/config-store.js';
+import type { Settings } from '../config/settings.js';
+import { connectEngine } from '../engine/connect.js';
+import type { EngineClient } from '../engine/docker-engine.js';
+import { type BasewatchPaths, basewatchPaths } from '../paths.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './main.js';
+import { colorEnabled, createStyle } from './style.js';
+
+export function cliPaths(io: CliIo): BasewatchPaths {
+  return basewatchPaths(io.env as NodeJS.ProcessEnv);
+}
+
+function fail(io: CliIo, message: string): void {
+  io.stderr.write(createStyle(colorEnabled(io.stderr, io.env)).red(`basewatch: ${message}\n`));
+}
+
+/** The settings, or the exit code after saying what is wrong with them. */
+export function settingsOrExit(io: CliIo): Settings | number {
+  try {
+    return loadSettings(cliPaths(io).config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    fail(io, error.message);
+    return EXIT.usage;
+  }
+}
+
+/** An engine that answered, or the exit code after listing what was tried. */
+export async function engineOrExit(io: CliIo): Promise<EngineClient | number> {
+  try {
+    return await connectEngine({ env: io.env as NodeJS.ProcessEnv });
+  } catch (error) {
+    fail(io, error instanceof Error ? error.message : String(error));
+    return EXIT.engineUnreachable;
+  }
+}
