@@ -9,6 +9,9 @@ import { runConfigCommand } from './config-command.js';
 import { runRebaseCommand, runRollbackCommand } from './rebase-command.js';
 import { runStatusCommand } from './status-command.js';
 import { runUpdateCommand } from './update-command.js';
+import { runLinkCommand, runRebuildCommand } from './rebuild-command.js';
+import { runPinCommand } from './pin-command.js';
+import { runEolCommand } from './eol-command.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
 
@@ -41,7 +44,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .showSuggestionAfterError()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 rebase failed, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
+      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 rebase/rebuild failed, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
     );
 
   program
@@ -94,6 +97,55 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: the roots setting, else the current folder)').argParser(collect).default([], 'roots setting'))
     .action(async (images: string[], options: { dryRun?: boolean; json?: boolean; root: string[] }) => {
       exitCode = await runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true }, io);
+    });
+
+  program
+    .command('rebuild <target>')
+    .description('Build an image again from its Dockerfile on freshly pulled bases (same build args and target), then move its tags. TARGET: an image, a Dockerfile, <compose file>#<service>, or a compose service name.')
+    .option('--dry-run', 'say what would be pulled and built; change nothing')
+    .option('--json', 'print the outcome as one JSON object')
+    .addOption(new Option('--root <dir>', 'folder searched for compose files (repeatable; default: the roots setting and the current folder)').argParser(collect).default([], 'roots setting and current folder'))
+    .action(async (target: string, options: { dryRun?: boolean; json?: boolean; root: string[] }) => {
+      exitCode = await runRebuildCommand({ target, roots: options.root, json: options.json === true, dryRun: options.dryRun === true }, io);
+    });
+
+  program
+    .command('link <image> <dockerfile>')
+    .description('Record how an image is built, for `basewatch rebuild` and `update` (checks that the Dockerfile exists and parses).')
+    .option('--context <dir>', "build context folder (default: the Dockerfile's folder)")
+    .option('--target <stage>', 'stage to build (default: the last one)')
+    .addOption(new Option('--build-arg <key=value>', 'build argument (repeatable); KEY alone takes its value from the environment').argParser(collect).default([]))
+    .option('--json', 'print the recorded link as one JSON object')
+    .action(async (image: string, dockerfile: string, options: { context?: string; target?: string; buildArg: string[]; json?: boolean }) => {
+      exitCode = await runLinkCommand(
+        { image, dockerfile, context: options.context ?? null, target: options.target ?? null, buildArgs: options.buildArg, json: options.json === true },
+        io,
+      );
+    });
+
+  program
+    .command('pin [targets...]')
+    .description("Pin each external FROM / COPY --from image to its tag's current digest (image:tag@sha256:…), changing nothing else. Targets: Dockerfiles or folders (default: current folder).")
+    .option('--dry-run', 'say what would change; write nothing')
+    .option('--json', 'print { dryRun, files, errors }')
+    .action(async (targets: string[], options: { dryRun?: boolean; json?: boolean }) => {
+      exitCode = await runPinCommand({ targets, dryRun: options.dryRun === true, json: options.json === true }, io);
+    });
+
+  const eol = program.command('eol').description('End-of-life dates of base images.');
+  eol
+    .command('show [images...]')
+    .description('show the end-of-life status of images (default: the bases of the last check)')
+    .option('--json', 'print the findings as JSON')
+    .action(async (images: string[], options: { json?: boolean }) => {
+      exitCode = await runEolCommand({ action: 'show', images, json: options.json === true }, io);
+    });
+  eol
+    .command('update')
+    .description('refresh the table from https://endoflife.date/api/ into the cache folder')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await runEolCommand({ action: 'update', json: options.json === true }, io);
     });
 
   program

@@ -3,6 +3,9 @@ import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
 import { type RollbackOutcome, rollbackImage } from '../rebase/rollback-image.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
+import path from 'node:path';
+import type { EngineClient } from '../engine/docker-engine.js';
+import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
 import { progressReporter } from './check-command.js';
 import { cliPaths, engineOrExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
@@ -81,8 +84,9 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   });
   const progress = progressReporter(io, options.json);
   try {
+    const baseHint = await lastCheckedBase(paths.state, engine, options.image);
     const outcome = await rebaseImage(
-      { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, onProgress: (step) => progress.update(step) },
+      { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, baseHint, onProgress: (step) => progress.update(step) },
       { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force },
     );
     progress.done();
@@ -98,6 +102,14 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   } finally {
     await registry.close();
   }
+}
+
+/** The base (with its tag) the last recorded check linked this image to, e.g. via its compose file. */
+async function lastCheckedBase(stateDir: string, engine: EngineClient, image: string): Promise<string | null> {
+  const found = await engine.inspectImage(image).catch(() => null);
+  if (found === null) return null;
+  const { state } = await loadState(path.join(stateDir, STATE_FILE_NAME)).catch(() => ({ state: null }));
+  return state?.lastCheck?.report.images.find((entry) => entry.id === found.id)?.base?.ref ?? null;
 }
 
 export function renderRollback(outcome: RollbackOutcome, style: Style): string {

@@ -20,6 +20,7 @@ describe('config store', () => {
       policy: 'auto',
       policies: [],
       ignore: [],
+      allowedVersions: [],
       minimumAge: '1h',
       smokeTest: null,
       notifications: true,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isValidCron } from '../schedule/cron.js';
 import { parseDuration } from '../util/duration.js';
+import { parseAllowedVersions } from '../versions/version-range.js';
 
 const RegistryHost = z
   .string()
@@ -41,6 +42,16 @@ export const SettingsSchema = z
     policy: PolicySchema.default('auto'),
     policies: z.array(PolicyRuleSchema).default([]),
     ignore: z.array(z.string().min(1)).default([]),
+    allowedVersions: z
+      .array(
+        z
+          .object({
+            image: z.string().min(1),
+            versions: z.string().refine((value) => parseAllowedVersions(value).ok, 'a range such as ">=3.12 <3.14", "~3.12", "^3", "3.x" or a /regex/'),
+          })
+          .strict(),
+      )
+      .default([]),
     minimumAge: Duration.default('1h'),
     smokeTest: z.string().min(1).nullable().default(null),
     notifications: z.boolean().default(true),
@@ -86,6 +97,11 @@ export const SETTING_DOCS: Readonly<Record<SettingKey, SettingDoc>> = {
     description: 'Image globs basewatch never checks or touches.',
     form: 'list',
     example: '"test-*,*:scratch"',
+  },
+  allowedVersions: {
+    description: 'Which newer version tags to propose per base image glob: a semver-like range or a /regex/ (Renovate style). Without a rule, newer minors and majors are reported; basewatch never acts on them by itself.',
+    form: 'json',
+    example: '\'[{"image":"python","versions":"<3.14"}]\'',
   },
   minimumAge: {
     description: 'How long a new upstream digest must have been seen before basewatch acts on it, so multi-arch pushes settle. 0 acts at once.',

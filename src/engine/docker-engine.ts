@@ -21,7 +21,12 @@ import {
   withoutNoneTags,
 } from './engine-schemas.js';
 import { classifyEngineFailure, EngineError } from './engine-error.js';
+import { BuildError, BuildLog, builtImageId } from './build-log.js';
+import { packBuildContext } from './build-context.js';
 import type {
+  BuildContextSpec,
+  BuildOptions,
+  BuildResult,
   ContainerRun,
   ContainerSummary,
   EngineClient,
@@ -34,13 +39,18 @@ import type {
   ImageSummary,
 } from './engine-client.js';
 import { inferEmptyLayers } from './history-layers.js';
+import { type EngineEvent, type EngineEventStream, IMAGE_EVENT_ACTIONS, readEngineEvents } from './engine-events.js';
 import { readProgressStream } from './engine-stream.js';
 import { readTarFiles } from './tar-files.js';
 
 export { EngineError } from './engine-error.js';
+export { BuildError } from './build-log.js';
 export type { EngineFailure } from './engine-error.js';
 
 export type {
+  BuildContextSpec,
+  BuildOptions,
+  BuildResult,
   ContainerRun,
   ContainerSummary,
   EngineRegistryAuth,
@@ -119,6 +129,9 @@ export function modemOptions(endpoint: EngineEndpoint, files: ModemTlsFiles, env
 
 /** Pulls and loads of large images take long; they get their own, generous deadline. */
 const TRANSFER_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** A build runs the user's RUN steps: compilers, test suites. Its deadline is longer still. */
+const BUILD_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 
 /** Container logs without a TTY come framed: 8-byte headers (stream, size) before each chunk. */
 function demuxLogs(raw: Buffer): string {
@@ -368,14 +381,115 @@ class DockerodeEngineClient implements EngineClient {
     });
   }
 
-  listContainers(options: { ancestor?: string; all?: boolean } = {}): Promise<ContainerSummary[]> {
+  listContainers(options: { ancestor?: string; label?: string; all?: boolean } = {}): Promise<ContainerSummary[]> {
     return this.#call('list containers', async (docker) => {
+      const filters = {
+        ...(options.ancestor ? { ancestor: [options.ancestor] } : {}),
+        ...(options.label ? { label: [options.label] } : {}),
+      };
       const list = (await docker.listContainers({
         all: options.all ?? true,
-        ...(options.ancestor ? { filters: JSON.stringify({ ancestor: [options.ancestor] }) } : {}),
+        ...(Object.keys(filters).length > 0 ? { filters: JSON.stringify(filters) } : {}),
       })) as Array<{ Id: string; Names?: string[]; Image: string; ImageID: string; State: string }>;
       return list.map((c) => ({ id: c.Id, names: c.Names ?? [], image: c.Image, imageId: c.ImageID, state: c.State }));
     });
+  }
+
+  buildImage(context: BuildContextSpec, options: BuildOptions): Promise<BuildResult> {
+    const operation = `build ${context.dockerfile} in ${context.dir}`;
+    return this.#call(
+      operation,
+      async (docker) => {
+        const packed = await packBuildContext(context);
+        const log = new BuildLog();
+        const emit = (lines: string[]): void => lines.forEach((line) => options.onLogLine?.(line));
+        let lastLine: string | null = null;
+        let aux: Record<string, unknown> | undefined;
+        const fail = (buildError: string, cause?: unknown): never => {
+          throw new BuildError({ endpoint: this.endpoint, operation, failure: 'http', buildError, logTail: log.tail(), cause });
+        };
+        // A failed read of the context (a file gone or unreadable mid-walk) ends the upload early.
+        const packFailed = new Promise<never>((_, reject) => {
+          packed.tar.once('error', (error: Error) => reject(new BuildError({
+            endpoint: this.endpoint, operation, failure: 'other', buildError: `cannot send the build context: ${error.message}`, logTail: log.tail(), cause: error,
+          })));
+        });
+        packFailed.catch(() => undefined);
+        const registryconfig = Object.fromEntries((options.authconfigs ?? []).map((auth) => [auth.serveraddress, auth]));
+        const query = {
+          dockerfile: packed.dockerfile,
+          ...(options.tags && options.tags.length > 0 ? { t: [...options.tags] } : {}),
+          buildargs: { ...options.buildArgs },
+          labels: { ...options.labels },
+          ...(options.target === null ? {} : { target: options.target }),
+          pull: options.pull,
+          nocache: options.noCache === true,
+          rm: true,
+          forcerm: true,
+          ...(Object.keys(registryconfig).length > 0 ? { registryconfig } : {}),
+        };
+        // A silent RUN (a long compile) sends nothing for minutes: this request gets a modem of
+        // its own whose socket idle timeout is the build's deadline, not the per-request one.
+        const modem = Object.assign(Object.create(Object.getPrototypeOf(docker.modem) as object) as object, docker.modem, { timeout: BUILD_TIMEOUT_MS + 1000 });
+        const builder = new Dockerode({ modem } as Dockerode.DockerOptions);
+        let response: NodeJS.ReadableStream;
+        try {
+          response = (await Promise.race([
+            builder.buildImage(packed.tar, query as unknown as Dockerode.ImageBuildOptions),
+            packFailed,
+          ])) as NodeJS.ReadableStream;
+        } catch (error) {
+          if (error instanceof BuildError) throw error;
+          // The engine refused the build before it started (400/500: a Dockerfile it cannot parse, …).
+          const failure = classifyEngineFailure(error);
+          if (failure.failure === 'http' || failure.failure === 'not-found') {
+            return fail(failure.detail.replace(/^HTTP \d+: /, ''), error);
+          }
+          throw new EngineError({ endpoint: this.endpoint, operation, ...failure });
+        }
+        const outcome = await Promise.race([
+          readProgressStream(response, (message) => {
+            if (message.stream !== undefined) {
+              const lines = log.push(message.stream);
+              if (lines.length > 0) lastLine = lines.at(-1) ?? lastLine;
+              emit(lines);
+            } else if (message.status !== undefined && message.error === undefined) {
+              // The builder's own pulls (pull: true) report status lines.
+              emit(log.pushLine(`${message.id ? `${message.id}: ` : ''}${message.status}`));
+            }
+            if (message.aux !== undefined) aux = message.aux;
+          }),
+          packFailed,
+        ]);
+        emit(log.end());
+        if (outcome.error !== null) {
+          emit(log.pushLine(outcome.error));
+          return fail(outcome.error);
+        }
+        const found = builtImageId(aux, lastLine);
+        if (found === null) return fail('the build ended without naming the image it built');
+        const imageId = found.startsWith('sha256:') ? found : ((await this.inspectImage(found))?.id ?? fail(`the engine has no image ${found} after the build`));
+        return { imageId, logTail: log.tail() };
+      },
+      true,
+      BUILD_TIMEOUT_MS,
+    );
+  }
+
+  async events(onEvent: (event: EngineEvent) => void): Promise<EngineEventStream> {
+    // A stream open for hours gets a dockerode of its own: the shared one's socket timeout would
+    // end it after any quiet spell longer than a request deadline.
+    const docker = await this.#openDockerode('events');
+    modemOf(docker).timeout = undefined;
+    return this.#call('events', async () => {
+      if (this.#pinnedVersion !== null) modemOf(docker).version = `v${this.#pinnedVersion}`;
+      const stream = await docker.getEvents({ filters: { type: ['image'], event: [...IMAGE_EVENT_ACTIONS] } });
+      return readEngineEvents(stream, onEvent);
+    });
+  }
+
+  removeContainer(id: string): Promise<boolean> {
+    return this.#call(`remove container ${id}`, async (docker) => (await notFoundAsNull(docker.getContainer(id).remove({ force: true }))) !== null);
   }
 
   /** Runs one operation with the negotiated API version, a deadline, and errors in our terms. */

@@ -3,7 +3,11 @@
  * dockerode; tests and other modules can implement it without.
  */
 import type { EngineEndpoint } from './endpoint.js';
+import type { EngineEvent, EngineEventStream } from './engine-events.js';
 import type { EmptyLayerBasis } from './history-layers.js';
+import type { BuildContextSpec } from './build-context.js';
+
+export type { BuildContextSpec } from './build-context.js';
 
 export interface EngineInfo {
   /** The newest API version the engine speaks (not necessarily the one we use). */
@@ -87,6 +91,31 @@ export interface ContainerSummary {
   readonly state: string;
 }
 
+export interface BuildOptions {
+  /** Tags for the result; none builds by id only (the caller moves tags once it is happy). */
+  readonly tags?: readonly string[];
+  /** `--build-arg`s. */
+  readonly buildArgs: Readonly<Record<string, string>>;
+  /** `--target`; null builds the last stage. */
+  readonly target: string | null;
+  /** `--label`s stamped on the result. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** `--pull`: the builder pulls every FROM image again, with `authconfigs`. */
+  readonly pull: boolean;
+  /** `--no-cache`. Default false. */
+  readonly noCache?: boolean;
+  /** Credentials the builder may use for its own pulls (X-Registry-Config), one per registry. Never logged. */
+  readonly authconfigs?: readonly EngineRegistryAuth[];
+  /** Each line of the build's output as it arrives (`Step 3/7 : RUN …`, the RUN's own output, …). */
+  readonly onLogLine?: (line: string) => void;
+}
+
+export interface BuildResult {
+  readonly imageId: string;
+  /** The last lines of the build's output. */
+  readonly logTail: readonly string[];
+}
+
 export interface EngineClient {
   readonly endpoint: EngineEndpoint;
   /** GET /_ping; also settles the API version used by every later request. */
@@ -112,8 +141,22 @@ export interface EngineClient {
   runContainer(image: string, options: { cmd?: string[]; entrypoint?: string[]; timeoutMs: number }): Promise<ContainerRun>;
   /** Reads files out of an image through a created (never started) container; missing paths are left out. */
   readImageFiles(image: string, paths: readonly string[]): Promise<Map<string, Buffer>>;
-  /** Containers (running and stopped) whose image is `ancestor` or built on it. */
-  listContainers(options?: { ancestor?: string; all?: boolean }): Promise<ContainerSummary[]>;
+  /** Containers (running and stopped) whose image is `ancestor` or built on it, or that carry `label` (k=v). */
+  listContainers(options?: { ancestor?: string; label?: string; all?: boolean }): Promise<ContainerSummary[]>;
+  /** Removes a container (force: also a running one); false when there was none. */
+  removeContainer(id: string): Promise<boolean>;
+  /**
+   * `docker build` through the engine's API (the classic builder: no BuildKit session). The
+   * context is tarred with its ignore file honoured (see build-context.ts). Rejects with a
+   * `BuildError` (an `EngineError` carrying the build's own error and the log tail) when the
+   * build fails, although the engine answered 200.
+   */
+  buildImage(context: BuildContextSpec, options: BuildOptions): Promise<BuildResult>;
+  /**
+   * Image events (tag, pull, load, delete, …) as they happen, until `close()` or the engine goes
+   * away (`closed` says why). Used by the daemon.
+   */
+  events(onEvent: (event: EngineEvent) => void): Promise<EngineEventStream>;
 }
 
 export interface EngineClientOptions {

@@ -1,6 +1,7 @@
 /** Reads the local images the linker needs from the engine: details for all, histories for a few. */
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { type HistoryStep, imagesNeedingHistory } from '../link/link-images.js';
+import { withoutKeepTags } from '../rebase/rebase-journal.js';
 import { mapLimit } from '../util/map-limit.js';
 
 export interface LocalImages {
@@ -16,8 +17,11 @@ export async function readLocalImages(engine: EngineClient): Promise<LocalImages
   // Images with neither tag nor RepoDigest are build leftovers: they can be no one's named base.
   const named = summaries.filter((image) => image.repoTags.length > 0 || image.repoDigests.length > 0);
   const details = await mapLimit(named, ENGINE_CONCURRENCY, (image) => engine.inspectImage(image.id));
-  // An image removed between list and inspect is simply gone.
-  const images = details.filter((image): image is ImageDetails => image !== null);
+  // An image removed between list and inspect is simply gone. basewatch's own keep tags
+  // (basewatch-rollback:…) are not names of the user's: the images they keep are no one's base.
+  const images = details
+    .filter((image): image is ImageDetails => image !== null)
+    .map((image) => ({ ...image, repoTags: withoutKeepTags(image.repoTags) }));
   const histories = new Map<string, HistoryStep[]>();
   await mapLimit(imagesNeedingHistory(images), ENGINE_CONCURRENCY, async (id) => {
     // Oldest step first, as the engine client returns it.

@@ -10,7 +10,7 @@
  *     target, and — when nothing above found the base — the Dockerfile's final base reference.
  */
 import { z } from 'zod';
-import { type ImageRef, formatImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
+import { type ImageRef, formatImageRef, parseImageRef, repoDigestIn, repoDigestsIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 import type { ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
@@ -231,7 +231,7 @@ function findLocalBase(images: readonly LinkableImage[], ref: string, digest: st
   if (!parsed.ok) return null;
   const repository = repositoryName(parsed.ref);
   if (digest !== null) {
-    const byDigest = images.find((image) => repoDigestFor(image, repository) === digest);
+    const byDigest = images.find((image) => repoDigestsIn(image.repoDigests, repository).includes(digest));
     if (byDigest !== undefined) return byDigest.id;
     // A different digest means the local tag is not what the image was built on.
     return null;

@@ -115,10 +115,14 @@ export function createUpstreamChecker(client: RegistryClient, now: () => Date = 
       const old = await resolve({ ...tagRef, tag: null, digest: knownDigest }, platform, null);
       if (!old.ok) {
         if (old.kind === 'not-found') {
+          // A single-platform tag that moved is a new image. Under a multi-arch index the move may
+          // have been another platform's, and the old index is gone: this cannot be decided.
           return {
-            status: 'outdated',
+            status: result.isIndex ? 'unknown' : 'outdated',
             latest: result.digest,
-            reason: `the tag moved and the digest it was built on (${knownDigest}) is no longer in the registry`,
+            reason: result.isIndex
+              ? `the digest it was built on (${knownDigest}) is no longer in the registry, so whether this platform changed cannot be told; pull the base to compare`
+              : `the tag moved and the digest it was built on (${knownDigest}) is no longer in the registry`,
             checkedAt,
           };
         }

@@ -1,5 +1,5 @@
 import type { ImageDetails } from '../engine/docker-engine.js';
-import { formatImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
+import { formatImageRef, parseImageRef, repoDigestIn, repoDigestsIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 
 export interface LocalCopy {
   /** Local image id (its config digest). */
@@ -17,7 +17,7 @@ export function localCopyOf(images: readonly ImageDetails[], ref: string): Local
   if (!parsed.ok) return null;
   const repository = repositoryName(parsed.ref);
   if (parsed.ref.digest !== null) {
-    const pinned = images.find((image) => repoDigestIn(image.repoDigests, repository) === parsed.ref.digest);
+    const pinned = images.find((image) => repoDigestsIn(image.repoDigests, repository).includes(parsed.ref.digest as string));
     return pinned === undefined ? null : { id: pinned.id, digest: parsed.ref.digest };
   }
   const tagged = formatImageRef(parsed.ref);

@@ -2,8 +2,9 @@
 import type { Settings } from '../config/settings.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { BasewatchPaths } from '../paths.js';
+import { resolveBuildSource } from '../rebuild/build-source.js';
+import { type PullCache, rebuildImage } from '../rebuild/rebuild-image.js';
 import type { CredentialSource } from '../registry/credentials.js';
-import type { CheckReport } from '../report/check-report.js';
 import type { PlanEntry } from '../update/plan-actions.js';
 
 export interface RebuildContext {
@@ -12,14 +13,29 @@ export interface RebuildContext {
   readonly paths: BasewatchPaths;
   readonly settings: Settings;
   readonly roots: readonly string[];
-  readonly report: CheckReport;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** One per cycle: images on the same base pull it once. */
+  readonly pulls: PullCache;
 }
 
 export type RebuildResult =
-  | { readonly ok: true; readonly newImageId: string; readonly dockerfile: string; readonly baseDigest: string | null }
+  | { readonly ok: true; readonly newImageId: string | null; readonly dockerfile: string; readonly baseDigest: string | null; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly reason: string };
 
 export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry): Promise<RebuildResult> {
-  void context;
-  return { ok: false, reason: `rebuilding ${entry.image} is wired in with src/rebuild` };
+  const source = await resolveBuildSource(
+    { engine: context.engine, stateDir: context.paths.state, roots: context.roots, cwd: context.cwd, env: context.env },
+    entry.image,
+  );
+  if (!source.ok) return { ok: false, reason: source.message };
+  const outcome = await rebuildImage(
+    { engine: context.engine, credentials: context.credentials, stateDir: context.paths.state, smokeTest: context.settings.smokeTest, pulls: context.pulls },
+    source.spec,
+  );
+  if (outcome.status !== 'rebuilt') {
+    const tail = outcome.logTail.length > 0 ? `\n${outcome.logTail.slice(-5).join('\n')}` : '';
+    return { ok: false, reason: `${outcome.reasons.join('; ')}${tail}` };
+  }
+  return { ok: true, newImageId: outcome.newImageId, dockerfile: source.spec.dockerfile, baseDigest: outcome.baseDigest, warnings: [...source.warnings, ...outcome.warnings] };
 }

@@ -13,7 +13,11 @@ export function mergeCheckIntoState(state: State, result: CheckResult, at: Date,
   for (const seen of result.observations) {
     const key = upstreamKey(seen.ref, seen.platform);
     const previous = upstream[key];
-    const sameDigest = previous !== undefined && previous.digest === seen.digest;
+    // "First seen" is about this platform's image: another platform's republish (a new index
+    // digest over the same platform manifest) must not restart the minimumAge clock.
+    const samePlatformImage =
+      previous?.platformDigest != null && seen.platformDigest !== null ? previous.platformDigest === seen.platformDigest : previous?.digest === seen.digest;
+    const sameDigest = previous !== undefined && samePlatformImage;
     upstream[key] = {
       ...seen,
       platformDigest: seen.platformDigest ?? (sameDigest ? previous.platformDigest : null),

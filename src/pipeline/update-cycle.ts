@@ -18,6 +18,8 @@ import type { ActionOutcome, CycleResult, CycleTrigger } from './cycle.js';
 import { recordCheck } from './record-check.js';
 import { runCheck } from './run-check.js';
 import { rebuildForPlan } from './rebuild-for-plan.js';
+import { findBuildLink, readBuildLinks } from '../rebuild/build-links.js';
+import type { PullCache } from '../rebuild/rebuild-image.js';
 
 export interface UpdateCycleOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -75,7 +77,12 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
   const { state } = await loadState(stateFile);
 
-  const buildable = new Set(check.report.images.filter((image) => image.source?.dockerfile != null).map((image) => image.id));
+  // Rebuildable: built by a compose service under the roots, or linked with `basewatch link`.
+  const links = await readBuildLinks(options.paths.state);
+  const linked = links.ok ? links.links : [];
+  const buildable = new Set(
+    check.report.images.filter((image) => image.source?.dockerfile != null || findBuildLink(linked, image.tags) !== null).map((image) => image.id),
+  );
   const plan = planActions({
     report: check.report,
     policy: options.settings.policy,
@@ -112,6 +119,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     credentials,
   });
   const actions: ActionOutcome[] = [];
+  const pulls: PullCache = new Map();
   try {
     for (const entry of work) {
       progress(`${entry.image}: ${describePlan(entry)}`);
@@ -133,7 +141,8 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     if (action.kind === 'skip') return outcome(entry, 'skipped', entry.why);
     const rebased: RebaseOutcome = await rebaseImage(
       { engine, registry, credentials, stateDir: options.paths.state, smokeTest: options.settings.smokeTest },
-      { image: entry.image, to: null, dryRun: false, force: false },
+      // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now.
+      { image: entry.image, to: entry.baseRef !== null && entry.digest !== null ? `${entry.baseRef}@${entry.digest}` : null, dryRun: false, force: false },
     );
     if (rebased.status === 'rebased') {
       return outcome(entry, 'rebased', `rebased onto ${rebased.newBase?.ref ?? entry.baseRef}`, {
@@ -150,7 +159,10 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   }
 
   async function rebuilt(entry: PlanEntry, whyNotRebased?: string): Promise<ActionOutcome> {
-    const result = await rebuildForPlan({ engine, credentials, paths: options.paths, settings: options.settings, roots: check.report.roots, report: check.report }, entry);
+    const result = await rebuildForPlan(
+      { engine, credentials, paths: options.paths, settings: options.settings, roots: check.report.roots, env: options.env, cwd: options.cwd, pulls },
+      entry,
+    );
     const prefix = whyNotRebased ? `not rebaseable (${whyNotRebased}); ` : '';
     if (result.ok) {
       return outcome(entry, 'rebuilt', `${prefix}rebuilt from ${result.dockerfile}`, {

@@ -71,7 +71,8 @@ describe('rebaseConfig', () => {
     assert.deepEqual(config.history, [...newBase.history, h('COPY . /app'), h('ENTRYPOINT ["/app/run"]', true)]);
     // Inherited values follow the new base; the app's own stay; dropped base vars go.
     assert.deepEqual(config.config.Env, ['PATH=/usr/bin:/bin', 'LANG=C.UTF-8', 'PY_VERSION=3.12.2', 'NEWVAR=yes', 'APP_MODE=prod']);
-    assert.deepEqual(config.config.Cmd, ['python3.12']);
+    // The app set ENTRYPOINT, so its CMD is its own (docker build resets an inherited one).
+    assert.deepEqual(config.config.Cmd, ['python3']);
     assert.deepEqual(config.config.Entrypoint, ['/app/run']);
     assert.equal(config.config.User, 'app');
     assert.equal(config.config.WorkingDir, '/app');
@@ -86,6 +87,13 @@ describe('rebaseConfig', () => {
     assert.equal(config.config.Image, 'sha256:newbaseid');
     assert.deepEqual(config.unknownField, { kept: true });
     assert.equal(config.created, '2026-02-02T00:00:00Z');
+  });
+
+  it('lets an inherited CMD follow the new base when the app set no ENTRYPOINT', () => {
+    const plain = { ...app, config: { ...app.config, Entrypoint: undefined } };
+    const result = run({ app: plain });
+    assert.ok(result.ok);
+    assert.deepEqual((JSON.parse(result.value.configBytes.toString()) as typeof app).config.Cmd, ['python3.12']);
   });
 
   it('refuses when the old base is not the bottom of the image', () => {
@@ -106,9 +114,29 @@ describe('rebaseConfig', () => {
     const changedPath = { ...newBase, config: { ...newBase.config, Env: ['PATH=/usr/local/bin:/usr/bin:/bin'] } };
     const result = run({ app: extendedApp, newBase: changedPath });
     assert.ok(!result.ok);
-    if (!result.ok) assert.equal(result.refusals[0]?.message, "ENV PATH extends the base's value, which the new base changes: rebuild instead");
+    if (!result.ok) assert.equal(result.refusals[0]?.message, 'ENV PATH was built from a base value that the new base changes: rebuild instead');
     // Unchanged in the new base: the app's extension is still right.
     assert.ok(run({ app: extendedApp }).ok);
+  });
+
+  it('refuses an ENV built from another base variable that changes', () => {
+    const javaApp = { ...app, config: { ...app.config, Env: [...app.config.Env, 'APP_DIR=/opt/py-3.12.1/app'] } };
+    const oldJava = { ...oldBase, config: { ...oldBase.config, Env: [...oldBase.config.Env, 'PY_HOME=/opt/py-3.12.1'] } };
+    const newJava = { ...newBase, config: { ...newBase.config, Env: [...newBase.config.Env, 'PY_HOME=/opt/py-3.12.2'] } };
+    const result = run({ app: javaApp, oldBase: oldJava, newBase: newJava });
+    assert.ok(!result.ok && result.refusals.some((r) => r.message.startsWith('ENV APP_DIR was built from a base value')), JSON.stringify(result));
+  });
+
+  it('keeps the app CMD when it set ENTRYPOINT, and merges EXPOSE and VOLUME key by key', () => {
+    const entryApp = { ...app, config: { ...app.config, Cmd: null, ExposedPorts: { '80/tcp': {}, '8080/tcp': {} } } };
+    const portsOld = { ...oldBase, config: { ...oldBase.config, Cmd: null, ExposedPorts: { '80/tcp': {} } } };
+    const portsNew = { ...newBase, config: { ...newBase.config, ExposedPorts: { '443/tcp': {} }, Volumes: { '/data': {} } } };
+    const result = run({ app: entryApp, oldBase: portsOld, newBase: portsNew });
+    assert.ok(result.ok, JSON.stringify(result));
+    const config = (JSON.parse(result.value.configBytes.toString()) as { config: Record<string, unknown> }).config;
+    assert.equal(config['Cmd'], null, 'docker build resets CMD when the Dockerfile sets ENTRYPOINT');
+    assert.deepEqual(config['ExposedPorts'], { '443/tcp': {}, '8080/tcp': {} });
+    assert.deepEqual(config['Volumes'], { '/data': {} });
   });
 
   it('updates buildpacks metadata and honours io.buildpacks.rebasable', () => {

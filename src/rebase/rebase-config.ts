@@ -41,7 +41,9 @@ export const ImageConfigSchema = z.looseObject({
 export type ImageConfig = z.infer<typeof ImageConfigSchema>;
 
 /** Fields of `config` an app inherits from its base unless its Dockerfile sets them. */
-const INHERITED_FIELDS = ['Cmd', 'Entrypoint', 'User', 'WorkingDir', 'ExposedPorts', 'Volumes', 'StopSignal', 'Healthcheck', 'Shell'] as const;
+const INHERITED_FIELDS = ['Cmd', 'Entrypoint', 'User', 'WorkingDir', 'StopSignal', 'Healthcheck', 'Shell'] as const;
+/** Set-like fields (`EXPOSE`, `VOLUME`) the app adds to: merged key by key. */
+const ADDITIVE_FIELDS = ['ExposedPorts', 'Volumes'] as const;
 
 export interface RebaseConfigInput {
   /** The app image's config JSON, exactly as stored. */
@@ -121,14 +123,16 @@ export function mergeThreeWay(
 ): { merged: Map<string, string>; extended: string[] } {
   const merged = new Map<string, string>();
   const extended: string[] = [];
+  // Base values the new base changes: an app value built from one of them (PATH=/x:$PATH,
+  // CLASSPATH=$JAVA_HOME/lib) is stale after the swap. Very short values would match by chance.
+  const changed = [...oldBase].filter(([key, old]) => old.length >= 3 && newBase.get(key) !== old).map(([, old]) => old);
   const resolve = (key: string): string | undefined => {
     const mine = app.get(key);
     const old = oldBase.get(key);
     const next = newBase.get(key);
     if (mine === undefined) return next;
     if (old === undefined || mine !== old) {
-      // An override that embeds the old base's value was computed from it (PATH=/x:$PATH).
-      if (old !== undefined && old !== '' && next !== old && mine.includes(old)) extended.push(key);
+      if (changed.some((value) => mine.includes(value))) extended.push(key);
       return mine;
     }
     return next; // inherited: follow the new base (undefined: the new base dropped it)
@@ -198,7 +202,7 @@ export function rebaseConfig(input: RebaseConfigInput): RebaseConfigResult {
   for (const key of env.extended) {
     refusals.push({
       kind: 'env',
-      message: `ENV ${key} extends the base's value, which the new base changes: rebuild instead`,
+      message: `ENV ${key} was built from a base value that the new base changes: rebuild instead`,
     });
   }
 
@@ -233,10 +237,22 @@ export function rebaseConfig(input: RebaseConfigInput): RebaseConfigResult {
   if (refusals.length > 0) return { ok: false, refusals };
 
   const settings: Raw = { ...appSettings };
+  // A Dockerfile that sets ENTRYPOINT resets CMD (docker build does): the app's CMD is its own then.
+  const ownEntrypoint = !sameJson(appSettings['Entrypoint'], oldSettings['Entrypoint']);
   for (const field of INHERITED_FIELDS) {
+    if (field === 'Cmd' && ownEntrypoint) continue;
     if (!sameJson(appSettings[field], oldSettings[field])) continue;
     if (newSettings[field] === undefined) delete settings[field];
     else settings[field] = newSettings[field];
+  }
+  for (const field of ADDITIVE_FIELDS) {
+    const app = (appSettings[field] ?? {}) as Record<string, unknown>;
+    const old = (oldSettings[field] ?? {}) as Record<string, unknown>;
+    const next = (newSettings[field] ?? {}) as Record<string, unknown>;
+    const added = Object.fromEntries(Object.entries(app).filter(([key]) => !(key in old)));
+    const merged = { ...next, ...added };
+    if (Object.keys(merged).length === 0) delete settings[field];
+    else settings[field] = merged;
   }
   settings['Env'] = [...env.merged].map(([key, value]) => `${key}=${value}`);
   settings['Labels'] = Object.fromEntries(labels);

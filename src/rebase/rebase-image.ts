@@ -4,23 +4,25 @@
  * before anything changes the engine; the new image is complete and verified before the first
  * tag moves; tag moves are journalled (rebase-journal.ts).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LayerScan } from '../archive/layer-scan.js';
 import { readImageArchive } from '../archive/read-image-archive.js';
-import type { EngineClient, EngineRegistryAuth, ImageDetails } from '../engine/docker-engine.js';
+import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { linkImages } from '../link/link-images.js';
 import { type ImageRef, formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
-import { type CredentialSource, credentialServerAddress } from '../registry/credentials.js';
+import type { CredentialSource } from '../registry/credentials.js';
+import { engineAuthFrom } from '../rebuild/engine-auth.js';
 import type { PlatformSpec } from '../registry/platform.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import { type BaseConfig, configFromEngine, configFromRegistry } from './base-configs.js';
 import { loadRebasedImage } from './load-rebased.js';
 import { diffPackages, summarizePackageDiff } from './package-diff.js';
 import { packagesFromLayers } from './package-db.js';
-import { keepTagFor, moveTags, recoverTagMove, removeStaleSpools } from './rebase-journal.js';
+import { keepTagFor, moveTags, recoverTagMove, removeStaleSpools, withoutKeepTags } from './rebase-journal.js';
 import { rebaseConfig } from './rebase-config.js';
 import { checkSeam } from './seam-check.js';
 import { failpoint } from '../util/failpoint.js';
@@ -43,6 +45,11 @@ export interface RebaseDeps {
   readonly stateDir: string;
   /** The `smokeTest` setting: run in a container of the new image before any tag moves. */
   readonly smokeTest?: string | null;
+  /**
+   * The base reference (with its tag) the last check linked this image to, e.g. through its
+   * compose file. Used when the image's own link knows the base only by digest.
+   */
+  readonly baseHint?: string | null;
   readonly onProgress?: (step: string) => void;
   readonly now?: () => Date;
 }
@@ -91,15 +98,6 @@ class Refusal extends Error {
   }
 }
 
-function engineAuth(found: Awaited<ReturnType<CredentialSource>>, registry: string): EngineRegistryAuth | null {
-  const credential = found.credential;
-  if (credential === null) return null;
-  const serveraddress = credentialServerAddress(registry);
-  return credential.identityToken
-    ? { identitytoken: credential.secret, serveraddress }
-    : { username: credential.username, password: credential.secret, serveraddress };
-}
-
 /** The package database files of an image, as one synthetic layer for packagesFromLayers. */
 function filesAsLayer(files: Map<string, Buffer>): LayerScan {
   return {
@@ -130,6 +128,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
   let outcome: Partial<RebaseOutcome> = { image: request.image, tags: [] };
   const tmpDir = path.join(deps.stateDir, 'tmp');
   let spoolDir: string | null = null;
+  let pendingReads: Promise<unknown> = Promise.resolve();
   const finish = (status: RebaseStatus, reasons: string[] = []): RebaseOutcome => ({
     status,
     image: request.image,
@@ -154,10 +153,12 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     const recovered = await recoverTagMove(deps.engine, deps.stateDir);
     if (recovered !== null) warnings.push(recovered);
     await removeStaleSpools(tmpDir);
+    await removeTemporaryContainers(deps.engine);
 
     progress('reading the image');
-    const image = await deps.engine.inspectImage(request.image);
-    if (image === null) throw new Refusal('failed', [`no local image ${request.image} (see \`docker image ls\`)`]);
+    const found = await deps.engine.inspectImage(request.image);
+    if (found === null) throw new Refusal('failed', [`no local image ${request.image} (see \`docker image ls\`)`]);
+    const image = { ...found, repoTags: withoutKeepTags(found.repoTags) };
     outcome = { ...outcome, image: image.repoTags[0] ?? request.image, tags: image.repoTags, oldImageId: image.id };
     if (image.repoTags.length === 0) throw new Refusal('refused', [`${request.image} has no tag to move; tag it first`]);
     const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
@@ -180,10 +181,12 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     const oldBase = await readOldBase(deps, base, baseRef.ref, platform, spoolDir);
 
     progress('asking the registry for the new base');
-    const target = resolveTarget(request.to, baseRef.ref, local.images, warnings);
+    const target = resolveTarget(request.to, baseRef.ref, deps.baseHint ?? null, local.images);
     const newBase = await configFromRegistry(deps.registry, target, platform);
     if (!newBase.ok) throw new Refusal('failed', [`cannot resolve the new base ${formatImageRef(target)}: ${newBase.message}`]);
-    const newRef = formatImageRef({ ...target, digest: null, tag: target.tag ?? (target.digest === null ? 'latest' : null) });
+    // The base labels name a tag, so later checks compare against the right one: `--to` with
+    // only a digest keeps the tag the image followed.
+    const newRef = formatImageRef({ ...target, digest: null, tag: target.tag ?? baseRef.ref.tag ?? 'latest' });
     outcome = { ...outcome, newBase: { ref: newRef, digest: newBase.value.digest } };
     if (newBase.value.configDigest === oldBase.configDigest) {
       throw new Refusal('current', [`already on the latest ${newRef} (${newBase.value.digest})`]);
@@ -195,7 +198,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     // Work that does not depend on the export runs beside it.
     const alreadyLocalPromise = deps.engine.inspectImage(newBase.value.configDigest);
     const newFilesPromise = alreadyLocalPromise.then((found) => (found === null ? null : deps.engine.readImageFiles(found.id, PACKAGE_DB_PATHS)));
-    newFilesPromise.catch(() => undefined);
+    pendingReads = newFilesPromise.catch(() => undefined);
     const archive = await exportImage(deps.engine, image, appDiffIds, spoolDir, warnings);
     failpoint('rebase:after-export');
     if (archive.configDigest !== image.id) {
@@ -236,7 +239,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
 
     if (alreadyLocal === null) {
       progress(`pulling ${newRef}@${newBase.value.digest}`);
-      const auth = engineAuth(await deps.credentials(target.registry), target.registry);
+      const auth = engineAuthFrom(await deps.credentials(target.registry), target.registry);
       await deps.engine.pullImage(`${repositoryName(target)}@${newBase.value.digest}`, { auth, onProgress: progress });
     }
     failpoint('rebase:after-pull');
@@ -248,6 +251,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     outcome = { ...outcome, packages: packageChanges(baseScans, newFiles) };
 
     progress('loading the rebased image');
+    const existedBefore = (await deps.engine.inspectImage(imageIdOf(config.value.configBytes))) !== null;
     const loaded = await loadRebasedImage(deps.engine, {
       configBytes: config.value.configBytes,
       baseDiffIds: config.value.diffIds.slice(0, config.value.diffIds.length - appDiffIds.length),
@@ -266,7 +270,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     progress('verifying the rebased image');
     const verified = await verifyRebased(deps.engine, loaded.imageId, config.value.diffIds);
     if (verified !== null) {
-      await deps.engine.removeImage(loaded.imageId).catch(() => false);
+      if (!existedBefore) await deps.engine.removeImage(loaded.imageId).catch(() => false);
       throw new Refusal('failed', [verified]);
     }
 
@@ -274,7 +278,8 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
       progress('running the smoke test');
       const smoke = await runSmokeTest(deps.engine, loaded.imageId, deps.smokeTest);
       if (!smoke.ok) {
-        await deps.engine.removeImage(loaded.imageId, { force: true }).catch(() => false);
+        // Only an image this rebase created goes; an identical one from before stays.
+        if (!existedBefore) await deps.engine.removeImage(loaded.imageId).catch(() => false);
         throw new Refusal('failed', [`${smoke.reason}; the tags stay on ${image.id}`]);
       }
     }
@@ -297,42 +302,53 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     if (error instanceof Refusal) return finish(error.status, error.reasons);
     return finish('failed', [error instanceof Error ? error.message : String(error)]);
   } finally {
+    // A read of the new base's files still under way must not outlive the rebase (its container).
+    await pendingReads;
     if (spoolDir !== null) await fs.rm(spoolDir, { recursive: true, force: true });
   }
 }
 
-/**
- * The new base: `--to`, else the base's own tag. A base known only by digest (its tag has since
- * moved to a newer pull) takes the one local tag of its repository; with several, the user says.
- */
-function resolveTarget(to: string | null, baseRef: ImageRef, images: readonly ImageDetails[], warnings: string[]): ImageRef {
-  if (to === null) {
-    if (baseRef.tag !== null) return { ...baseRef, digest: null };
-    const repository = repositoryName(baseRef);
-    const tags = [
-      ...new Set(
-        images.flatMap((image) =>
-          image.repoTags.flatMap((tag) => {
-            const parsed = parseImageRef(tag);
-            return parsed.ok && repositoryName(parsed.ref) === repository ? [formatImageRef(parsed.ref)] : [];
-          }),
-        ),
-      ),
-    ];
-    const [only, ...others] = tags;
-    if (only === undefined || others.length > 0) {
-      throw new Refusal('failed', [
-        `the base is known only by its digest (${formatImageRef(baseRef)}); name the new base with --to ${repository}:<tag>` +
-          (tags.length > 0 ? ` (local tags: ${tags.join(', ')})` : ''),
-      ]);
-    }
-    warnings.push(`the base is known only by its digest; took ${only}, the one local tag of ${repository}`);
-    const chosen = parseImageRef(only);
-    return chosen.ok ? chosen.ref : { ...baseRef, digest: null };
+function imageIdOf(configBytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
+}
+
+/** Containers basewatch created to read files or smoke-test, left behind by a killed run. */
+async function removeTemporaryContainers(engine: EngineClient): Promise<void> {
+  const leftovers = await engine.listContainers({ all: true, label: 'basewatch.temporary=1' }).catch(() => []);
+  for (const container of leftovers) {
+    if (container.state !== 'running') await engine.removeContainer(container.id).catch(() => undefined);
   }
-  const parsed = parseImageRef(to);
-  if (!parsed.ok) throw new Refusal('failed', [`--to ${to}: ${parsed.error}`]);
-  return parsed.ref;
+}
+
+/**
+ * The new base: `--to`, else the base's own tag. A base known only by its digest (its tag has
+ * moved on to a newer pull) takes the tag the last check knew for it; basewatch never guesses a
+ * tag, since another tag of the same repository may be another version.
+ */
+function resolveTarget(to: string | null, baseRef: ImageRef, hint: string | null, images: readonly ImageDetails[]): ImageRef {
+  if (to !== null) {
+    const parsed = parseImageRef(to);
+    if (!parsed.ok) throw new Refusal('failed', [`--to ${to}: ${parsed.error}`]);
+    return parsed.ref;
+  }
+  if (baseRef.tag !== null) return { ...baseRef, digest: null };
+  const repository = repositoryName(baseRef);
+  const hinted = hint === null ? null : parseImageRef(hint);
+  if (hinted?.ok && hinted.ref.tag !== null && repositoryName(hinted.ref) === repository) return { ...hinted.ref, digest: null };
+  const tags = [
+    ...new Set(
+      images.flatMap((image) =>
+        image.repoTags.flatMap((tag) => {
+          const parsed = parseImageRef(tag);
+          return parsed.ok && repositoryName(parsed.ref) === repository ? [formatImageRef(parsed.ref)] : [];
+        }),
+      ),
+    ),
+  ];
+  throw new Refusal('failed', [
+    `the base is known only by its digest (${formatImageRef(baseRef)}); name the new base with --to ${repository}:<tag>` +
+      (tags.length > 0 ? ` (local tags of that repository: ${tags.join(', ')})` : ''),
+  ]);
 }
 
 async function readOldBase(

@@ -30,9 +30,53 @@ export const TagMoveSchema = z.object({
 });
 export type TagMove = z.infer<typeof TagMoveSchema>;
 
+const KEEP_REPOSITORY = 'basewatch-rollback';
+
 /** `basewatch-rollback:<12 hex of the image id>`: one per kept image, valid as a Docker reference. */
 export function keepTagFor(imageId: string): string {
-  return `basewatch-rollback:${imageId.replace(/^sha256:/, '').slice(0, 12)}`;
+  return `${KEEP_REPOSITORY}:${imageId.replace(/^sha256:/, '').slice(0, 12)}`;
+}
+
+/** Our own keep tags are not the user's names: never linked, reported, moved or matched. */
+export function isKeepTag(tag: string): boolean {
+  return tag.startsWith(`${KEEP_REPOSITORY}:`) || tag.startsWith(`docker.io/library/${KEEP_REPOSITORY}:`);
+}
+
+export function withoutKeepTags(tags: readonly string[]): string[] {
+  return tags.filter((tag) => !isKeepTag(tag));
+}
+
+const LOCK_FILE = 'tag-move.lock';
+const LOCK_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * One tag mover at a time per user (the CLI and the daemon share the state dir): a lock file
+ * holding the owner's pid, taken with O_EXCL; a lock whose owner is dead is taken over.
+ */
+export async function withTagMoveLock<T>(stateDir: string, run: () => Promise<T>): Promise<T> {
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const lock = path.join(stateDir, LOCK_FILE);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      if (!Number.isInteger(owner) || owner <= 0 || (owner !== process.pid && !isAlive(owner))) {
+        await fs.rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`another basewatch (pid ${owner}) has been moving tags for too long; lock ${lock}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    return await run();
+  } finally {
+    await fs.rm(lock, { force: true });
+  }
 }
 
 async function appendHistory(stateDir: string, move: TagMove): Promise<void> {
@@ -43,6 +87,10 @@ async function appendHistory(stateDir: string, move: TagMove): Promise<void> {
 
 /** Moves every tag from one complete image to another, crash-safely, and records it. */
 export async function moveTags(engine: EngineClient, stateDir: string, move: TagMove): Promise<void> {
+  await withTagMoveLock(stateDir, () => moveTagsLocked(engine, stateDir, { ...move, tags: withoutKeepTags(move.tags) }));
+}
+
+async function moveTagsLocked(engine: EngineClient, stateDir: string, move: TagMove): Promise<void> {
   if (move.keepTag !== null) await engine.tagImage(move.fromId, move.keepTag);
   failpoint('tags:after-keep-tag');
   const journal = path.join(stateDir, JOURNAL_FILE);
@@ -57,9 +105,14 @@ export async function moveTags(engine: EngineClient, stateDir: string, move: Tag
 
 /**
  * Finishes a tag move a crashed run left behind. Returns what it did, for a warning, or null.
- * Rolls forward when the target image exists; otherwise the tags never left the old image.
+ * Rolls forward when the target image exists, but only for tags still on the old image (or
+ * gone): a tag the user has pointed elsewhere since is theirs.
  */
 export async function recoverTagMove(engine: EngineClient, stateDir: string): Promise<string | null> {
+  return withTagMoveLock(stateDir, () => recoverLocked(engine, stateDir));
+}
+
+async function recoverLocked(engine: EngineClient, stateDir: string): Promise<string | null> {
   const journal = path.join(stateDir, JOURNAL_FILE);
   let text: string;
   try {
@@ -79,10 +132,21 @@ export async function recoverTagMove(engine: EngineClient, stateDir: string): Pr
     await fs.rm(journal, { force: true });
     return `an interrupted ${move.kind} of ${move.image} had not moved its tags; they stay on ${move.fromId}`;
   }
-  for (const tag of move.tags) await engine.tagImage(move.toId, tag);
-  await appendHistory(stateDir, move);
+  const moved: string[] = [];
+  const left: string[] = [];
+  for (const tag of withoutKeepTags(move.tags)) {
+    const now = await engine.inspectImage(tag);
+    if (now === null || now.id === move.fromId || now.id === move.toId) {
+      await engine.tagImage(move.toId, tag);
+      moved.push(tag);
+    } else {
+      left.push(tag);
+    }
+  }
+  await appendHistory(stateDir, { ...move, tags: moved });
   await fs.rm(journal, { force: true });
-  return `finished an interrupted ${move.kind} of ${move.image}: ${move.tags.join(', ')} now on ${move.toId}`;
+  const leftNote = left.length > 0 ? `; left ${left.join(', ')} where you had put them since` : '';
+  return `finished an interrupted ${move.kind} of ${move.image}: ${moved.join(', ') || 'no tag'} now on ${move.toId}${leftNote}`;
 }
 
 export async function readHistory(stateDir: string): Promise<TagMove[]> {

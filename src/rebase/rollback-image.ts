@@ -1,6 +1,6 @@
 /** `basewatch rollback`: puts an image's tags back on the image a rebase or rebuild replaced. */
 import type { EngineClient } from '../engine/docker-engine.js';
-import { keepTagFor, moveTags, readHistory, recoverTagMove } from './rebase-journal.js';
+import { keepTagFor, moveTags, readHistory, recoverTagMove, withoutKeepTags } from './rebase-journal.js';
 
 export interface RollbackOutcome {
   readonly status: 'rolled-back' | 'nothing' | 'failed';
@@ -36,7 +36,14 @@ export async function rollbackImage(deps: { engine: EngineClient; stateDir: stri
     return { ...base, status: 'failed', reasons: [`the previous image ${last.fromId} is gone (removed with docker rmi or prune?)`] };
   }
   // Only tags still on the rebased image go back: a tag moved elsewhere since is the user's.
-  const tags = last.tags.filter((tag) => current.repoTags.includes(tag));
+  const tags = withoutKeepTags(last.tags.filter((tag) => current.repoTags.includes(tag)));
+  if (tags.length === 0) {
+    return {
+      ...base,
+      status: 'nothing',
+      reasons: [`none of ${last.tags.join(', ')} is on ${current.id} any more; nothing to put back (the previous image stays as ${last.keepTag ?? last.fromId})`],
+    };
+  }
   await moveTags(deps.engine, deps.stateDir, {
     kind: 'rollback',
     image,
@@ -47,7 +54,11 @@ export async function rollbackImage(deps: { engine: EngineClient; stateDir: stri
     at: (deps.now ?? (() => new Date()))().toISOString(),
     details: {},
   });
-  // The previous image is tagged again: the tag that kept it reachable has done its job.
-  if (last.keepTag !== null && last.keepTag === keepTagFor(last.fromId)) await deps.engine.removeImage(last.keepTag).catch(() => false);
+  // The previous image is tagged again: the tag that kept it reachable has done its job. Only
+  // ever untag it while the image has another tag, or Docker would delete the image with it.
+  const restored = await deps.engine.inspectImage(last.fromId);
+  if (last.keepTag !== null && last.keepTag === keepTagFor(last.fromId) && restored !== null && withoutKeepTags(restored.repoTags).length > 0) {
+    await deps.engine.removeImage(last.keepTag).catch(() => false);
+  }
   return { ...base, status: 'rolled-back', tags, fromId: current.id, toId: last.fromId, reasons: [] };
 }

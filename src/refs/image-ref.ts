@@ -142,13 +142,20 @@ export function withoutDigest(ref: ImageRef): ImageRef {
   return { ...ref, digest: null, tag: ref.tag ?? 'latest' };
 }
 
-/** The digest an image's RepoDigests record for one repository (`registry/repository`), or null. */
-export function repoDigestIn(repoDigests: readonly string[], repository: string): string | null {
-  for (const entry of repoDigests) {
+/**
+ * Every digest an image's RepoDigests record for one repository (`registry/repository`). An
+ * image re-pulled after another platform was republished has several; all name this image.
+ */
+export function repoDigestsIn(repoDigests: readonly string[], repository: string): string[] {
+  return repoDigests.flatMap((entry) => {
     const parsed = parseImageRef(entry);
-    if (parsed.ok && repositoryName(parsed.ref) === repository && parsed.ref.digest !== null) return parsed.ref.digest;
-  }
-  return null;
+    return parsed.ok && repositoryName(parsed.ref) === repository && parsed.ref.digest !== null ? [parsed.ref.digest] : [];
+  });
+}
+
+/** One digest the RepoDigests record for the repository (the first), or null. */
+export function repoDigestIn(repoDigests: readonly string[], repository: string): string | null {
+  return repoDigestsIn(repoDigests, repository)[0] ?? null;
 }
 
 /** True when a tag (as the engine lists it) names the same image reference as `ref` (normalised). */

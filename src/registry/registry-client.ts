@@ -8,6 +8,7 @@ import { type HttpResponse, type HttpResult, createHttpTransport } from './http-
 import { type ImageManifest, MANIFEST_ACCEPT, type ManifestIndex, RegistryErrorBody, isSha256Digest } from './manifest-schemas.js';
 import { bareMediaType, parseManifest, sha256Digest } from './parse-manifest.js';
 import { type RateLimitState, parseRateLimitHeaders, parseRetryAfter } from './rate-limit.js';
+import { type ListTagsOptions, type TagList, listTagPages } from './list-tags.js';
 import { RegistryAuth, loginCommand } from './registry-auth.js';
 import { type RegistryEndpoint, type TransportPlan, resolveEndpoint } from './registry-endpoint.js';
 import { type RegistryFailure, RegistryUsageError, registryFailure } from './registry-failure.js';
@@ -53,6 +54,11 @@ export interface RegistryClient {
    * digest. Never used for layers: the engine pulls those.
    */
   getBlob(ref: ImageRef, digest: string): Promise<{ readonly ok: true; readonly bytes: Buffer } | RegistryFailure>;
+  /**
+   * Every tag of the repository (`GET /v2/<repo>/tags/list`, following `Link` pages), with the
+   * same auth and rate-limit handling as manifests. The ref's tag and digest are ignored.
+   */
+  listTags(ref: ImageRef, options?: ListTagsOptions): Promise<TagList | RegistryFailure>;
   /** The rate-limit headers last seen from each registry. */
   rateLimits(): RateLimitState[];
   /** Closes pooled connections. */
@@ -272,7 +278,21 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return { ok: true, bytes: response.body };
   }
 
+  async function listTags(ref: ImageRef, listOptions: ListTagsOptions = {}): Promise<TagList | RegistryFailure> {
+    const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
+    return listTagPages(
+      {
+        get: (path) => exchange(endpoint, ref.repository, 'GET', path, `${ref.repository} (tag list)`),
+        statusFailure: (response, what) => statusFailure(endpoint, response, what),
+      },
+      ref,
+      listOptions,
+    );
+  }
+
   return {
+    listTags: async (ref, listOptions) =>
+      flights.run(`TAGS ${resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true).registry}/${ref.repository}`, () => listTags(ref, listOptions)),
     headManifest: async (ref) => flights.run(key('HEAD', ref), () => headManifest(ref)),
     getManifest,
     getBlob: async (ref, digest) => flights.run(`BLOB ${key('GET', { ...ref, tag: null, digest })}`, () => fetchBlob(ref, digest)),

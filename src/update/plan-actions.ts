@@ -77,6 +77,7 @@ export function planActions(input: PlanInput): PlanEntry[] {
     const { policy, why } = choosePolicy(input, image);
     const seen = input.upstream[upstreamKey(base.ref, image.platform)];
     if (input.minimumAgeSeconds > 0) {
+      // The record of this check; its firstSeenAt already survives other platforms' republishes.
       const firstSeen = seen !== undefined && seen.digest === base.latest ? Date.parse(seen.firstSeenAt) : input.now.getTime();
       const age = Math.max(0, Math.floor((input.now.getTime() - firstSeen) / 1000));
       if (age < input.minimumAgeSeconds) {

@@ -1,0 +1,70 @@
+/**
+ * `basewatch eol update`: refresh the end-of-life table from endoflife.date into the cache.
+ * `basewatch eol [image...]`: say which table is in use and what it says about the images.
+ */
+import { basewatchPaths } from '../paths.js';
+import { eolFindings } from '../eol/eol-for.js';
+import { loadEolTable } from '../eol/eol-table.js';
+import { type FetchLike, refreshEolTable, saveEolTable } from '../eol/refresh-eol.js';
+import { parseImageRef } from '../refs/image-ref.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './main.js';
+import { colorEnabled, createStyle } from './style.js';
+
+export type EolCommandOptions =
+  | { readonly action: 'update'; readonly json: boolean }
+  | { readonly action: 'show'; readonly images: readonly string[]; readonly json: boolean };
+
+export interface EolCommandDeps {
+  readonly fetch?: FetchLike;
+  readonly now?: Date;
+}
+
+export async function runEolCommand(options: EolCommandOptions, io: CliIo, deps: EolCommandDeps = {}): Promise<number> {
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  const now = deps.now ?? new Date();
+  const cacheDir = basewatchPaths(io.env as NodeJS.ProcessEnv).cache;
+  const loaded = await loadEolTable({ cacheDir });
+  if (loaded.warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${loaded.warning}\n`));
+
+  if (options.action === 'update') {
+    const result = await refreshEolTable(loaded.table, { now, ...(deps.fetch !== undefined ? { fetch: deps.fetch } : {}) });
+    if (!result.ok) {
+      if (options.json) io.stdout.write(`${JSON.stringify({ updated: false, message: result.message, asOf: loaded.table.asOf, source: loaded.source }, null, 2)}\n`);
+      io.stderr.write(errStyle.red(`basewatch: ${result.message}\n`));
+      return EXIT.upstreamFailed;
+    }
+    const file = await saveEolTable(cacheDir, result.table);
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ updated: true, file, asOf: result.table.asOf, refreshed: result.refreshed, warnings: result.warnings }, null, 2)}\n`);
+    } else {
+      io.stdout.write(`${style.green('Updated')} the end-of-life table (${result.refreshed.join(', ')}) → ${file}\n`);
+      for (const warning of result.warnings) io.stdout.write(style.yellow(`  ${warning}\n`));
+    }
+    return EXIT.ok;
+  }
+
+  const findings: Array<{ image: string; findings: ReturnType<typeof eolFindings> }> = [];
+  for (const image of options.images) {
+    const parsed = parseImageRef(image);
+    if (!parsed.ok) {
+      io.stderr.write(errStyle.red(`basewatch: ${parsed.error}\n`));
+      return EXIT.usage;
+    }
+    findings.push({ image, findings: eolFindings(parsed.ref, now, loaded.table) });
+  }
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ asOf: loaded.table.asOf, source: loaded.source, images: findings }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(`End-of-life table as of ${loaded.table.asOf} (${loaded.source}); products: ${Object.keys(loaded.table.products).join(', ')}\n`);
+  for (const { image, findings: list } of findings) {
+    if (list.length === 0) io.stdout.write(`${image}: not in the table\n`);
+    for (const finding of list) {
+      const text = `${image}: ${finding.message}`;
+      io.stdout.write(`${finding.status === 'past' ? style.red(text) : finding.status === 'soon' ? style.yellow(text) : text}\n`);
+    }
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,235 @@
+/**
+ * `basewatch rebuild`: builds an image again from its Dockerfile through the engine, on freshly
+ * pulled bases, and moves its tags to the result. Order of work: everything that can fail without
+ * changing a tag (read, pull, build, smoke test) runs first; tag moves are journalled
+ * (rebase-journal.ts), so `basewatch rollback` undoes a rebuild as it undoes a rebase.
+ */
+import fs from 'node:fs/promises';
+import { runSmokeTest } from '../actions/smoke-test.js';
+import { analyzeDockerfile } from '../dockerfile/analyze-dockerfile.js';
+import { BuildError, type EngineClient, type EngineRegistryAuth, type ImageDetails } from '../engine/docker-engine.js';
+import { keepTagFor, moveTags, recoverTagMove, withoutKeepTags } from '../rebase/rebase-journal.js';
+import { familiarImageRef, parseImageRef } from '../refs/image-ref.js';
+import type { CredentialSource } from '../registry/credentials.js';
+import type { BuildSpec } from './build-source.js';
+import { engineAuthFor } from './engine-auth.js';
+import { type BasePull, type BuildStep, baseLabels, baseName, basesToPull, parseBuildStep, repoDigestFor } from './rebuild-plan.js';
+
+/** Lines of build output an outcome carries. */
+export const LOG_TAIL_LINES = 20;
+
+/**
+ * Pulls shared by several rebuilds of one cycle, so images on the same base pull it once:
+ * pull reference -> the digest it was pulled at (null: not known).
+ */
+export type PullCache = Map<string, Promise<string | null>>;
+
+export interface RebuildDeps {
+  readonly engine: EngineClient;
+  readonly credentials: CredentialSource;
+  readonly stateDir: string;
+  /** The `smokeTest` setting: run in a container of the new image before its tags move. */
+  readonly smokeTest: string | null;
+  /** `step` 0 is preparation (reading, pulling, sending the context); then the builder's Step N/M. */
+  readonly onProgress?: (progress: BuildStep) => void;
+  readonly pulls?: PullCache;
+  readonly now?: () => Date;
+}
+
+export type RebuildStatus = 'rebuilt' | 'failed' | 'dry-run';
+
+export interface RebuildOutcome {
+  readonly status: RebuildStatus;
+  /** The first tag moved (or to be moved), else what the spec names. */
+  readonly image: string;
+  readonly tags: readonly string[];
+  readonly oldImageId: string | null;
+  readonly newImageId: string | null;
+  /** The final base as stamped in `org.opencontainers.image.base.name`; null for `FROM scratch`. */
+  readonly baseRef: string | null;
+  /** The digest the final base was pulled at. */
+  readonly baseDigest: string | null;
+  readonly seconds: number;
+  /** The last lines of the build's output (on success too; most useful on failure). */
+  readonly logTail: readonly string[];
+  /** Why it failed, one reason per line; the build's own error line comes first. */
+  readonly reasons: readonly string[];
+  readonly warnings: readonly string[];
+  /** Keeps the previous image reachable for `basewatch rollback`. */
+  readonly keepTag: string | null;
+}
+
+class Failure extends Error {
+  constructor(readonly reasons: string[]) {
+    super(reasons.join('; '));
+  }
+}
+
+export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: { dryRun?: boolean } = {}): Promise<RebuildOutcome> {
+  const started = Date.now();
+  const now = deps.now ?? (() => new Date());
+  const progress = (text: string): void => deps.onProgress?.({ step: 0, total: 0, text });
+  const warnings: string[] = [];
+  let outcome: Omit<RebuildOutcome, 'status' | 'seconds' | 'reasons' | 'warnings'> = {
+    image: spec.image ?? spec.tags[0] ?? spec.dockerfile,
+    tags: [],
+    oldImageId: null,
+    newImageId: null,
+    baseRef: null,
+    baseDigest: null,
+    logTail: [],
+    keepTag: null,
+  };
+  const finish = (status: RebuildStatus, reasons: string[] = []): RebuildOutcome => ({
+    status,
+    ...outcome,
+    reasons,
+    warnings,
+    seconds: (Date.now() - started) / 1000,
+  });
+
+  try {
+    const recovered = await recoverTagMove(deps.engine, deps.stateDir);
+    if (recovered !== null) warnings.push(recovered);
+
+    progress(`reading ${spec.dockerfile}`);
+    const text = await fs.readFile(spec.dockerfile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new Failure([`cannot read the Dockerfile ${spec.dockerfile}: ${error.code ?? error.message}`]);
+    });
+    const analysis = analyzeDockerfile(text, { buildArgs: spec.buildArgs, target: spec.target });
+    if (analysis.errors.length > 0) throw new Failure(analysis.errors.map((e) => `${spec.dockerfile}:${e.line}: ${e.message}`));
+
+    const old = spec.image === null ? null : await deps.engine.inspectImage(spec.image);
+    const tags = tagsToMove(spec, old);
+    outcome = { ...outcome, image: tags[0] ?? outcome.image, tags, oldImageId: old?.id ?? null };
+    if (tags.length === 0) {
+      throw new Failure([spec.image === null ? 'no image to replace and no tag to give the result' : `${spec.image} has no tag to move; tag it first`]);
+    }
+    if (old === null && spec.image !== null) warnings.push(`there was no local image ${spec.image}; built it anew`);
+
+    const pulls = basesToPull(analysis);
+    const final = pulls.find((pull) => pull.final) ?? null;
+    outcome = { ...outcome, baseRef: final === null ? null : baseName(final.parsed), baseDigest: final?.parsed.digest ?? null };
+    if (options.dryRun === true) return finish('dry-run');
+
+    const digests = new Map<string, string | null>();
+    const auths: EngineRegistryAuth[] = [];
+    for (const pull of pulls) {
+      progress(`pulling ${familiarImageRef(pull.parsed)}`);
+      digests.set(pull.ref, await pullBase(deps, pull));
+      const auth = await engineAuthFor(deps.credentials, pull.parsed.registry);
+      if (auth !== null && !auths.some((a) => a.serveraddress === auth.serveraddress)) auths.push(auth);
+    }
+    const finalDigest = final === null ? null : (digests.get(final.ref) ?? null);
+    if (final !== null && finalDigest === null) warnings.push(`the engine recorded no digest for ${final.ref}; the base digest label is left out`);
+    outcome = { ...outcome, baseDigest: finalDigest };
+
+    progress('sending the build context');
+    let newImageId: string;
+    const logTail: string[] = [];
+    try {
+      const built = await deps.engine.buildImage(
+        { dir: spec.context, dockerfile: spec.dockerfile },
+        {
+          buildArgs: spec.buildArgs,
+          target: spec.target,
+          labels: baseLabels(final === null ? null : { name: baseName(final.parsed), digest: finalDigest }),
+          // The bases were pulled just now, with the user's credentials: build on exactly those.
+          pull: false,
+          authconfigs: auths,
+          onLogLine: (line) => {
+            logTail.push(line);
+            if (logTail.length > LOG_TAIL_LINES) logTail.shift();
+            const step = parseBuildStep(line);
+            if (step !== null) deps.onProgress?.(step);
+          },
+        },
+      );
+      newImageId = built.imageId;
+      outcome = { ...outcome, newImageId, logTail: built.logTail.slice(-LOG_TAIL_LINES) };
+    } catch (error) {
+      if (error instanceof BuildError) {
+        outcome = { ...outcome, logTail: error.logTail.slice(-LOG_TAIL_LINES) };
+        throw new Failure([`the build failed: ${error.buildError}`]);
+      }
+      outcome = { ...outcome, logTail: [...logTail] };
+      throw error;
+    }
+
+    if (old !== null && newImageId === old.id) {
+      warnings.push('the build gave the very image already tagged (nothing changed); no tag moved');
+      return finish('rebuilt');
+    }
+
+    if (deps.smokeTest !== null) {
+      progress(`smoke test: ${deps.smokeTest}`);
+      const smoke = await runSmokeTest(deps.engine, newImageId, deps.smokeTest);
+      if (!smoke.ok) {
+        await deps.engine.removeImage(newImageId).catch(() => false);
+        outcome = { ...outcome, newImageId: null };
+        throw new Failure([smoke.reason, old === null ? 'the new image was removed' : `the tags stay on ${old.id}; the new image was removed`]);
+      }
+    }
+
+    progress('moving the tags');
+    if (old === null) {
+      // Nothing to keep or roll back to: the tags are new.
+      for (const tag of tags) await deps.engine.tagImage(newImageId, tag);
+      return finish('rebuilt');
+    }
+    const keepTag = keepTagFor(old.id);
+    await moveTags(deps.engine, deps.stateDir, {
+      kind: 'rebuild',
+      image: outcome.image,
+      tags,
+      fromId: old.id,
+      toId: newImageId,
+      keepTag,
+      at: now().toISOString(),
+      // Build arg values can hold secrets: only their names are recorded.
+      details: {
+        dockerfile: spec.dockerfile,
+        context: spec.context,
+        target: spec.target,
+        buildArgs: Object.keys(spec.buildArgs),
+        newBase: outcome.baseRef === null ? null : { ref: outcome.baseRef, digest: outcome.baseDigest },
+      },
+    });
+    outcome = { ...outcome, keepTag };
+    return finish('rebuilt');
+  } catch (error) {
+    if (error instanceof Failure) return finish('failed', error.reasons);
+    return finish('failed', [error instanceof Error ? error.message : String(error)]);
+  }
+}
+
+/** The spec's tags; else every tag of the image replaced (not our keep tags); else the image's own name when it is one. */
+function tagsToMove(spec: BuildSpec, old: ImageDetails | null): string[] {
+  const familiar = (name: string): string => {
+    const parsed = parseImageRef(name);
+    return parsed.ok ? familiarImageRef(parsed.ref) : name;
+  };
+  if (spec.tags.length > 0) return [...new Set(spec.tags.map(familiar))];
+  if (old !== null) return withoutKeepTags(old.repoTags);
+  if (spec.image !== null && !/^(sha256:)?[0-9a-f]{12,64}$/.test(spec.image) && parseImageRef(spec.image).ok) return [familiar(spec.image)];
+  return [];
+}
+
+/** Pulls a base (once per cache) and returns the digest it was pulled at. */
+async function pullBase(deps: RebuildDeps, pull: BasePull): Promise<string | null> {
+  const cached = deps.pulls?.get(pull.pullRef);
+  if (cached !== undefined) return cached;
+  const pulling = (async () => {
+    const auth = await engineAuthFor(deps.credentials, pull.parsed.registry);
+    try {
+      await deps.engine.pullImage(pull.pullRef, { auth });
+    } catch (error) {
+      throw new Failure([`cannot pull ${familiarImageRef(pull.parsed)}: ${error instanceof Error ? error.message : String(error)}`]);
+    }
+    if (pull.parsed.digest !== null) return pull.parsed.digest;
+    const pulled = await deps.engine.inspectImage(pull.pullRef);
+    return pulled === null ? null : repoDigestFor(pulled.repoDigests, pull.parsed);
+  })();
+  deps.pulls?.set(pull.pullRef, pulling);
+  return pulling;
+}
