@@ -1,6 +1,8 @@
 // `basewatch update` against the real engine and registry: one cycle acting per policy, and
 // each guard (minimumAge, ignore, notify, --dry-run, smokeTest) leaving things alone.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { patchedBase } from './helpers/patched-base.js';
 import { buildImage, docker, getWorld, makeTempDir, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
@@ -77,6 +79,91 @@ describe('basewatch update (real engine and registry)', { skip: skipWithoutWorld
       }
     });
   }
+
+  it('on a compose project, rebases one service, rebuilds the other with its args and target, pulling the base once', async () => {
+    const world = getWorld();
+    assert.ok(world);
+    const base = await patchedBase(registry);
+    const web = `${uniqueName('shop-web')}:1`;
+    const worker = `${uniqueName('shop-worker')}:1`;
+    const project = await writeProject({
+      'compose.yaml': [
+        'services:',
+        '  web:',
+        `    image: ${web}`,
+        '    build: ./web',
+        '  worker:',
+        `    image: ${worker}`,
+        '    build:',
+        '      context: ./worker',
+        '      target: runtime',
+        '      args:',
+        '        FLAVOUR: ${FLAVOUR:-fast}',
+        '',
+      ].join('\n'),
+      'web/Dockerfile': `FROM ${base.baseRef}\nCOPY index.html /srv/index.html\n`,
+      'web/index.html': '<h1>shop</h1>\n',
+      // A package install: not rebaseable, so auto rebuilds it.
+      'worker/Dockerfile': [
+        `FROM ${base.baseRef} AS runtime`,
+        'ARG FLAVOUR=slow',
+        'RUN printf "Package: worker-deps\\nStatus: install ok installed\\nVersion: 1\\n\\n" >> /var/lib/dpkg/status && echo "$FLAVOUR" > /flavour',
+        'FROM runtime AS debug',
+        'RUN echo debug > /debug',
+        '',
+      ].join('\n'),
+    });
+    const webId = await buildImage({ context: path.join(project, 'web'), tag: web });
+    const workerId = await buildImage({ context: path.join(project, 'worker'), tag: worker, target: 'runtime', buildArgs: { FLAVOUR: 'fast' } });
+    const home = await makeTempDir('update-compose');
+    await runBasewatch(['config', 'set', 'minimumAge', '0'], { home });
+    const logBefore = await readFile(path.join(world.dir, 'registry.log'), 'utf8');
+
+    const { code, cycle, stdout } = await update(home, ['--root', project, web, worker]);
+    assert.equal(code, 0, stdout);
+    const byTarget = new Map(cycle.actions.map((action) => [action.target, action]));
+    assert.equal(byTarget.get(web)?.kind, 'rebased', JSON.stringify(cycle.actions));
+    assert.equal(byTarget.get(worker)?.kind, 'rebuilt', JSON.stringify(cycle.actions));
+    assert.match(byTarget.get(worker)?.reason ?? '', /not rebaseable \(layer 2 writes \/var\/lib\/dpkg\/status \(a package install\)/);
+    assert.notEqual(await idOf(web), webId);
+    assert.notEqual(await idOf(worker), workerId);
+    for (const tag of [web, worker]) assert.equal(await docker(['run', '--rm', tag, 'cat', '/etc/base-version']), 'v2\n', tag);
+    assert.equal(await docker(['run', '--rm', worker, 'cat', '/flavour']), 'fast\n', 'the compose build arg');
+    await assert.rejects(docker(['run', '--rm', worker, 'cat', '/debug']), 'the runtime target, not the last stage');
+
+    // The new base's layer came from the registry once, for both images.
+    const manifest = (await (await fetch(`http://${registry}/v2/${base.baseRef.slice(registry.length + 1).replace(/:[^:]*$/, '')}/manifests/${base.newDigest}`, {
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    })).json()) as { layers: Array<{ digest: string }> };
+    const layer = manifest.layers[0]?.digest ?? '';
+    const log = (await readFile(path.join(world.dir, 'registry.log'), 'utf8')).slice(logBefore.length);
+    const downloads = log.split('\n').filter((line) => line.includes(`"GET /v2/`) && line.includes(`/blobs/${layer}`)).length;
+    assert.equal(downloads, 1, `the base layer was downloaded ${downloads} times`);
+  });
+
+  it('reports a failing rebuild with the build error, leaves that image alone, and goes on with the others', async () => {
+    const base = await patchedBase(registry);
+    // Builds on v1, fails on the patched v2: a RUN that breaks on the new base.
+    const brittle = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nRUN grep -q v1 /etc/base-version\n` });
+    const steady = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
+    const brittleTag = `${uniqueName('brittle')}:1`;
+    const steadyTag = `${uniqueName('steady')}:1`;
+    const brittleId = await buildImage({ context: brittle, tag: brittleTag });
+    await buildImage({ context: steady, tag: steadyTag });
+    const home = await makeTempDir('update-failing');
+    await runBasewatch(['config', 'set', 'minimumAge', '0'], { home });
+    await runBasewatch(['config', 'set', 'policies', JSON.stringify([{ image: 'brittle-*', policy: 'rebuild' }])], { home });
+    const link = await runBasewatch(['link', brittleTag, `${brittle}/Dockerfile`], { home });
+    assert.equal(link.code, 0, link.stderr);
+
+    const { code, cycle } = await update(home, ['--root', steady, brittleTag, steadyTag]);
+    assert.equal(code, 7, 'exit 7: an action failed');
+    const failed = cycle.actions.find((action) => action.target === brittleTag);
+    assert.equal(failed?.kind, 'failed');
+    assert.match(failed?.reason ?? '', /returned a non-zero code: 1/);
+    assert.equal(await idOf(brittleTag), brittleId, 'the old image stays on its tag');
+    assert.equal(cycle.actions.find((action) => action.target === steadyTag)?.kind, 'rebased', JSON.stringify(cycle.plan));
+  });
 
   it('keeps the tags where they were when the smoke test fails', async () => {
     const app = await outdatedApp(registry, { minimumAge: '0', smokeTest: 'grep -q v1 /etc/base-version' });

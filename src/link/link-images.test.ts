@@ -133,6 +133,16 @@ describe('linkImages by layers', () => {
     assert.equal(linkOne([base, envOnly], 'base:1', [], histories).base, null);
   });
 
+  it('asks for the history of an image built on a tied layer list, and prefers a pulled base', () => {
+    const base = image('b', { repoTags: ['base:1'], repoDigests: [`base@${digest('d')}`], diffIds: [layer(1)] });
+    const noop = image('n', { repoTags: ['noop:1'], diffIds: [layer(1)] });
+    const app = image('a', { repoTags: ['app:1'], diffIds: [layer(1), layer(2)] });
+    assert.deepEqual(imagesNeedingHistory([base, noop, app]).sort(), ['sha256:a', 'sha256:b', 'sha256:n']);
+    const link = linkOne([base, noop, app], 'app:1');
+    assert.equal(link.base?.ref, 'docker.io/library/base:1', 'the pulled image, not the locally built one');
+    assert.equal(link.problem, null);
+  });
+
   it('breaks a tie between same-layer candidates with history and reports a remaining tie', () => {
     const a = image('a', { repoTags: ['a:1'], diffIds: [layer(1)] });
     const b = image('b', { repoTags: ['b:1'], diffIds: [layer(1)] });

@@ -116,7 +116,21 @@ export function imagesNeedingHistory(images: readonly LinkableImage[]): string[]
     ids.add(image.id);
     byLayers.set(key, ids);
   }
-  return [...byLayers.values()].filter((ids) => ids.size > 1).flatMap((ids) => [...ids]);
+  const tied = new Set([...byLayers].filter(([, ids]) => ids.size > 1).map(([key]) => key));
+  const needed = new Set([...tied].flatMap((key) => [...(byLayers.get(key) ?? [])]));
+  // An image built on top of a tied layer list needs its own history too: only the history
+  // tells which of the tied images it was built on (a RUN that changes nothing adds no layer).
+  for (const image of images) {
+    let prefix = '';
+    for (const diffId of image.diffIds.slice(0, -1)) {
+      prefix = prefix === '' ? diffId : `${prefix} ${diffId}`;
+      if (tied.has(prefix)) {
+        needed.add(image.id);
+        break;
+      }
+    }
+  }
+  return [...needed];
 }
 
 function isHistoryPrefix(prefix: readonly HistoryStep[], of: readonly HistoryStep[], strict: boolean): boolean {
@@ -192,6 +206,10 @@ function matchByLayers(image: LinkableImage, trie: TrieNode, histories: LinkInpu
       });
       if (equalLayers || byHistory.length > 0) candidates = byHistory;
     }
+    // Still tied: an image known to a registry (it has a RepoDigest) is likelier the base
+    // than one built locally.
+    const pulled = candidates.filter((candidate) => candidate.repoDigests.length > 0);
+    if (pulled.length > 0 && pulled.length < candidates.length) candidates = pulled;
     const [first, ...rest] = candidates;
     if (first !== undefined) return { candidate: first, ambiguousWith: rest };
   }

@@ -62,7 +62,8 @@ export async function startRegistry(options: {
 export function registryConfig(dataDir: string, address: string): string {
   return [
     'version: 0.1',
-    'log: { level: warn }',
+    // info: the access log lets tests count what was downloaded (e.g. a base pulled once).
+    'log: { level: info }',
     `storage: { filesystem: { rootdirectory: ${JSON.stringify(dataDir)} }, delete: { enabled: true } }`,
     `http: { addr: ${JSON.stringify(address)} }`,
     '',
