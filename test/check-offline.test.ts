@@ -25,7 +25,7 @@ interface Report {
     tags: string[];
     id: string;
     platform: string;
-    base: { ref: string; digest: string | null; via: string; latest: string | null; localId: string | null } | null;
+    base: { ref: string; digest: string | null; via: string; latest: string | null; localId: string | null; newer: unknown; newerReason: unknown; eol: unknown } | null;
     source: { dockerfile: string | null; context: string | null; target: string | null; compose: string | null; service: string | null; args: Record<string, string> } | null;
     status: string;
     reason: string;
@@ -81,7 +81,7 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
     const image = imageNamed(report, tag);
     assert.equal(image.id, id);
     assert.equal(image.platform, 'linux/amd64');
-    assert.deepEqual(image.base, { ref: baseRef, digest: baseDigest, via: 'layers', latest: null, localId: baseId });
+    assert.deepEqual(image.base, { ref: baseRef, digest: baseDigest, via: 'layers', latest: null, localId: baseId, newer: null, newerReason: null, eol: null });
     assert.equal(image.status, 'unknown');
     assert.match(image.reason, /offline/);
 
@@ -101,6 +101,9 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
         status: 'unknown',
         reason: 'not checked upstream (offline)',
         checkedAt: null,
+        newer: null,
+        newerReason: null,
+        eol: null,
       },
     ]);
   });
@@ -215,7 +218,7 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
     await buildImage({ context: project, tag });
     const { report } = await checkJson(project);
     const image = imageNamed(report, tag);
-    assert.deepEqual(image.base, { ref: labelled, digest: baseDigest, via: 'label', latest: null, localId: null });
+    assert.deepEqual(image.base, { ref: labelled, digest: baseDigest, via: 'label', latest: null, localId: null, newer: null, newerReason: null, eol: null });
   });
 
   it('reports a broken Dockerfile with file and line, and still reports the rest', async () => {
@@ -239,6 +242,16 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
     const human = await runBasewatch(['check', '--offline', '--root', project]);
     assert.equal(human.code, 4);
     assert.match(human.stdout, new RegExp(`${path.join(project, 'bad/Dockerfile').replace(/\//g, '\\/')}:2: `));
+  });
+
+  it('flags a base past its end of life, offline, with its successor', async () => {
+    const project = await writeProject({ Dockerfile: 'FROM python:3.8-slim\nCOPY . /app\n' });
+    const { report } = await checkJson(project);
+    const base = report.dockerfiles[0]?.bases[0] as { eol: { status: string; message: string; successor: string | null } | null } | undefined;
+    assert.equal(base?.eol?.status, 'past');
+    assert.match(base?.eol?.message ?? '', /^Python 3\.8 reached end of life on 2024-10-07; move to Python 3\.\d+$/);
+    const human = await runBasewatch(['check', '--offline', '--root', project]);
+    assert.match(human.stdout, /FROM python:3\.8-slim .*Python 3\.8 reached end of life/);
   });
 
   it('says which engine endpoints it tried when none answers, and still reports the files', async () => {

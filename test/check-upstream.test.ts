@@ -188,6 +188,20 @@ describe('basewatch check against the registry', { skip: skipWithoutWorld() }, (
     assert.equal(dockerfileBase(third.report, path.join(project, 'Dockerfile')).status, 'outdated');
   });
 
+  it('proposes a newer version tag of the same flavour beside the digest state', async () => {
+    const repository = uniqueName('py');
+    const pusher: Pusher = { url: `http://${registry}` };
+    for (const tag of ['3.11-slim', '3.12-slim', '3.13-slim', '3.13-alpine', '3.14-rc-slim']) {
+      await pushRawImage(pusher, repository, tag, { seed: tag, docker: true });
+    }
+    const project = await writeProject({ Dockerfile: `FROM ${registry}/${repository}:3.12-slim\n` });
+    const { report, stdout } = await check(project, path.join(project, '.home'), [uniqueName('no-such-image')]);
+    const base = report.dockerfiles[0]?.bases[0] as BaseEntry & { newer: Array<{ tag: string; kind: string }> | null };
+    assert.deepEqual(base.newer, [{ tag: '3.13-slim', kind: 'minor' }], stdout);
+    const human = await runBasewatch(['check', '--root', project, uniqueName('no-such-image')], { home: path.join(project, '.home') });
+    assert.match(human.stdout, /newer: 3\.13-slim \(minor\)/);
+  });
+
   it('reports an unreachable registry as an error that names it, and still checks the rest', async () => {
     const port = await closedPort();
     const goodRef = `${registry}/${uniqueName('fine')}:1`;

@@ -62,6 +62,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     env: io.env,
     offline: options.offline,
     settings,
+    cacheDir: paths.cache,
     images: options.images,
     onProgress: (message) => progress.update(message),
   });

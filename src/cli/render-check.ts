@@ -1,6 +1,6 @@
 /** Human output of `basewatch check`. */
 import { parseImageRef, familiarImageRef } from '../refs/image-ref.js';
-import type { CheckReport, DockerfileBaseReport, ImageReport, ImageStatus } from '../report/check-report.js';
+import type { BaseNotes, CheckReport, DockerfileBaseReport, ImageReport, ImageStatus } from '../report/check-report.js';
 import { type Style, formatTable } from './style.js';
 
 /** `docker.io/library/python:3.12` -> `python:3.12`, the way people write it. */
@@ -28,6 +28,17 @@ function colorStatus(status: ImageStatus | DockerfileBaseReport['status'], style
   }
 }
 
+/** "newer 3.13-slim (minor)" and an end-of-life warning, when there is something to say. */
+export function describeNotes(notes: BaseNotes, style: Style): string[] {
+  const out: string[] = [];
+  if (notes.newer !== null && notes.newer.length > 0) {
+    const newestPerKind = ['major', 'minor', 'patch'].flatMap((kind) => notes.newer?.filter((n) => n.kind === kind).slice(0, 1) ?? []);
+    out.push(style.cyan(`newer: ${newestPerKind.map((n) => `${n.tag} (${n.kind})`).join(', ')}`));
+  }
+  if (notes.eol !== null && notes.eol.status !== 'ok') out.push((notes.eol.status === 'past' ? style.red : style.yellow)(notes.eol.message));
+  return out;
+}
+
 function imageRows(images: readonly ImageReport[], style: Style): string[] {
   const rows = images.map((image) => [
     image.name,
@@ -50,6 +61,7 @@ function baseLine(base: DockerfileBaseReport, style: Style): string {
     base.pinned !== null ? `pinned ${shortDigest(base.pinned)}` : null,
     base.local !== null ? `local ${shortDigest(base.local)}` : null,
     base.latest !== null ? `latest ${shortDigest(base.latest)}` : null,
+    ...describeNotes(base, style),
     base.reason !== '' ? style.dim(base.reason) : null,
   ].filter((note): note is string => note !== null);
   const status = base.checkedAt !== null ? `${colorStatus(base.status, style)} ` : '';
@@ -71,10 +83,12 @@ export function renderCheck(report: CheckReport, style: Style): string {
   if (report.images.length === 0) out.push(style.dim(report.engine === null ? '  (no engine)' : '  no tagged images'));
   else {
     out.push(...imageRows(report.images, style).map((line) => `  ${line}`));
-    const notes = report.images.filter((image) => image.reason !== '');
+    const notes = report.images
+      .map((image) => ({ image, lines: [...(image.base ? describeNotes(image.base, style) : []), ...(image.reason ? [style.dim(image.reason)] : [])] }))
+      .filter((entry) => entry.lines.length > 0);
     if (notes.length > 0) {
       out.push('');
-      for (const image of notes) out.push(`  ${image.name}: ${style.dim(image.reason)}`);
+      for (const { image, lines } of notes) out.push(`  ${image.name}: ${lines.join('; ')}`);
     }
   }
 

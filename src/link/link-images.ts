@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { type ImageRef, formatImageRef, parseImageRef, repoDigestIn, repoDigestsIn, repositoryName, tagMatches } from '../refs/image-ref.js';
-import type { ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
+import type { BaseNotes, ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
 export const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
@@ -55,9 +55,12 @@ export interface LinkInput {
   readonly histories: ReadonlyMap<string, readonly HistoryStep[]>;
 }
 
+/** A base as linking finds it; the check adds what upstream says. */
+export type LinkedBase = Omit<ImageBaseReport, keyof BaseNotes>;
+
 export interface ImageLink {
   readonly image: LinkableImage;
-  readonly base: ImageBaseReport | null;
+  readonly base: LinkedBase | null;
   readonly source: ImageSourceReport | null;
   /** Why the image is unlinked or the link is doubtful; null when there is nothing to say. */
   readonly problem: string | null;
@@ -286,7 +289,7 @@ export function linkImages(input: LinkInput): ImageLink[] {
     if (hints.length > 1) {
       notes.push(`also built by ${hints.slice(1).map((h) => `${h.composeFile} (service ${h.service})`).join(', ')}`);
     }
-    const done = (base: ImageBaseReport | null, problem: string | null, broken = false): void => {
+    const done = (base: LinkedBase | null, problem: string | null, broken = false): void => {
       const all = [problem, ...notes].filter((text): text is string => text !== null);
       links.push({ image, base, source, problem: all.length > 0 ? all.join('; ') : null, broken });
     };

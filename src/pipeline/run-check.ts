@@ -24,6 +24,7 @@ import type {
   ReportError,
 } from '../report/check-report.js';
 import { type UpstreamChecker, type UpstreamObservation, createUpstreamChecker, parsePlatform } from './check-upstream.js';
+import { type BaseNoter, createBaseNoter } from './base-notes.js';
 import { localCopyOf } from './local-copy.js';
 
 export interface CheckOptions {
@@ -33,6 +34,8 @@ export interface CheckOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly offline: boolean;
   readonly settings: Settings;
+  /** Where tag lists and the refreshed end-of-life table are cached. */
+  readonly cacheDir: string;
   /** Only report these images (tags, names or ids); all tagged images when empty. */
   readonly images?: readonly string[];
   readonly connect?: ConnectOptions;
@@ -52,8 +55,9 @@ function joinReasons(...parts: Array<string | null | undefined>): string {
   return parts.filter((part): part is string => part !== null && part !== undefined && part !== '').join('; ');
 }
 
-async function imageReport(link: ImageLink, checker: UpstreamChecker | null): Promise<ImageReport> {
-  const { image, base } = link;
+async function imageReport(link: ImageLink, checker: UpstreamChecker | null, noter: BaseNoter): Promise<ImageReport> {
+  const { image } = link;
+  const base = link.base === null ? null : { ...link.base, ...(await noter.notes(link.base.ref)) };
   const common = {
     name: image.repoTags[0] ?? image.id,
     tags: image.repoTags,
@@ -81,6 +85,7 @@ async function imageReport(link: ImageLink, checker: UpstreamChecker | null): Pr
 interface DockerfileContext {
   readonly images: readonly ImageDetails[] | null;
   readonly checker: UpstreamChecker | null;
+  readonly noter: BaseNoter;
   /** The engine's platform: what a plain `docker build` builds for. */
   readonly platform: PlatformSpec;
 }
@@ -99,6 +104,7 @@ async function dockerfileReport(reading: DockerfileReading, context: DockerfileC
         pinned: use.pinned,
         platform: use.platform,
         local: local?.digest ?? null,
+        ...(await context.noter.notes(use.ref)),
       };
       const where = context.images === null ? 'local images unknown (no engine)' : local === null ? 'not present locally' : null;
       if (context.checker === null) {
@@ -221,9 +227,15 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   try {
     const checker = registry === null ? null : createUpstreamChecker(registry);
     if (checker !== null) progress('asking registries');
-    const context: DockerfileContext = { images, checker, platform: opened?.platform ?? hostPlatform() };
+    const noter = await createBaseNoter(registry, {
+      cacheDir: options.cacheDir,
+      schedule: options.settings.schedule,
+      allowedVersions: options.settings.allowedVersions,
+      now: new Date(),
+    });
+    const context: DockerfileContext = { images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
-      Promise.all(links.map((link) => imageReport(link, checker))),
+      Promise.all(links.map((link) => imageReport(link, checker, noter))),
       Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {

@@ -70,6 +70,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     env: options.env,
     offline: false,
     settings: options.settings,
+    cacheDir: options.paths.cache,
     images: options.images,
     onProgress: progress,
   });

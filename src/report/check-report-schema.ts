@@ -7,12 +7,30 @@ import type { CheckReport } from './check-report.js';
 
 const Digest = z.string();
 
+const BaseNotesShape = {
+  newer: z.array(z.object({ tag: z.string(), kind: z.enum(['patch', 'minor', 'major']) })).nullable(),
+  newerReason: z.string().nullable(),
+  eol: z
+    .object({
+      product: z.string(),
+      label: z.string(),
+      cycle: z.string(),
+      eol: z.string().nullable(),
+      status: z.enum(['past', 'soon', 'ok']),
+      successor: z.string().nullable(),
+      via: z.enum(['image', 'os']),
+      message: z.string(),
+    })
+    .nullable(),
+};
+
 export const ImageBaseReportSchema = z.object({
   ref: z.string(),
   digest: Digest.nullable(),
   via: z.enum(['label', 'buildpacks', 'layers', 'compose', 'recorded']),
   latest: Digest.nullable(),
   localId: z.string().nullable(),
+  ...BaseNotesShape,
 });
 
 export const ImageReportSchema = z.object({
@@ -54,6 +72,7 @@ export const DockerfileReportSchema = z.object({
       status: z.enum(['current', 'outdated', 'unknown', 'error']),
       reason: z.string(),
       checkedAt: z.string().nullable(),
+      ...BaseNotesShape,
     }),
   ),
   errors: z.array(FileErrorSchema),

@@ -17,7 +17,34 @@ export interface EngineReport {
   readonly serverVersion: string;
 }
 
-export interface ImageBaseReport {
+export interface NewerTagReport {
+  readonly tag: string;
+  readonly kind: 'patch' | 'minor' | 'major';
+}
+
+export interface EolReport {
+  readonly product: string;
+  readonly label: string;
+  readonly cycle: string;
+  /** YYYY-MM-DD, or null when not announced. */
+  readonly eol: string | null;
+  /** past: ended; soon: within 60 days; ok: later. */
+  readonly status: 'past' | 'soon' | 'ok';
+  readonly successor: string | null;
+  readonly via: 'image' | 'os';
+  readonly message: string;
+}
+
+/** Beside the digest state: newer version tags of the same flavour, and end of life. */
+export interface BaseNotes {
+  /** Newer tags of the same flavour, newest first; null when not asked (offline) or the listing failed. */
+  readonly newer: readonly NewerTagReport[] | null;
+  /** Why `newer` is null or may be stale (a registry failure), else null. */
+  readonly newerReason: string | null;
+  readonly eol: EolReport | null;
+}
+
+export interface ImageBaseReport extends BaseNotes {
   /** Normalised reference of the base, e.g. docker.io/library/python:3.12-slim. */
   readonly ref: string;
   /** Manifest digest of the base the image was built on, when known. */
@@ -52,7 +79,7 @@ export interface ImageReport {
   readonly checkedAt: string | null;
 }
 
-export interface DockerfileBaseReport {
+export interface DockerfileBaseReport extends BaseNotes {
   readonly ref: string;
   /** How the file uses the image: `FROM`, `COPY --from`, `RUN --mount=from`. */
   readonly kind: 'from' | 'copy-from' | 'mount-from';
