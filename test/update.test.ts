@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { patchedBase } from './helpers/patched-base.js';
-import { buildImage, docker, getWorld, makeTempDir, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 
 interface Cycle {
   actions: Array<{ target: string; kind: string; reason: string; packages: string | null; newImageId: string | null }>;
@@ -163,6 +163,31 @@ describe('basewatch update (real engine and registry)', { skip: skipWithoutWorld
     assert.match(failed?.reason ?? '', /returned a non-zero code: 1/);
     assert.equal(await idOf(brittleTag), brittleId, 'the old image stays on its tag');
     assert.equal(cycle.actions.find((action) => action.target === steadyTag)?.kind, 'rebased', JSON.stringify(cycle.plan));
+  });
+
+  it('flags a digest pin behind its tag, and policy pin moves it in the file, touching nothing else', async () => {
+    const baseRef = `${registry}/${uniqueName('pinned')}:1`;
+    await makeBaseImage({ ref: baseRef, files: { '/etc/v': '1\n' } });
+    const oldDigest = await pushImage(baseRef);
+    const text = `# keep this comment\r\nFROM ${baseRef}@${oldDigest} AS app\r\nRUN true\r\n`;
+    const project = await writeProject({ Dockerfile: text });
+    await makeBaseImage({ ref: baseRef, files: { '/etc/v': '2\n' } });
+    const newDigest = await pushImage(baseRef);
+    const home = await makeTempDir('update-pin');
+    await runBasewatch(['config', 'set', 'policy', 'pin'], { home });
+
+    const checked = await runBasewatch(['check', '--json', '--root', project, uniqueName('none')], { home });
+    const base = (JSON.parse(checked.stdout) as { dockerfiles: Array<{ bases: Array<{ status: string; pinned: string; latest: string }> }> }).dockerfiles[0]?.bases[0];
+    assert.equal(base?.status, 'outdated');
+    assert.equal(base?.pinned, oldDigest);
+    assert.equal(base?.latest, newDigest);
+
+    const { code, cycle } = await update(home, ['--root', project, uniqueName('none')]);
+    assert.equal(code, 0, JSON.stringify(cycle.actions));
+    const pinned = cycle.actions.find((action) => action.kind === 'pinned');
+    assert.ok(pinned, JSON.stringify(cycle.actions));
+    assert.equal(pinned.target, path.join(project, 'Dockerfile'));
+    assert.equal(await readFile(path.join(project, 'Dockerfile'), 'utf8'), text.replace(oldDigest, newDigest));
   });
 
   it('keeps the tags where they were when the smoke test fails', async () => {

@@ -12,7 +12,8 @@ import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
-import { type PlanEntry, describePlan, planActions } from '../update/plan-actions.js';
+import { type PlanEntry, describePlan, planActions, planPinUpdates } from '../update/plan-actions.js';
+import { registryPinResolver, updatePins } from '../pin/update-pins.js';
 import { parseDuration } from '../util/duration.js';
 import type { ActionOutcome, CycleResult, CycleTrigger } from './cycle.js';
 import { recordCheck } from './record-check.js';
@@ -48,6 +49,10 @@ function outcome(entry: PlanEntry, kind: ActionOutcome['kind'], reason: string, 
     containersOnOldImage: [],
     ...extra,
   };
+}
+
+function pinOutcome(file: string, kind: ActionOutcome['kind'], reason: string): ActionOutcome {
+  return { target: file, kind, reason, baseRef: null, digest: null, oldImageId: null, newImageId: null, packages: null, containersOnOldImage: [] };
 }
 
 /** Running containers still on the image a tag just left: the user restarts them, we do not. */
@@ -105,11 +110,15 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     dryRun: options.dryRun,
   });
 
+  const pinFiles = planPinUpdates({ report: check.report, policy: options.settings.policy, policies: options.settings.policies });
   if (options.dryRun) {
-    return finish(plan.filter((entry) => entry.action.kind !== 'skip').map((entry) => outcome(entry, 'skipped', `dry run: would ${describePlan(entry)} (${entry.why})`)));
+    return finish([
+      ...plan.filter((entry) => entry.action.kind !== 'skip').map((entry) => outcome(entry, 'skipped', `dry run: would ${describePlan(entry)} (${entry.why})`)),
+      ...pinFiles.map((file) => pinOutcome(file, 'skipped', 'dry run: would update its outdated digest pins (policy pin)')),
+    ]);
   }
   const work = plan.filter((entry) => entry.action.kind !== 'skip');
-  if (work.length === 0) return finish([]);
+  if (work.length === 0 && pinFiles.length === 0) return finish([]);
 
   const engine = await connectEngine({ env: options.env as NodeJS.ProcessEnv });
   const credentials = dockerCredentials({ env: options.env as NodeJS.ProcessEnv });
@@ -128,6 +137,17 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
         actions.push(await act(entry));
       } catch (error) {
         actions.push(outcome(entry, 'failed', error instanceof Error ? error.message : String(error)));
+      }
+    }
+    // Policy pin: move each stale pin to its tag's current digest, in the file (never in git).
+    for (const file of pinFiles) {
+      progress(`${file}: updating digest pins`);
+      const result = await updatePins(file, registryPinResolver(registry), { onlyPinned: true });
+      if (result.problems.length > 0) {
+        actions.push(pinOutcome(file, 'failed', result.problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.message}` : p.message)).join('; ')));
+      } else if (result.changes.length > 0) {
+        const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
+        actions.push(pinOutcome(file, 'pinned', `updated ${result.changes.length} pin(s): ${moved}`));
       }
     }
   } finally {

@@ -118,3 +118,17 @@ export function describePlan(entry: PlanEntry): string {
       return 'nothing';
   }
 }
+
+/**
+ * Dockerfiles whose digest pins are behind their tags and whose policy is `pin`: the rule for
+ * their folder (the first folder rule containing them), else the default policy.
+ */
+export function planPinUpdates(input: Pick<PlanInput, 'report' | 'policy' | 'policies'>): string[] {
+  return input.report.dockerfiles
+    .filter((file) => file.bases.some((base) => base.pinned !== null && base.status === 'outdated'))
+    .filter((file) => {
+      const rule = input.policies.find((candidate) => candidate.folder !== undefined && isInside(file.path, candidate.folder));
+      return (rule?.policy ?? input.policy) === 'pin';
+    })
+    .map((file) => file.path);
+}
