@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { askDaemon } from '../daemon/control-client.js';
 import { recordCheck } from '../pipeline/record-check.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
@@ -15,6 +16,8 @@ export interface CheckCommandOptions {
   readonly exitCode: boolean;
   readonly roots: readonly string[];
   readonly images: readonly string[];
+  /** Ask a running daemon to check now (and record it) instead of racing it. */
+  readonly now: boolean;
 }
 
 /** A one-line progress note on stderr, only when a person is watching. */
@@ -54,10 +57,18 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   const paths = cliPaths(io);
   const settings = settingsOrExit(io);
   if (typeof settings === 'number') return settings;
+  if (options.now && !options.offline && options.roots.length === 0) {
+    // A dry-run cycle is a check that the daemon records, with its own roots and no action.
+    const cycle = await askDaemon(paths, { kind: 'cycle', images: [...options.images], dryRun: true, reason: 'basewatch check --now' });
+    if (cycle !== null) {
+      io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style));
+      return checkExitCode(cycle.report, options.exitCode);
+    }
+  }
   const progress = progressReporter(io, options.json);
   const started = new Date();
   const result = await runCheck({
-    roots: options.roots,
+    roots: options.roots.length > 0 ? options.roots : ['.'],
     cwd: io.cwd,
     env: io.env,
     offline: options.offline,

@@ -3,7 +3,7 @@
  * are plain functions that return an exit code; errors from below become messages here.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { runCheckCommand } from './check-command.js';
 import { runConfigCommand } from './config-command.js';
 import { runRebaseCommand, runRollbackCommand } from './rebase-command.js';
@@ -12,6 +12,11 @@ import { runUpdateCommand } from './update-command.js';
 import { runLinkCommand, runRebuildCommand } from './rebuild-command.js';
 import { runPinCommand } from './pin-command.js';
 import { runEolCommand } from './eol-command.js';
+import { runDaemonCommand } from './daemon-command.js';
+import { runDoctorCommand } from './doctor-command.js';
+import { runSnoozeCommand } from './snooze-command.js';
+import { runWatchCommand } from './watch-command.js';
+import { runServiceCommand } from './service-command.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
 
@@ -53,10 +58,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--offline', 'do not ask any registry; report what is known locally')
     .option('--json', 'print one JSON object (see README) instead of a table')
     .option('--exit-code', 'exit 1 when anything is outdated')
+    .option('--now', 'when a daemon runs, have it check now (with its roots) instead of racing it')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
-    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; root: string[] }) => {
+    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; root: string[] }) => {
       exitCode = await runCheckCommand(
         {
+          now: options.now === true,
           offline: options.offline === true,
           json: options.json === true,
           exitCode: options.exitCode === true,
@@ -154,6 +161,53 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--json', 'print the outcome as one JSON object')
     .action(async (image: string, options: { json?: boolean }) => {
       exitCode = await runRollbackCommand({ image, json: options.json === true }, io);
+    });
+
+  program
+    .command('daemon')
+    .description('Run in the foreground (what systemd/launchd start): watch the roots, follow engine events, check on the schedule, notify.')
+    .option('--log-level <level>', 'debug, info, warn or error (default: $BASEWATCH_LOG_LEVEL or info)')
+    .action(async (options: { logLevel?: string }) => {
+      exitCode = await runDaemonCommand(options.logLevel ? { logLevel: options.logLevel } : {}, io);
+    });
+
+  program
+    .command('doctor')
+    .description('Check the engine, credential helpers, notifications, watch limit, daemon and service; each failing line says how to fix it.')
+    .option('--json', 'print { ok, checks } as JSON')
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await runDoctorCommand({ json: options.json === true }, io);
+    });
+
+  program
+    .command('snooze [target] [duration]')
+    .description('Silence notifications about an image or base (30m, 8h, 7d; 0 lifts it); with no arguments, list snoozes.')
+    .action(async (target?: string, duration?: string) => {
+      exitCode = await runSnoozeCommand({ target: target ?? null, duration: duration ?? null }, io);
+    });
+
+  program
+    .command('watch <dir>')
+    .description("Add a folder to the daemon's roots.")
+    .action(async (dir: string) => {
+      exitCode = await runWatchCommand({ kind: 'watch', dir }, io);
+    });
+
+  program
+    .command('unwatch <dir>')
+    .description("Remove a folder from the daemon's roots.")
+    .action(async (dir: string) => {
+      exitCode = await runWatchCommand({ kind: 'unwatch', dir }, io);
+    });
+
+  program
+    .command('service')
+    .description('Install, remove or show the systemd user unit / launchd agent (enabled and started).')
+    .addArgument(new Argument('<action>').choices(['install', 'uninstall', 'status']))
+    .option('--dry-run', 'print the file and the commands instead')
+    .addOption(new Option('--platform <platform>', 'render for linux or darwin (another platform implies --dry-run)').choices(['linux', 'darwin']))
+    .action(async (action: 'install' | 'uninstall' | 'status', options: { dryRun?: boolean; platform?: string }) => {
+      exitCode = await runServiceCommand({ action, dryRun: options.dryRun === true, platform: options.platform ?? null }, io);
     });
 
   const config = program.command('config').description('Show or change settings (stored in `basewatch config path`).');

@@ -1,5 +1,7 @@
 /** `basewatch status`: what the last check learned, from the state file, without any network call. */
 import path from 'node:path';
+import { readDaemonStatus } from '../daemon/control-client.js';
+import { describeDaemonStatus } from '../daemon/describe-status.js';
 import { basewatchPaths } from '../paths.js';
 import { readHistory } from '../rebase/rebase-journal.js';
 import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
@@ -26,8 +28,10 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
   if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
   const last = state.lastCheck;
   const actions = (await readHistory(path.dirname(stateFile))).slice(-RECENT_ACTIONS);
+  const daemon = await readDaemonStatus(basewatchPaths(io.env as NodeJS.ProcessEnv));
   if (options.json) {
     const body = {
+      daemon,
       stateFile,
       lastCheck: last === null ? null : { at: last.at, durationMs: last.durationMs },
       report: last?.report ?? null,
@@ -37,6 +41,7 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
     io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return EXIT.ok;
   }
+  io.stdout.write(`${describeDaemonStatus(daemon, now).join('\n')}\n\n`);
   const recent = actions.map((move) => {
     const packages = typeof move.details['packages'] === 'string' ? ` (${move.details['packages']})` : '';
     return `  ${move.at}  ${move.kind} ${move.image}: ${move.tags.join(', ')} → ${move.toId.slice(0, 19)}${packages}`;

@@ -1,5 +1,6 @@
 /** `basewatch update`: one cycle (check, plan per policy, act, record), or its plan with --dry-run. */
 import type { ActionOutcome, CycleResult } from '../pipeline/cycle.js';
+import { askDaemon } from '../daemon/control-client.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
 import { describePlan } from '../update/plan-actions.js';
 import { progressReporter } from './check-command.js';
@@ -59,6 +60,12 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const settings = settingsOrExit(io);
   if (typeof settings === 'number') return settings;
+  // A running daemon owns the cycles: ask it rather than race it (unless the roots are the user's own).
+  const fromDaemon =
+    options.roots.length === 0
+      ? await askDaemon(cliPaths(io), { kind: 'cycle', images: [...options.images], dryRun: options.dryRun, reason: 'basewatch update' })
+      : null;
+  if (fromDaemon !== null) return finishCycle(fromDaemon, options, io, style);
   const progress = progressReporter(io, options.json);
   const result = await runUpdateCycle({
     env: io.env,
@@ -72,6 +79,10 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
     onProgress: (message) => progress.update(message),
   });
   progress.done();
+  return finishCycle(result, options, io, style);
+}
+
+function finishCycle(result: CycleResult, options: UpdateCommandOptions, io: CliIo, style: Style): number {
   io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style));
   if (result.report.engine === null) return EXIT.engineUnreachable;
   if (result.actions.some((action) => action.kind === 'failed')) return EXIT.failed;

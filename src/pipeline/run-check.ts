@@ -28,7 +28,7 @@ import { type BaseNoter, createBaseNoter } from './base-notes.js';
 import { localCopyOf } from './local-copy.js';
 
 export interface CheckOptions {
-  /** Folders (or single files) to scan; relative paths resolve against `cwd`. */
+  /** Folders (or single files) to scan; relative paths resolve against `cwd`; none: no scan. */
   readonly roots: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -199,7 +199,8 @@ function openRegistry(options: CheckOptions): RegistryClient {
 
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const progress = options.onProgress ?? (() => {});
-  const roots = (options.roots.length > 0 ? options.roots : ['.']).map((root) => path.resolve(options.cwd, root));
+  // No roots: no project scan (a daemon watching nothing still checks the local images).
+  const roots = options.roots.map((root) => path.resolve(options.cwd, root));
   const errors: ReportError[] = [];
 
   progress('scanning project folders');

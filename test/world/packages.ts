@@ -11,6 +11,8 @@ export interface PackageNeeds {
   dockerd: boolean;
   /** The second engine (Podman's Docker-compatible API) is part of this world. */
   podman: boolean;
+  /** A desktop for the notification test: session bus, notification server, X server, notify-send. */
+  desktop?: boolean;
 }
 
 export interface PackageOptions {
@@ -20,8 +22,9 @@ export interface PackageOptions {
 }
 
 /**
- * Installs what is missing of docker.io (docker CLI, dockerd), docker-registry, podman and
- * busybox-static. Only as root on Linux with apt-get; otherwise throws naming what is missing.
+ * Installs what is missing of docker.io (docker CLI, dockerd), docker-registry, podman,
+ * busybox-static and (for the notification test) dbus, dunst, xvfb and libnotify-bin. Only as
+ * root on Linux with apt-get; otherwise throws naming what is missing.
  */
 export async function ensurePackages(needs: PackageNeeds, options: PackageOptions): Promise<void> {
   const missing = missingPackages(needs);
@@ -57,6 +60,12 @@ function missingPackages(needs: PackageNeeds): Array<{ pkg: string; reason: stri
   if (!findExecutable('docker-registry')) missing.push({ pkg: 'docker-registry', reason: 'no docker-registry' });
   if (needs.podman && !findExecutable('podman')) missing.push({ pkg: 'podman', reason: 'no podman' });
   if (!isStaticElf(STATIC_BUSYBOX)) missing.push({ pkg: 'busybox-static', reason: `no static ${STATIC_BUSYBOX}` });
+  if (needs.desktop) {
+    if (!findExecutable('dbus-run-session')) missing.push({ pkg: 'dbus', reason: 'no dbus-run-session' });
+    if (!findExecutable('dunst') || !findExecutable('dunstctl')) missing.push({ pkg: 'dunst', reason: 'no dunst' });
+    if (!findExecutable('Xvfb')) missing.push({ pkg: 'xvfb', reason: 'no Xvfb' });
+    if (!findExecutable('notify-send')) missing.push({ pkg: 'libnotify-bin', reason: 'no notify-send' });
+  }
   return missing;
 }
 

@@ -56,7 +56,8 @@ export function createWorld(options: WorldOptions = {}): WorldController {
     const probe = await probeEngine(options.env ?? process.env);
     // Podman is the second engine where we can set it up (root on Linux, as in CI).
     const withPodman = process.platform === 'linux' && process.getuid?.() === 0;
-    await ensurePackages({ dockerd: !probe.running, podman: withPodman }, { dir, log });
+    // The notification test's desktop (dbus, dunst, Xvfb, notify-send) where packages can be installed.
+    await ensurePackages({ dockerd: !probe.running, podman: withPodman, desktop: withPodman }, { dir, log });
     assertOpen();
     if (probe.running) {
       log(`engine: using ${probe.dockerHost} (already running)`);

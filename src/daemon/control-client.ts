@@ -1,0 +1,153 @@
+/**
+ * The CLI side of the control socket: `basewatch status`, `check --now`, `update`, `watch` ask a
+ * running daemon instead of racing it. Every function answers null when no daemon runs (no
+ * socket, or nobody listening on it): the caller then does the work itself.
+ */
+import http from 'node:http';
+import type { BasewatchPaths } from '../paths.js';
+import type { CycleResult } from '../pipeline/cycle.js';
+import {
+  type CycleRequestBody,
+  CycleResultSchema,
+  type DaemonStatus,
+  DaemonStatusSchema,
+  asCycleResult,
+  controlSocketPath,
+} from './control-protocol.js';
+
+export type DaemonRequest =
+  | { readonly kind: 'status' }
+  /** The result of the last finished cycle (null when none finished yet). */
+  | { readonly kind: 'last-cycle' }
+  /** Runs a cycle (or joins the one waiting) and answers with its result. */
+  | ({ readonly kind: 'cycle' } & CycleRequestBody)
+  /** Re-reads the settings (roots, schedule) now. */
+  | { readonly kind: 'reload' };
+
+export interface DaemonAnswers {
+  status: DaemonStatus;
+  'last-cycle': CycleResult | null;
+  cycle: CycleResult;
+  reload: { readonly reloaded: true };
+}
+
+/** The daemon answered, but not with what was asked: its message names why. */
+export class DaemonRequestError extends Error {
+  override readonly name = 'DaemonRequestError';
+}
+
+export interface AskOptions {
+  /** Default: 5 s for status/reload, none for cycles (a rebuild can take minutes). */
+  readonly timeoutMs?: number;
+}
+
+interface Raw {
+  readonly status: number;
+  readonly body: string;
+}
+
+function request(socketPath: string, method: 'GET' | 'POST', route: string, body: unknown, timeoutMs: number | null): Promise<Raw | null> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      {
+        socketPath,
+        method,
+        path: route,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    if (timeoutMs !== null) {
+      req.setTimeout(timeoutMs, () => req.destroy(new DaemonRequestError(`the daemon did not answer ${method} ${route} within ${timeoutMs} ms`)));
+    }
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // No socket file, or a socket nobody listens on (a daemon that died): no daemon.
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK') resolve(null);
+      else reject(error);
+    });
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+function parseJson(raw: Raw, what: string): unknown {
+  try {
+    return JSON.parse(raw.body) as unknown;
+  } catch {
+    throw new DaemonRequestError(`the daemon answered ${what} with something that is not JSON (HTTP ${raw.status})`);
+  }
+}
+
+function failure(raw: Raw, what: string): DaemonRequestError {
+  let message = raw.body.trim();
+  try {
+    const parsed = JSON.parse(raw.body) as { error?: unknown };
+    if (typeof parsed.error === 'string') message = parsed.error;
+  } catch {
+    // keep the text
+  }
+  return new DaemonRequestError(`the daemon refused ${what} (HTTP ${raw.status}): ${message.slice(0, 300)}`);
+}
+
+/** Asks the daemon of these paths; null when none runs. */
+export async function askDaemon<K extends DaemonRequest['kind']>(
+  paths: Pick<BasewatchPaths, 'runtime'>,
+  ask: Extract<DaemonRequest, { kind: K }>,
+  options: AskOptions = {},
+): Promise<DaemonAnswers[K] | null> {
+  const socket = controlSocketPath(paths);
+  const quick = options.timeoutMs ?? 5_000;
+  const what = ask.kind;
+  let raw: Raw | null;
+  switch (ask.kind) {
+    case 'status': {
+      raw = await request(socket, 'GET', '/status', undefined, quick);
+      if (raw === null) return null;
+      if (raw.status !== 200) throw failure(raw, what);
+      const parsed = DaemonStatusSchema.safeParse(parseJson(raw, what));
+      if (!parsed.success) throw new DaemonRequestError(`the daemon's status did not parse (${parsed.error.issues[0]?.path.join('.') ?? ''}); is it an older basewatch?`);
+      return parsed.data as DaemonAnswers[K];
+    }
+    case 'last-cycle': {
+      raw = await request(socket, 'GET', '/cycle/last', undefined, quick);
+      if (raw === null) return null;
+      if (raw.status === 404) return null as DaemonAnswers[K];
+      if (raw.status !== 200) throw failure(raw, what);
+      return asCycleResult(CycleResultSchema.parse(parseJson(raw, what))) as DaemonAnswers[K];
+    }
+    case 'cycle': {
+      const { kind: _kind, ...body } = ask as Extract<DaemonRequest, { kind: 'cycle' }>;
+      raw = await request(socket, 'POST', '/cycle', body, options.timeoutMs ?? null);
+      if (raw === null) return null;
+      if (raw.status !== 200) throw failure(raw, what);
+      const parsed = CycleResultSchema.safeParse(parseJson(raw, what));
+      if (!parsed.success) throw new DaemonRequestError(`the daemon's cycle result did not parse (${parsed.error.issues[0]?.path.join('.') ?? ''})`);
+      return asCycleResult(parsed.data) as DaemonAnswers[K];
+    }
+    case 'reload': {
+      raw = await request(socket, 'POST', '/reload', {}, quick);
+      if (raw === null) return null;
+      if (raw.status !== 200) throw failure(raw, what);
+      return { reloaded: true } as DaemonAnswers[K];
+    }
+  }
+  throw new DaemonRequestError(`unknown request ${String(what)}`);
+}
+
+/**
+ * The running daemon's status for `basewatch status`, or null when none runs or it does not
+ * answer in time (status then works from the state file alone).
+ */
+export async function readDaemonStatus(paths: Pick<BasewatchPaths, 'runtime'>, timeoutMs = 2_000): Promise<DaemonStatus | null> {
+  try {
+    return await askDaemon(paths, { kind: 'status' }, { timeoutMs });
+  } catch {
+    return null;
+  }
+}

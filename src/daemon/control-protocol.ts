@@ -1,0 +1,141 @@
+/**
+ * What the daemon's control socket speaks: the status it reports and the requests it takes,
+ * as zod schemas, so the CLI parses the daemon's answers at the edge like any other input.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { POLICIES } from '../config/settings.js';
+import type { BasewatchPaths } from '../paths.js';
+import type { CycleResult } from '../pipeline/cycle.js';
+import { CheckReportSchema } from '../report/check-report-schema.js';
+
+export const CONTROL_SOCKET_NAME = 'daemon.sock';
+export const PID_FILE_NAME = 'daemon.pid';
+
+export function controlSocketPath(paths: Pick<BasewatchPaths, 'runtime'>): string {
+  return path.join(paths.runtime, CONTROL_SOCKET_NAME);
+}
+
+export function pidFilePath(paths: Pick<BasewatchPaths, 'runtime'>): string {
+  return path.join(paths.runtime, PID_FILE_NAME);
+}
+
+const TriggerSchema = z.object({
+  kind: z.enum(['startup', 'schedule', 'catch-up', 'files', 'engine', 'cli']),
+  detail: z.string().optional(),
+});
+
+export const ActionOutcomeSchema = z.object({
+  target: z.string(),
+  kind: z.enum(['rebased', 'rebuilt', 'pinned', 'skipped', 'failed', 'reported']),
+  reason: z.string(),
+  baseRef: z.string().nullable(),
+  digest: z.string().nullable(),
+  oldImageId: z.string().nullable(),
+  newImageId: z.string().nullable(),
+  packages: z.string().nullable(),
+  containersOnOldImage: z.array(z.string()),
+});
+
+const PlannedActionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('rebase'), otherwise: z.enum(['rebuild', 'report']) }),
+  z.object({ kind: z.literal('rebuild') }),
+  z.object({ kind: z.literal('report') }),
+  z.object({ kind: z.literal('skip') }),
+]);
+
+export const PlanEntrySchema = z.object({
+  image: z.string(),
+  imageId: z.string(),
+  baseRef: z.string().nullable(),
+  digest: z.string().nullable(),
+  policy: z.enum(POLICIES),
+  action: PlannedActionSchema,
+  why: z.string(),
+});
+
+export const CycleResultSchema = z.object({
+  trigger: TriggerSchema,
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  report: CheckReportSchema,
+  actions: z.array(ActionOutcomeSchema),
+  plan: z.array(PlanEntrySchema),
+  dryRun: z.boolean(),
+});
+
+// Keep the schema and the pipeline's interface in step.
+type ParsedCycle = z.infer<typeof CycleResultSchema>;
+export const asCycleResult = (value: ParsedCycle): CycleResult => value;
+
+export const CycleRequestBodySchema = z
+  .object({
+    images: z.array(z.string().min(1)).default([]),
+    dryRun: z.boolean().default(false),
+    /** Shown in the log and in `status` as the trigger's detail, e.g. "basewatch update". */
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
+export type CycleRequestBody = z.input<typeof CycleRequestBodySchema>;
+
+export const EngineStateSchema = z.enum(['connecting', 'connected', 'reconnecting']);
+
+export const DaemonStatusSchema = z.object({
+  pid: z.number(),
+  version: z.string(),
+  startedAt: z.string(),
+  uptimeSeconds: z.number(),
+  socket: z.string(),
+  logFile: z.string(),
+  engine: z.object({
+    state: EngineStateSchema,
+    host: z.string().nullable(),
+    source: z.string().nullable(),
+    since: z.string(),
+    /** Why the last connection failed or ended, while reconnecting. */
+    problem: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+  }),
+  schedule: z.object({
+    expression: z.string(),
+    nextRunAt: z.string().nullable(),
+    lastRunAt: z.string().nullable(),
+  }),
+  watcher: z.object({
+    state: z.enum(['starting', 'watching', 'degraded', 'off']),
+    roots: z.array(
+      z.object({
+        root: z.string(),
+        dockerfiles: z.number(),
+        composeFiles: z.number(),
+        problem: z.string().nullable(),
+      }),
+    ),
+    /** The OS watch limit was hit, or a root cannot be watched. */
+    problem: z.string().nullable(),
+  }),
+  cycles: z.object({
+    running: z.object({ trigger: TriggerSchema, startedAt: z.string() }).nullable(),
+    pending: z.number(),
+    completed: z.number(),
+    last: z
+      .object({
+        trigger: TriggerSchema,
+        startedAt: z.string(),
+        finishedAt: z.string(),
+        dryRun: z.boolean(),
+        images: z.number(),
+        outdated: z.number(),
+        errors: z.number(),
+        actions: z.array(z.object({ kind: z.string(), target: z.string(), reason: z.string() })),
+      })
+      .nullable(),
+    lastError: z.string().nullable(),
+  }),
+  notifications: z.object({
+    desktop: z.string(),
+    webhook: z.string().nullable(),
+  }),
+});
+export type DaemonStatus = z.infer<typeof DaemonStatusSchema>;
+export type DaemonEngineState = z.infer<typeof EngineStateSchema>;

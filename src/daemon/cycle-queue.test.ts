@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CycleResult } from '../pipeline/cycle.js';
+import type { CheckReport } from '../report/check-report.js';
+import { type CycleRequest, CycleQueue, CycleQueueStoppedError, mergeRequests } from './cycle-queue.js';
+import { silentLogger } from './logger.js';
+
+const report = { engine: null, offline: false, roots: [], images: [], dockerfiles: [], compose: [], registries: [], errors: [] } as unknown as CheckReport;
+const request = (kind: CycleRequest['trigger']['kind'], images: string[] = [], detail?: string, dryRun = false): CycleRequest => ({
+  trigger: detail === undefined ? { kind } : { kind, detail },
+  images,
+  dryRun,
+});
+
+/** A runner whose cycles finish only when the test says so. */
+function gatedRunner() {
+  const runs: Array<{ request: CycleRequest; finish: () => void }> = [];
+  const run = (req: CycleRequest) =>
+    new Promise<CycleResult>((resolve) => {
+      runs.push({ request: req, finish: () => resolve({ trigger: req.trigger, startedAt: '', finishedAt: '', report, actions: [], plan: [], dryRun: req.dryRun }) });
+    });
+  return { runs, run };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('mergeRequests', () => {
+  it('keeps all images when either wants all, else the union', () => {
+    assert.deepEqual(mergeRequests(request('engine', ['a']), request('engine', ['b', 'a'])).images, ['a', 'b']);
+    assert.deepEqual(mergeRequests(request('engine', ['a']), request('files')).images, []);
+  });
+  it('keeps the first trigger kind and every detail', () => {
+    const merged = mergeRequests(request('files', [], '/x/Dockerfile'), request('engine', ['a'], 'a'));
+    assert.equal(merged.trigger.kind, 'files');
+    assert.equal(merged.trigger.detail, '/x/Dockerfile; engine: a');
+  });
+});
+
+describe('CycleQueue', () => {
+  it('runs one cycle at a time and folds triggers that arrive meanwhile into one follow-up', async () => {
+    const { runs, run } = gatedRunner();
+    const queue = new CycleQueue({ run, logger: silentLogger });
+    const first = queue.submit(request('startup'));
+    await tick();
+    assert.equal(runs.length, 1);
+    const a = queue.submit(request('engine', ['a:1']));
+    const b = queue.submit(request('engine', ['b:1']));
+    const c = queue.submit(request('files', [], '/p/Dockerfile'));
+    await tick();
+    assert.equal(runs.length, 1, 'nothing overlaps the running cycle');
+    assert.equal(queue.pending, 1);
+    runs[0]!.finish();
+    await first;
+    await tick();
+    assert.equal(runs.length, 2);
+    assert.deepEqual(runs[1]!.request.images, [], 'the files trigger widened it to all images');
+    runs[1]!.finish();
+    const results = await Promise.all([a, b, c]);
+    assert.ok(results.every((result) => result === results[0]), 'every caller gets the covering cycle');
+    assert.equal(queue.completed, 2);
+  });
+
+  it('never folds a dry run into a real cycle', async () => {
+    const { runs, run } = gatedRunner();
+    const queue = new CycleQueue({ run, logger: silentLogger });
+    void queue.submit(request('startup'));
+    await tick();
+    const real = queue.submit(request('cli', ['a']));
+    const dry = queue.submit(request('cli', ['a'], undefined, true));
+    await tick();
+    assert.equal(queue.pending, 2);
+    runs[0]!.finish();
+    await tick();
+    runs[1]!.finish();
+    await real;
+    await tick();
+    assert.equal(runs[2]!.request.dryRun, true);
+    runs[2]!.finish();
+    assert.equal((await dry).dryRun, true);
+  });
+
+  it('stop rejects waiting requests, refuses new ones and waits for the running cycle within the grace', async () => {
+    const { runs, run } = gatedRunner();
+    const queue = new CycleQueue({ run, logger: silentLogger });
+    const running = queue.submit(request('startup'));
+    await tick();
+    const waiting = queue.submit(request('schedule'));
+    const stopped = queue.stop(5_000);
+    await assert.rejects(waiting, CycleQueueStoppedError);
+    await assert.rejects(queue.submit(request('cli')), CycleQueueStoppedError);
+    runs[0]!.finish();
+    assert.equal(await stopped, true);
+    await running;
+  });
+
+  it('gives up waiting after the grace period', async () => {
+    const { run } = gatedRunner();
+    const queue = new CycleQueue({ run, logger: silentLogger });
+    void queue.submit(request('startup')).catch(() => undefined);
+    await tick();
+    assert.equal(await queue.stop(10), false);
+  });
+
+  it('a failing cycle or listener does not stop the queue', async () => {
+    let calls = 0;
+    const queue = new CycleQueue({
+      run: async (req) => {
+        calls += 1;
+        if (calls === 1) throw new Error('engine gone');
+        return { trigger: req.trigger, startedAt: '', finishedAt: '', report, actions: [], plan: [], dryRun: false };
+      },
+      logger: silentLogger,
+      onFinished: () => {
+        throw new Error('listener bug');
+      },
+    });
+    await assert.rejects(queue.submit(request('startup')), /engine gone/);
+    assert.equal((await queue.submit(request('schedule'))).trigger.kind, 'schedule');
+  });
+});

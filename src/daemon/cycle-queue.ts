@@ -1,0 +1,170 @@
+/**
+ * One cycle at a time. A request that arrives while a cycle runs joins the one follow-up cycle
+ * waiting behind it (coalescing), so a burst of file saves, engine events and a scheduled run
+ * cost one extra cycle, not one each. Every caller gets the result of the cycle that covered
+ * its request.
+ */
+import type { CycleResult, CycleTrigger } from '../pipeline/cycle.js';
+import type { Logger } from './logger.js';
+
+export interface CycleRequest {
+  readonly trigger: CycleTrigger;
+  /** Images to check and act on; empty means all of them. */
+  readonly images: readonly string[];
+  readonly dryRun: boolean;
+}
+
+/**
+ * Pure: the request that covers both. All images win over a list; the trigger is the first one's
+ * kind (what started the wait), with every detail kept so the log says what was folded in.
+ */
+export function mergeRequests(first: CycleRequest, second: CycleRequest): CycleRequest {
+  const images = first.images.length === 0 || second.images.length === 0 ? [] : [...new Set([...first.images, ...second.images])];
+  const details = [first.trigger.detail, second.trigger.kind === first.trigger.kind ? second.trigger.detail : describeTrigger(second.trigger)]
+    .filter((detail): detail is string => detail !== undefined && detail !== '');
+  const detail = [...new Set(details.flatMap((text) => text.split('; ')))].join('; ');
+  return {
+    trigger: detail === '' ? { kind: first.trigger.kind } : { kind: first.trigger.kind, detail },
+    images,
+    dryRun: first.dryRun,
+  };
+}
+
+export function describeTrigger(trigger: CycleTrigger): string {
+  return trigger.detail === undefined || trigger.detail === '' ? trigger.kind : `${trigger.kind}: ${trigger.detail}`;
+}
+
+export class CycleQueueStoppedError extends Error {
+  override readonly name = 'CycleQueueStoppedError';
+}
+
+interface Pending {
+  request: CycleRequest;
+  readonly waiters: Array<{ resolve: (result: CycleResult) => void; reject: (error: unknown) => void }>;
+}
+
+export interface RunningCycle {
+  readonly request: CycleRequest;
+  readonly startedAt: Date;
+}
+
+export interface CycleQueueOptions {
+  readonly run: (request: CycleRequest) => Promise<CycleResult>;
+  readonly logger: Logger;
+  /** Told after every cycle (notifications, status); its failures are logged, never thrown. */
+  readonly onFinished?: (result: CycleResult) => Promise<void> | void;
+  readonly now?: () => Date;
+}
+
+export class CycleQueue {
+  readonly #options: CycleQueueOptions;
+  /** Dry runs never fold into real cycles (or the other way): at most one of each waits. */
+  readonly #pending = new Map<boolean, Pending>();
+  #running: { cycle: RunningCycle; done: Promise<void> } | null = null;
+  #accepting = true;
+  #completed = 0;
+
+  constructor(options: CycleQueueOptions) {
+    this.#options = options;
+  }
+
+  get running(): RunningCycle | null {
+    return this.#running?.cycle ?? null;
+  }
+
+  /** Requests waiting behind the running cycle (after coalescing). */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  get completed(): number {
+    return this.#completed;
+  }
+
+  /** Resolves with the result of the cycle that covered this request. */
+  submit(request: CycleRequest): Promise<CycleResult> {
+    if (!this.#accepting) return Promise.reject(new CycleQueueStoppedError('the daemon is stopping'));
+    return new Promise<CycleResult>((resolve, reject) => {
+      const waiting = this.#pending.get(request.dryRun);
+      if (waiting === undefined) {
+        this.#pending.set(request.dryRun, { request, waiters: [{ resolve, reject }] });
+      } else {
+        waiting.request = mergeRequests(waiting.request, request);
+        waiting.waiters.push({ resolve, reject });
+        this.#options.logger.debug('cycle request coalesced', { trigger: describeTrigger(request.trigger) });
+      }
+      this.#next();
+    });
+  }
+
+  /** Like submit, for triggers nobody waits on: a failure is already logged. */
+  enqueue(request: CycleRequest): void {
+    this.submit(request).catch(() => undefined);
+  }
+
+  #next(): void {
+    if (this.#running !== null) return;
+    const dryRun = this.#pending.has(false) ? false : this.#pending.has(true) ? true : null;
+    if (dryRun === null) return;
+    const job = this.#pending.get(dryRun)!;
+    this.#pending.delete(dryRun);
+    const cycle: RunningCycle = { request: job.request, startedAt: (this.#options.now ?? (() => new Date()))() };
+    const done = this.#execute(job).finally(() => {
+      this.#running = null;
+      this.#next();
+    });
+    this.#running = { cycle, done };
+  }
+
+  async #execute(job: Pending): Promise<void> {
+    const { logger } = this.#options;
+    const started = Date.now();
+    logger.info('cycle started', { trigger: describeTrigger(job.request.trigger), images: job.request.images, dryRun: job.request.dryRun });
+    let result: CycleResult;
+    try {
+      result = await this.#options.run(job.request);
+    } catch (error) {
+      logger.error('cycle failed', { trigger: job.request.trigger.kind, error });
+      for (const waiter of job.waiters) waiter.reject(error);
+      return;
+    }
+    this.#completed += 1;
+    logger.info('cycle finished', {
+      trigger: job.request.trigger.kind,
+      ms: Date.now() - started,
+      images: result.report.images.length,
+      outdated: result.report.images.filter((image) => image.status === 'outdated').length,
+      actions: result.actions.map((action) => `${action.kind} ${action.target}`),
+    });
+    for (const waiter of job.waiters) waiter.resolve(result);
+    try {
+      await this.#options.onFinished?.(result);
+    } catch (error) {
+      logger.error('after-cycle listener failed', { error });
+    }
+  }
+
+  /**
+   * Stops accepting; waiting requests are rejected. Resolves when the running cycle finished, or
+   * after `graceMs` (true when it finished): a cycle left running is abandoned with the process,
+   * and the tag-move journal finishes any half-moved tags on the next start.
+   */
+  async stop(graceMs: number): Promise<boolean> {
+    this.#accepting = false;
+    for (const job of this.#pending.values()) {
+      for (const waiter of job.waiters) waiter.reject(new CycleQueueStoppedError('the daemon is stopping'));
+    }
+    this.#pending.clear();
+    const running = this.#running;
+    if (running === null) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    try {
+      return await Promise.race([running.done.then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

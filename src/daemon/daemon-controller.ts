@@ -1,0 +1,322 @@
+/**
+ * The daemon: owns its parts and their start/stop order (zigbee2mqtt's controller pattern).
+ * Start: lock → settings → cycle queue → control socket → file watcher → settings watcher →
+ * engine events → schedule → startup cycle. Stop undoes it in reverse, after letting the
+ * running cycle finish (or abandoning it past a grace period: tag moves are journalled).
+ * Every trigger goes through one queue, so at most one cycle runs and bursts coalesce.
+ */
+import path from 'node:path';
+import { ConfigError, configFilePath, loadSettings } from '../config/config-store.js';
+import type { Settings } from '../config/settings.js';
+import type { EngineEvent } from '../engine/engine-events.js';
+import type { BasewatchPaths } from '../paths.js';
+import type { CycleResult, CycleTrigger } from '../pipeline/cycle.js';
+import { runUpdateCycle } from '../pipeline/update-cycle.js';
+import { normalizeImageRef } from '../refs/image-ref.js';
+import { CycleNotifier } from '../notify/cycle-notifier.js';
+import { type ControlCycleBody, ControlServer } from './control-server.js';
+import type { DaemonStatus } from './control-protocol.js';
+import { type CycleRequest, CycleQueue } from './cycle-queue.js';
+import { type DaemonLock, type LockProbes, acquireDaemonLock, defaultProbes } from './daemon-lock.js';
+import { type Debouncer, createDebouncer } from './debounce.js';
+import { EngineWatcher } from './engine-watcher.js';
+import { ProjectFileWatcher, watchSingleFile } from './file-watcher.js';
+import type { Logger } from './logger.js';
+import { Scheduler } from './scheduler.js';
+
+export type CycleRunner = (request: CycleRequest, settings: Settings) => Promise<CycleResult>;
+
+export interface DaemonOptions {
+  readonly paths: BasewatchPaths;
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly logFile: string;
+  /** Default: the update pipeline (runUpdateCycle). */
+  readonly runCycle?: CycleRunner;
+  /** Quiet time after the last file/engine event before a cycle. Default 500 ms. */
+  readonly debounceMs?: number;
+  /** How long a running cycle may finish on stop. Default 20 s (systemd waits 60 s, see the unit). */
+  readonly stopGraceMs?: number;
+  readonly lockProbes?: LockProbes;
+}
+
+export type DaemonStartResult = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly pid: number | null };
+
+interface Part {
+  readonly name: string;
+  stop(): Promise<void> | void;
+}
+
+/** Pure: did a cycle's own work (tags moved, a base pulled) cause this engine event? */
+export function causedByCycle(event: EngineEvent, result: CycleResult): boolean {
+  const name = event.name === null ? null : (normalizeImageRef(event.name) ?? event.name);
+  return result.actions.some((action) => {
+    if (action.newImageId !== null && (event.id === action.newImageId || event.id === action.oldImageId)) return true;
+    if (name === null) return false;
+    if (name === (normalizeImageRef(action.target) ?? action.target)) return true;
+    const base = action.baseRef === null ? null : (normalizeImageRef(action.baseRef) ?? action.baseRef).replace(/[:@][^/]*$/, '');
+    return base !== null && name.startsWith(base);
+  });
+}
+
+function describeFiles(files: readonly string[]): string {
+  const unique = [...new Set(files)];
+  return unique.length <= 3 ? unique.join(', ') : `${unique.slice(0, 3).join(', ')} and ${unique.length - 3} more`;
+}
+
+export class DaemonController {
+  readonly #options: DaemonOptions;
+  readonly #logger: Logger;
+  readonly #startedAt = new Date();
+  readonly #parts: Part[] = [];
+  #settings: Settings | null = null;
+  #lock: DaemonLock | null = null;
+  #queue: CycleQueue | null = null;
+  #notifier: CycleNotifier | null = null;
+  #files: ProjectFileWatcher | null = null;
+  #engine: EngineWatcher | null = null;
+  #scheduler: Scheduler | null = null;
+  #lastCycle: CycleResult | null = null;
+  #lastError: string | null = null;
+  /** Engine events seen while a cycle ran: sorted out once we know what that cycle did itself. */
+  #eventsDuringCycle: Array<{ image: string; event: EngineEvent }> = [];
+  #stopping: Promise<void> | null = null;
+
+  constructor(options: DaemonOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  get settings(): Settings {
+    if (this.#settings === null) throw new Error('daemon not started');
+    return this.#settings;
+  }
+
+  async start(): Promise<DaemonStartResult> {
+    const { paths, logger } = this.#options;
+    const locked = await acquireDaemonLock(paths, this.#options.lockProbes ?? defaultProbes);
+    if (!locked.ok) return { ok: false, message: locked.message, pid: locked.pid };
+    this.#lock = locked.lock;
+    this.#parts.push({ name: 'lock', stop: () => locked.lock.release() });
+    for (const cleaned of locked.cleaned) logger.info('removed a stale leftover of a daemon that died', { file: cleaned });
+
+    try {
+      this.#settings = loadSettings(paths.config);
+      await this.#startParts();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    logger.info('daemon started', { pid: process.pid, version: this.#options.version, roots: this.settings.roots, schedule: this.settings.schedule });
+    return { ok: true };
+  }
+
+  async #startParts(): Promise<void> {
+    const { paths, logger } = this.#options;
+    this.#notifier = new CycleNotifier({ stateDir: paths.state, logger: logger.child('notify'), settings: () => this.settings, env: this.#options.env });
+
+    const queue = new CycleQueue({
+      run: (request) => this.#runCycle(request),
+      logger: logger.child('cycle'),
+      onFinished: (result) => this.#afterCycle(result),
+    });
+    this.#queue = queue;
+
+    const server = new ControlServer(this.#lock!.socketPath, {
+      status: () => this.status(),
+      lastCycle: () => this.#lastCycle,
+      runCycle: (body) => queue.submit(this.#cliRequest(body)),
+      reload: async () => this.#reload('control request'),
+    }, logger.child('control'));
+    await server.start();
+    this.#parts.push({ name: 'control socket', stop: () => server.stop() });
+    // Stopped before the socket (parts stop in reverse): a CLI waiting on the running cycle
+    // still gets its answer, and new requests get a "stopping" answer instead of a reset.
+    this.#parts.push({ name: 'cycles', stop: async () => {
+      const finished = await queue.stop(this.#options.stopGraceMs ?? 20_000);
+      if (!finished) logger.warn('abandoning the running cycle: tag moves are journalled and finish on the next start');
+    } });
+
+    const debounceMs = this.#options.debounceMs ?? 500;
+    const fileChanges: Debouncer<string> = createDebouncer({
+      delayMs: debounceMs,
+      maxWaitMs: debounceMs * 4,
+      flush: (files) => queue.enqueue({ trigger: { kind: 'files', detail: describeFiles(files) }, images: [], dryRun: false }),
+    });
+    const files = new ProjectFileWatcher({ roots: this.settings.roots, logger: logger.child('files'), onEvent: (event) => fileChanges.push(event.file) });
+    this.#files = files;
+    this.#parts.push({ name: 'file watcher', stop: async () => {
+      fileChanges.cancel();
+      await files.stop();
+    } });
+    files.start();
+
+    const settingsWatch = watchSingleFile(configFilePath(paths.config), () => void this.#reload('settings file changed'));
+    this.#parts.push({ name: 'settings watcher', stop: () => settingsWatch.stop() });
+
+    const engineEvents: Debouncer<string> = createDebouncer({
+      delayMs: debounceMs,
+      maxWaitMs: debounceMs * 4,
+      flush: (images) => queue.enqueue({ trigger: { kind: 'engine', detail: [...new Set(images)].join(', ') }, images: [...new Set(images)], dryRun: false }),
+    });
+    const engine = new EngineWatcher({
+      logger: logger.child('engine'),
+      connect: { env: this.#options.env },
+      onImage: (image, event) => {
+        if (queue.running !== null) this.#eventsDuringCycle.push({ image, event });
+        else engineEvents.push(image);
+      },
+      onReconnected: () => queue.enqueue({ trigger: { kind: 'engine', detail: 'engine reconnected' }, images: [], dryRun: false }),
+    });
+    this.#engine = engine;
+    this.#parts.push({ name: 'engine events', stop: async () => {
+      engineEvents.cancel();
+      await engine.stop();
+    } });
+    engine.start();
+    this.#engineEvents = engineEvents;
+
+    const scheduler = new Scheduler({ expression: this.settings.schedule, logger: logger.child('schedule'), onDue: (trigger) => queue.enqueue({ trigger, images: [], dryRun: false }) });
+    this.#scheduler = scheduler;
+    this.#parts.push({ name: 'schedule', stop: () => scheduler.stop() });
+    scheduler.start();
+
+    queue.enqueue({ trigger: { kind: 'startup' }, images: [], dryRun: false });
+  }
+
+  #engineEvents: Debouncer<string> | null = null;
+
+  #cliRequest(body: ControlCycleBody): CycleRequest {
+    const trigger: CycleTrigger = body.reason === undefined ? { kind: 'cli' } : { kind: 'cli', detail: body.reason };
+    return { trigger, images: body.images, dryRun: body.dryRun };
+  }
+
+  async #runCycle(request: CycleRequest): Promise<CycleResult> {
+    try {
+      return await this.#runPipeline(request);
+    } catch (error) {
+      this.#lastError = error instanceof Error ? error.message : String(error);
+      throw error;
+    }
+  }
+
+  #runPipeline(request: CycleRequest): Promise<CycleResult> {
+    const settings = this.settings;
+    if (this.#options.runCycle !== undefined) return this.#options.runCycle(request, settings);
+    const { paths, env } = this.#options;
+    // runCheck scans the working folder when given no roots; the runtime folder holds no
+    // Dockerfiles, so a daemon with no roots yet checks local images only.
+    const cwd = settings.roots.length > 0 ? settings.roots[0]! : paths.runtime;
+    return runUpdateCycle({
+      env,
+      cwd,
+      roots: settings.roots,
+      images: request.images,
+      dryRun: request.dryRun,
+      settings,
+      paths,
+      trigger: request.trigger,
+      onProgress: (message) => this.#logger.debug('cycle progress', { message }),
+    });
+  }
+
+  async #afterCycle(result: CycleResult): Promise<void> {
+    if (!result.dryRun) this.#lastCycle = result;
+    this.#lastError = null;
+    const held = this.#eventsDuringCycle;
+    this.#eventsDuringCycle = [];
+    for (const { image, event } of held) {
+      if (causedByCycle(event, result)) this.#logger.debug('engine event from our own cycle ignored', { action: event.action, name: event.name });
+      else this.#engineEvents?.push(image);
+    }
+    try {
+      await this.#notifier?.notifyCycle(result);
+    } catch (error) {
+      this.#logger.error('notifying failed', { error });
+    }
+  }
+
+  /** Re-reads the settings (SIGHUP, `basewatch watch`, the settings file changing). */
+  reload(why: string): Promise<void> {
+    return this.#reload(why);
+  }
+
+  async #reload(why: string): Promise<void> {
+    let next: Settings;
+    try {
+      next = loadSettings(this.#options.paths.config);
+    } catch (error) {
+      const message = error instanceof ConfigError ? error.message : String(error);
+      this.#logger.warn('settings not reloaded: keeping the previous ones', { why, problem: message });
+      return;
+    }
+    const previous = this.#settings;
+    this.#settings = next;
+    this.#files?.setRoots(next.roots);
+    this.#scheduler?.setExpression(next.schedule);
+    this.#logger.info('settings reloaded', { why });
+    const rootsChanged = previous === null || JSON.stringify(previous.roots) !== JSON.stringify(next.roots);
+    if (rootsChanged) this.#queue?.enqueue({ trigger: { kind: 'files', detail: 'watched folders changed' }, images: [], dryRun: false });
+  }
+
+  status(): DaemonStatus {
+    const now = Date.now();
+    const queue = this.#queue;
+    const running = queue?.running ?? null;
+    const last = this.#lastCycle;
+    const files = this.#files?.snapshot() ?? { state: 'off' as const, roots: [], problem: null };
+    const engine = this.#engine?.snapshot() ?? { state: 'connecting' as const, host: null, source: null, since: this.#startedAt.toISOString(), problem: null, nextAttemptAt: null };
+    return {
+      pid: process.pid,
+      version: this.#options.version,
+      startedAt: this.#startedAt.toISOString(),
+      uptimeSeconds: Math.round((now - this.#startedAt.getTime()) / 1000),
+      socket: this.#lock?.socketPath ?? '',
+      logFile: this.#options.logFile,
+      engine,
+      schedule: this.#scheduler?.snapshot() ?? { expression: this.#settings?.schedule ?? '', nextRunAt: null, lastRunAt: null },
+      watcher: { state: files.state, roots: [...files.roots], problem: files.problem },
+      cycles: {
+        running: running === null ? null : { trigger: running.request.trigger, startedAt: running.startedAt.toISOString() },
+        pending: queue?.pending ?? 0,
+        completed: queue?.completed ?? 0,
+        last: last === null ? null : {
+          trigger: last.trigger,
+          startedAt: last.startedAt,
+          finishedAt: last.finishedAt,
+          dryRun: last.dryRun,
+          images: last.report.images.length,
+          outdated: last.report.images.filter((image) => image.status === 'outdated').length,
+          errors: last.report.errors.length,
+          actions: last.actions.map((action) => ({ kind: action.kind, target: action.target, reason: action.reason })),
+        },
+        lastError: this.#lastError,
+      },
+      notifications: this.#notifier?.status() ?? { desktop: 'not started', webhook: null },
+    };
+  }
+
+  /** Stops every part in reverse order; safe to call more than once (a second signal). */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#logger.info('daemon stopping');
+      for (const part of [...this.#parts].reverse()) {
+        try {
+          await part.stop();
+        } catch (error) {
+          this.#logger.error('part failed to stop', { part: part.name, error });
+        }
+      }
+      this.#parts.length = 0;
+      this.#logger.info('daemon stopped');
+    })();
+    return this.#stopping;
+  }
+}
+
+export const DAEMON_LOG_FILE = 'daemon.log';
+
+export function daemonLogFile(paths: Pick<BasewatchPaths, 'logs'>): string {
+  return path.join(paths.logs, DAEMON_LOG_FILE);
+}
