@@ -50,13 +50,17 @@ interface Part {
 
 /** Pure: did a cycle's own work (tags moved, a base pulled) cause this engine event? */
 export function causedByCycle(event: EngineEvent, result: CycleResult): boolean {
+  // Only work that changed the engine causes events; a dry run or a report changes nothing.
+  if (result.dryRun) return false;
   const name = event.name === null ? null : (normalizeImageRef(event.name) ?? event.name);
+  const repository = (ref: string): string => ref.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
   return result.actions.some((action) => {
+    if (action.kind !== 'rebased' && action.kind !== 'rebuilt' && action.kind !== 'pinned') return false;
     if (action.newImageId !== null && (event.id === action.newImageId || event.id === action.oldImageId)) return true;
     if (name === null) return false;
     if (name === (normalizeImageRef(action.target) ?? action.target)) return true;
-    const base = action.baseRef === null ? null : (normalizeImageRef(action.baseRef) ?? action.baseRef).replace(/[:@][^/]*$/, '');
-    return base !== null && name.startsWith(base);
+    const base = action.baseRef === null ? null : repository(normalizeImageRef(action.baseRef) ?? action.baseRef);
+    return base !== null && repository(name) === base;
   });
 }
 

@@ -96,7 +96,9 @@ export function rotatingFileSink(file: string, options: RotatingFileOptions = {}
   let fd: number | null = fs.openSync(file, 'a', 0o600);
   let size = fs.fstatSync(fd).size;
   const rotate = (): void => {
+    // Forget the fd at once: a closed number can be reused by another file before we reopen.
     if (fd !== null) fs.closeSync(fd);
+    fd = null;
     for (let i = keep - 1; i >= 1; i--) {
       try {
         fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
@@ -104,8 +106,12 @@ export function rotatingFileSink(file: string, options: RotatingFileOptions = {}
         // that generation does not exist yet
       }
     }
-    if (keep > 0) fs.renameSync(file, `${file}.1`);
-    else fs.rmSync(file, { force: true });
+    try {
+      if (keep > 0) fs.renameSync(file, `${file}.1`);
+      else fs.rmSync(file, { force: true });
+    } catch {
+      // the log was removed under us: start a new one
+    }
     fd = fs.openSync(file, 'a', 0o600);
     size = 0;
   };

@@ -58,6 +58,11 @@ export async function updatePins(file: string, resolve: PinResolver, options: { 
   const result = await pinDockerfile(content, resolve, { onlyPinned: options.onlyPinned ?? false });
   const base = { file, changes: result.changes, problems: result.problems, skipped: result.skipped };
   if (result.changes.length === 0 || options.dryRun === true) return { ...base, written: false };
+  // The lookups took time: an editor may have saved the file meanwhile. Never overwrite that.
+  const now = await fs.readFile(real).catch(() => null);
+  if (now === null || !now.equals(bytes)) {
+    return { ...base, changes: [], problems: [...result.problems, { line: 0, message: `${file} changed while basewatch was pinning it; left as it is`, kind: 'file' }], written: false };
+  }
   try {
     await writeFileAtomic(real, result.content, mode);
   } catch (error) {

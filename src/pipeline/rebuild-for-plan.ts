@@ -34,8 +34,14 @@ export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry):
     source.spec,
   );
   if (outcome.status !== 'rebuilt') {
-    const tail = outcome.logTail.length > 0 ? `\n${outcome.logTail.slice(-5).join('\n')}` : '';
-    return { ok: false, reason: `${outcome.reasons.join('; ')}${tail}` };
+    // The build's own error line only: its log can print build-arg values (tokens), and this
+    // reason travels to notifications, the webhook and the control socket.
+    return { ok: false, reason: maskValues(outcome.reasons.join('; '), Object.values(source.spec.buildArgs)) };
   }
   return { ok: true, newImageId: outcome.newImageId, dockerfile: source.spec.dockerfile, baseDigest: outcome.baseDigest, warnings: [...source.warnings, ...outcome.warnings] };
+}
+
+/** Replaces build-arg values (long enough to be secrets rather than words) with ***. */
+export function maskValues(text: string, values: readonly string[]): string {
+  return values.filter((value) => value.length >= 4).reduce((masked, value) => masked.split(value).join('***'), text);
 }

@@ -9,6 +9,7 @@ import { connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { BasewatchPaths } from '../paths.js';
 import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
+import { recoverTagMove } from '../rebase/rebase-journal.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
@@ -51,8 +52,8 @@ function outcome(entry: PlanEntry, kind: ActionOutcome['kind'], reason: string, 
   };
 }
 
-function pinOutcome(file: string, kind: ActionOutcome['kind'], reason: string): ActionOutcome {
-  return { target: file, kind, reason, baseRef: null, digest: null, oldImageId: null, newImageId: null, packages: null, containersOnOldImage: [] };
+function pinOutcome(file: string, kind: ActionOutcome['kind'], reason: string, digest: string | null = null): ActionOutcome {
+  return { target: file, kind, reason, baseRef: null, digest, oldImageId: null, newImageId: null, packages: null, containersOnOldImage: [] };
 }
 
 /** Running containers still on the image a tag just left: the user restarts them, we do not. */
@@ -121,6 +122,8 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   if (work.length === 0 && pinFiles.length === 0) return finish([]);
 
   const engine = await connectEngine({ env: options.env as NodeJS.ProcessEnv });
+  // A tag move a crash interrupted is finished first, so this cycle sees whole images.
+  await recoverTagMove(engine, options.paths.state).catch(() => null);
   const credentials = dockerCredentials({ env: options.env as NodeJS.ProcessEnv });
   const registry = createRegistryClient({
     insecureRegistries: options.settings.insecureRegistries,
@@ -142,12 +145,20 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     // Policy pin: move each stale pin to its tag's current digest, in the file (never in git).
     for (const file of pinFiles) {
       progress(`${file}: updating digest pins`);
-      const result = await updatePins(file, registryPinResolver(registry), { onlyPinned: true });
-      if (result.problems.length > 0) {
-        actions.push(pinOutcome(file, 'failed', result.problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.message}` : p.message)).join('; ')));
-      } else if (result.changes.length > 0) {
-        const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
-        actions.push(pinOutcome(file, 'pinned', `updated ${result.changes.length} pin(s): ${moved}`));
+      try {
+        const result = await updatePins(file, registryPinResolver(registry), { onlyPinned: true });
+        if (result.changes.length > 0) {
+          const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
+          // The digests make each new pin its own notification, not a repeat of last week's.
+          const digests = result.changes.map((c) => c.to.replace(/^.*@/, '')).join(',');
+          actions.push(pinOutcome(file, 'pinned', `updated ${result.changes.length} pin(s): ${moved}`, digests));
+        }
+        if (result.problems.length > 0) {
+          const problems = result.problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.message}` : p.message)).join('; ');
+          actions.push(pinOutcome(file, 'failed', problems, problems));
+        }
+      } catch (error) {
+        actions.push(pinOutcome(file, 'failed', error instanceof Error ? error.message : String(error)));
       }
     }
   } finally {

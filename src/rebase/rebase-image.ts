@@ -181,7 +181,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     const oldBase = await readOldBase(deps, base, baseRef.ref, platform, spoolDir);
 
     progress('asking the registry for the new base');
-    const target = resolveTarget(request.to, baseRef.ref, deps.baseHint ?? null, local.images);
+    const target = resolveTarget(request.to, baseRef.ref, deps.baseHint ?? null, local.images, warnings);
     const newBase = await configFromRegistry(deps.registry, target, platform);
     if (!newBase.ok) throw new Refusal('failed', [`cannot resolve the new base ${formatImageRef(target)}: ${newBase.message}`]);
     // The base labels name a tag, so later checks compare against the right one: `--to` with
@@ -321,11 +321,12 @@ async function removeTemporaryContainers(engine: EngineClient): Promise<void> {
 }
 
 /**
- * The new base: `--to`, else the base's own tag. A base known only by its digest (its tag has
- * moved on to a newer pull) takes the tag the last check knew for it; basewatch never guesses a
- * tag, since another tag of the same repository may be another version.
+ * The new base: `--to`, else the base's own tag. A base known only by its digest (its tag moved
+ * on to a newer pull, the usual case after `docker pull` or `docker build --pull`) takes the tag
+ * the last check knew for it, else the one local tag of its repository, with a warning; with
+ * several local tags it could be any of them, and the user says which.
  */
-function resolveTarget(to: string | null, baseRef: ImageRef, hint: string | null, images: readonly ImageDetails[]): ImageRef {
+function resolveTarget(to: string | null, baseRef: ImageRef, hint: string | null, images: readonly ImageDetails[], warnings: string[]): ImageRef {
   if (to !== null) {
     const parsed = parseImageRef(to);
     if (!parsed.ok) throw new Refusal('failed', [`--to ${to}: ${parsed.error}`]);
@@ -345,6 +346,12 @@ function resolveTarget(to: string | null, baseRef: ImageRef, hint: string | null
       ),
     ),
   ];
+  const [only, ...others] = tags;
+  const chosen = only === undefined ? null : parseImageRef(only);
+  if (chosen?.ok && others.length === 0) {
+    warnings.push(`the base is known only by its digest; took ${only}, the one local tag of ${repository} (say --to to choose another)`);
+    return { ...chosen.ref, digest: null };
+  }
   throw new Refusal('failed', [
     `the base is known only by its digest (${formatImageRef(baseRef)}); name the new base with --to ${repository}:<tag>` +
       (tags.length > 0 ? ` (local tags of that repository: ${tags.join(', ')})` : ''),

@@ -14,9 +14,12 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600):
   try {
     await handle.writeFile(data, 'utf8');
     await handle.sync();
-  } finally {
+  } catch (error) {
     await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
   }
+  await handle.close();
   try {
     await fs.rename(temp, file);
   } catch (error) {
