@@ -202,6 +202,28 @@ describe('basewatch daemon', { skip: skipWithoutWorld() }, () => {
     assert.equal(count(), 1, 'the same image and digest is not notified twice');
   });
 
+  it('rebases per policy when asked for a cycle, and notifies once with the undo command', async () => {
+    await idle(home);
+    // Only this test's own image gets a policy that acts; everything else stays notify.
+    setSetting(join(home, 'config'), 'policies', JSON.stringify([{ image: app, policy: 'auto' }]));
+    await askDaemon(runtimeOf(home), { kind: 'reload' });
+    const before = (await docker(['image', 'inspect', '--format', '{{.Id}}', app])).trim();
+    const result = (await askDaemon(runtimeOf(home), { kind: 'cycle', images: [app], reason: 'test' })) as CycleResult;
+    const action = result.actions.find((entry) => entry.target === app || entry.target.endsWith(app));
+    assert.equal(action?.kind, 'rebased', JSON.stringify(result.actions));
+    const after = (await docker(['image', 'inspect', '--format', '{{.Id}}', app])).trim();
+    assert.notEqual(after, before);
+    assert.equal(await docker(['run', '--rm', app, 'cat', '/etc/patched']), 'yes\n');
+
+    const rebasedHooks = () => hooks.filter((entry) => entry.body.items.some((item) => item.kind === 'rebased' && item.image === action?.target));
+    const hook = await waitFor('the rebase notification', async () => rebasedHooks()[0] ?? null, 10_000, daemon);
+    assert.match(hook.body.message, /Rebased/);
+    assert.match(hook.body.message, /basewatch rollback/);
+    await askDaemon(runtimeOf(home), { kind: 'cycle', images: [app] });
+    await idle(home);
+    assert.equal(rebasedHooks().length, 1, 'one notification for one rebase');
+  });
+
   it('stops cleanly on SIGTERM: exit 0, socket and pid file gone', async () => {
     daemon.child.kill('SIGTERM');
     const { code, signal } = await daemon.exited;
