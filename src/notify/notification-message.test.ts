@@ -116,3 +116,31 @@ describe('message parts', () => {
     assert.equal(patchedPackages(['a 1 → 2', 'b 1 → 2', 'c 1 → 2', 'd 1 → 2']), 'a, b, c and 1 more');
   });
 });
+
+describe('newer base versions', () => {
+  it('tells each newer minor or major tag once per base, patches not at all', () => {
+    const base = (ref: string, newer: Array<{ tag: string; kind: 'patch' | 'minor' | 'major' }>) => ({
+      ref,
+      digest: null,
+      via: 'layers' as const,
+      latest: null,
+      localId: null,
+      newer,
+      newerReason: null,
+      eol: null,
+    });
+    const report = {
+      ...emptyReport,
+      images: [
+        { name: 'a:1', tags: ['a:1'], id: 'x', platform: 'linux/amd64', source: null, status: 'current', reason: '', checkedAt: null, base: base('docker.io/library/python:3.12-slim', [{ tag: '3.13-slim', kind: 'minor' }]) },
+        { name: 'b:1', tags: ['b:1'], id: 'y', platform: 'linux/amd64', source: null, status: 'current', reason: '', checkedAt: null, base: base('docker.io/library/python:3.12-slim', [{ tag: '3.13-slim', kind: 'minor' }]) },
+        { name: 'c:1', tags: ['c:1'], id: 'z', platform: 'linux/amd64', source: null, status: 'current', reason: '', checkedAt: null, base: base('docker.io/library/node:22.1', [{ tag: '22.2', kind: 'patch' }]) },
+      ],
+    } as unknown as CheckReport;
+    const items = notifiableItems({ ...cycle([]), report });
+    assert.deepEqual(items.map((item) => [item.kind, item.target, item.digest]), [['newer', 'docker.io/library/python:3.12-slim', '3.13-slim']]);
+    const built = buildNotification(items);
+    assert.equal(built?.title, 'basewatch: 1 newer base version');
+    assert.equal(built?.body, 'Newer base versions: python:3.12-slim → 3.13-slim (minor).');
+  });
+});

@@ -5,7 +5,8 @@
  */
 import type { ActionKind, ActionOutcome, CycleResult } from '../pipeline/cycle.js';
 
-export type NotifiableKind = Extract<ActionKind, 'rebased' | 'rebuilt' | 'pinned' | 'failed' | 'reported'>;
+/** Outcomes of actions, plus `newer`: a newer version tag of a base (told once per tag). */
+export type NotifiableKind = Extract<ActionKind, 'rebased' | 'rebuilt' | 'pinned' | 'failed' | 'reported'> | 'newer';
 
 export interface NotificationItem {
   readonly kind: NotifiableKind;
@@ -27,7 +28,7 @@ export interface Notification {
 }
 
 const NOTIFIABLE: ReadonlySet<ActionKind> = new Set(['rebased', 'rebuilt', 'pinned', 'failed', 'reported']);
-const ORDER: readonly NotifiableKind[] = ['rebased', 'rebuilt', 'pinned', 'reported', 'failed'];
+const ORDER: readonly NotifiableKind[] = ['rebased', 'rebuilt', 'pinned', 'reported', 'failed', 'newer'];
 
 /**
  * The outcomes a user should hear about. A dry run changes nothing and whoever asked for it
@@ -35,8 +36,8 @@ const ORDER: readonly NotifiableKind[] = ['rebased', 'rebuilt', 'pinned', 'repor
  */
 export function notifiableItems(result: CycleResult): NotificationItem[] {
   if (result.dryRun) return [];
-  return result.actions
-    .filter((action): action is ActionOutcome & { kind: NotifiableKind } => NOTIFIABLE.has(action.kind))
+  const actions = result.actions
+    .filter((action): action is ActionOutcome & { kind: Exclude<NotifiableKind, 'newer'> } => NOTIFIABLE.has(action.kind))
     .map((action) => ({
       kind: action.kind,
       target: action.target,
@@ -46,6 +47,26 @@ export function notifiableItems(result: CycleResult): NotificationItem[] {
       packages: action.packages,
       containers: action.containersOnOldImage,
     }));
+  return [...actions, ...newerItems(result)];
+}
+
+/**
+ * One item per base reference with a newer minor or major version tag (patches come through
+ * the digest updates anyway). The "digest" is the newest such tag, so each new tag is news once.
+ */
+function newerItems(result: CycleResult): NotificationItem[] {
+  const bases = [
+    ...result.report.images.flatMap((image) => (image.base ? [image.base] : [])),
+    ...result.report.dockerfiles.flatMap((file) => file.bases),
+  ];
+  const items = new Map<string, NotificationItem>();
+  for (const base of bases) {
+    const newest = (base.newer ?? []).find((proposal) => proposal.kind !== 'patch');
+    const ref = base.ref.replace(/@.*$/, '');
+    if (newest === undefined || items.has(ref)) continue;
+    items.set(ref, { kind: 'newer', target: ref, baseRef: ref, digest: newest.tag, reason: `${newest.tag} (${newest.kind})`, packages: null, containers: [] });
+  }
+  return [...items.values()];
 }
 
 /**
@@ -129,6 +150,8 @@ function linesFor(kind: NotifiableKind, items: readonly NotificationItem[]): str
         const on = base === null ? '' : ` (${shortRef(base)})`;
         return `Update available for ${listTargets(targets)}${on}; policy is notify. Run: basewatch update ${targets.slice(0, 3).join(' ')}`;
       });
+    case 'newer':
+      return [`Newer base versions: ${items.map((item) => `${shortRef(item.target)} → ${item.reason}`).join(', ')}.`];
     case 'failed':
       return items.length === 1
         ? [`Could not update ${items[0]!.target}: ${firstLine(items[0]!.reason)}`]
@@ -150,10 +173,12 @@ function titleFor(items: readonly NotificationItem[]): string {
   const updated = count(['rebased', 'rebuilt', 'pinned']);
   const failed = count(['failed']);
   const available = count(['reported']);
+  const newer = count(['newer']);
   const parts: string[] = [];
   if (updated > 0) parts.push(`${updated} image${updated === 1 ? '' : 's'} updated`);
   if (available > 0) parts.push(`${available} update${available === 1 ? '' : 's'} available`);
   if (failed > 0) parts.push(`${failed} failed`);
+  if (newer > 0) parts.push(`${newer} newer base version${newer === 1 ? '' : 's'}`);
   return `basewatch: ${parts.join(', ')}`;
 }
 
