@@ -148,10 +148,6 @@ function normalisedTags(image: LinkableImage): ImageRef[] {
   });
 }
 
-function repoDigestFor(image: LinkableImage, repository: string): string | null {
-  return repoDigestIn(image.repoDigests, repository);
-}
-
 /** Picks the name under which a matched base image is reported, preferring what the build used. */
 function nameBase(candidate: LinkableImage, hintRef: string | null): { ref: string; digest: string | null; note: string | null } {
   const tags = normalisedTags(candidate).sort((a, b) => formatImageRef(a).localeCompare(formatImageRef(b)));
@@ -161,10 +157,10 @@ function nameBase(candidate: LinkableImage, hintRef: string | null): { ref: stri
   if (hinted !== null) {
     chosen = tags.find((tag) => repositoryName(tag) === repositoryName(hinted) && tag.tag === hinted.tag);
     // The hinted tag has moved on to a newer image, but this one still has a digest in that repository.
-    if (chosen === undefined && repoDigestFor(candidate, repositoryName(hinted)) !== null) chosen = { ...hinted, digest: null };
+    if (chosen === undefined && repoDigestIn(candidate.repoDigests, repositoryName(hinted)) !== null) chosen = { ...hinted, digest: null };
   }
   // Prefer a tag from a repository the image was pulled from or pushed to: a local retag is less telling.
-  chosen ??= tags.find((tag) => repoDigestFor(candidate, repositoryName(tag)) !== null) ?? tags[0];
+  chosen ??= tags.find((tag) => repoDigestIn(candidate.repoDigests, repositoryName(tag)) !== null) ?? tags[0];
   if (chosen === undefined) {
     const first = parseImageRef(candidate.repoDigests[0] ?? '');
     if (!first.ok) return { ref: candidate.id, digest: null, note: null };
@@ -177,7 +173,7 @@ function nameBase(candidate: LinkableImage, hintRef: string | null): { ref: stri
   const others = tags.filter((tag) => tag !== chosen).map(formatImageRef);
   return {
     ref: formatImageRef({ ...chosen, digest: null }),
-    digest: repoDigestFor(candidate, repositoryName(chosen)),
+    digest: repoDigestIn(candidate.repoDigests, repositoryName(chosen)),
     note: others.length > 0 ? `the base image is also tagged ${others.join(', ')}` : null,
   };
 }

@@ -9,11 +9,11 @@ import { runSmokeTest } from '../actions/smoke-test.js';
 import { analyzeDockerfile } from '../dockerfile/analyze-dockerfile.js';
 import { BuildError, type EngineClient, type EngineRegistryAuth, type ImageDetails } from '../engine/docker-engine.js';
 import { keepTagFor, moveTags, recoverTagMove, withoutKeepTags } from '../rebase/rebase-journal.js';
-import { familiarImageRef, parseImageRef } from '../refs/image-ref.js';
+import { familiarImageRef, parseImageRef, repoDigestIn, repositoryName } from '../refs/image-ref.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { BuildSpec } from './build-source.js';
 import { engineAuthFor } from './engine-auth.js';
-import { type BasePull, type BuildStep, baseLabels, baseName, basesToPull, parseBuildStep, repoDigestFor } from './rebuild-plan.js';
+import { type BasePull, type BuildStep, baseLabels, baseName, basesToPull, parseBuildStep } from './rebuild-plan.js';
 
 /** Lines of build output an outcome carries. */
 export const LOG_TAIL_LINES = 20;
@@ -228,7 +228,7 @@ async function pullBase(deps: RebuildDeps, pull: BasePull): Promise<string | nul
     }
     if (pull.parsed.digest !== null) return pull.parsed.digest;
     const pulled = await deps.engine.inspectImage(pull.pullRef);
-    return pulled === null ? null : repoDigestFor(pulled.repoDigests, pull.parsed);
+    return pulled === null ? null : repoDigestIn(pulled.repoDigests, repositoryName(pull.parsed));
   })();
   deps.pulls?.set(pull.pullRef, pulling);
   return pulling;

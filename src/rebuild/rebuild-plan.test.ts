@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { analyzeDockerfile } from '../dockerfile/analyze-dockerfile.js';
 import { mustParseImageRef } from '../refs/image-ref.js';
-import { baseLabels, baseName, basesToPull, parseBuildStep, repoDigestFor } from './rebuild-plan.js';
+import { repoDigestIn, repositoryName } from '../refs/image-ref.js';
+import { baseLabels, baseName, basesToPull, parseBuildStep } from './rebuild-plan.js';
 
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 
@@ -45,9 +46,9 @@ it('stamps the base tag and the digest it was pulled at', () => {
 
 it('finds the pulled digest among RepoDigests by repository', () => {
   const ref = mustParseImageRef('127.0.0.1:5000/base:1');
-  assert.equal(repoDigestFor([`other@${DIGEST}`, `127.0.0.1:5000/base@${DIGEST}`], ref), DIGEST);
-  assert.equal(repoDigestFor([`python@${DIGEST}`], mustParseImageRef('python:3')), DIGEST);
-  assert.equal(repoDigestFor([], ref), null);
+  assert.equal(repoDigestIn([`other@${DIGEST}`, `127.0.0.1:5000/base@${DIGEST}`], repositoryName(ref)), DIGEST);
+  assert.equal(repoDigestIn([`python@${DIGEST}`], repositoryName(mustParseImageRef('python:3'))), DIGEST);
+  assert.equal(repoDigestIn([], repositoryName(ref)), null);
 });
 
 it('reads the classic builder step lines', () => {

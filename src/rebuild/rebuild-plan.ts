@@ -45,16 +45,6 @@ export function baseLabels(base: { name: string; digest: string | null } | null)
   return { [BASE_NAME_LABEL]: base.name, ...(base.digest === null ? {} : { [BASE_DIGEST_LABEL]: base.digest }) };
 }
 
-/** The digest a pulled image was pulled at: its RepoDigest in the same repository. */
-export function repoDigestFor(repoDigests: readonly string[], ref: ImageRef): string | null {
-  const repository = repositoryName(ref);
-  for (const entry of repoDigests) {
-    const parsed = parseImageRef(entry);
-    if (parsed.ok && parsed.ref.digest !== null && repositoryName(parsed.ref) === repository) return parsed.ref.digest;
-  }
-  return null;
-}
-
 export interface BuildStep {
   readonly step: number;
   readonly total: number;
