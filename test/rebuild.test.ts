@@ -6,8 +6,14 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runLinkCommand, runRebuildCommand } from '../src/cli/rebuild-command.js';
 import type { CliIo } from '../src/cli/main.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { createEngineClient } from '../src/engine/docker-engine.js';
 import { BuildError } from '../src/engine/build-log.js';
+import { basewatchPaths } from '../src/paths.js';
+import { rebuildForPlan } from '../src/pipeline/rebuild-for-plan.js';
+import { dockerCredentials } from '../src/registry/credentials.js';
+import { hostPlatform } from '../src/dockerfile/platform-args.js';
+import { DOCKER_MANIFEST, pushIndex, pushImage as pushRawImage } from './registry-content.js';
 import {
   buildImage,
   docker,
@@ -99,6 +105,30 @@ async function patchedBase(registry: string): Promise<{ baseRef: string; oldBase
   return { baseRef, oldBaseId, newDigest };
 }
 
+/** Pushes an index over an already pushed manifest (this machine's platform) plus another platform's image; its digest. */
+async function indexOver(registry: string, repository: string, tag: string, manifestDigest: string): Promise<string> {
+  const path = repository.slice(registry.length + 1);
+  const response = await fetch(`http://${registry}/v2/${path}/manifests/${manifestDigest}`, { headers: { Accept: DOCKER_MANIFEST } });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  assert.equal(response.status, 200, bytes.toString());
+  const configDigest = (JSON.parse(bytes.toString()) as { config: { digest: string } }).config.digest;
+  const host = hostPlatform();
+  const other = host.architecture === 'arm64' ? 'amd64' : 'arm64';
+  const pusher = { url: `http://${registry}` };
+  const foreign = await pushRawImage(pusher, path, `${tag}-${other}`, { architecture: other, docker: true });
+  const index = await pushIndex(
+    pusher,
+    path,
+    tag,
+    [
+      { image: foreign, platform: { os: 'linux', architecture: other } },
+      { image: { digest: manifestDigest, size: bytes.length, configDigest, mediaType: DOCKER_MANIFEST }, platform: { os: 'linux', architecture: host.architecture } },
+    ],
+    { docker: true },
+  );
+  return index.digest;
+}
+
 describe('basewatch rebuild (real engine and registry)', { skip: skipWithoutWorld() }, () => {
   let registry = '';
   before(() => {
@@ -181,6 +211,80 @@ describe('basewatch rebuild (real engine and registry)', { skip: skipWithoutWorl
     assert.equal(await idOf(tag), oldId);
     assert.equal(await idOf(second), oldId);
     assert.equal(await catIn(tag, '/etc/base-version'), 'v1\n');
+  });
+
+  it('a rebuild for a plan builds on the digest the plan approved, though the tag has moved on since', async () => {
+    const world = getWorld();
+    assert.ok(world);
+    // v1 local (the app is built on it), v2 pushed: the check saw v2 and the plan approved it.
+    // Then, before the build, upstream moved the tag on to v3, which nobody approved.
+    const base = await patchedBase(registry);
+    const repository = base.baseRef.replace(/:[^:/]*$/, '');
+    const baseTag = base.baseRef.slice(repository.length + 1);
+    // v2 as a multi-arch tag: the check records the index digest, and that is what the plan approves.
+    const approved = await indexOver(registry, repository, baseTag, base.newDigest);
+    const v3Id = await makeBaseImage({ ref: base.baseRef, files: { '/etc/base-version': 'v3\n' } });
+    const v3Digest = await pushImage(base.baseRef);
+    await docker(['tag', base.oldBaseId, base.baseRef]);
+    await docker(['image', 'rm', v3Id]).catch(() => '');
+    // Multi-stage, the FROM assembled from an ARG the compose file sets, a stage built on a
+    // stage, and the same base again as a COPY --from image.
+    const dockerfile = [
+      'ARG BASE_TAG=none',
+      `FROM ${repository}:\${BASE_TAG} AS runtime`,
+      'RUN cp /etc/base-version /seen-by-run',
+      'FROM runtime',
+      `COPY --from=${base.baseRef} /etc/base-version /copied-version`,
+      'COPY . /app/',
+      '',
+    ].join('\n');
+    const image = `${uniqueName('planned')}:1`;
+    const project = await writeProject({
+      Dockerfile: dockerfile,
+      'compose.yaml': `services:\n  app:\n    image: ${image}\n    build:\n      context: .\n      args:\n        BASE_TAG: "${baseTag}"\n`,
+    });
+    const oldId = await buildImage({ context: project, tag: image, buildArgs: { BASE_TAG: baseTag } });
+    assert.equal(await catIn(image, '/seen-by-run'), 'v1\n');
+
+    const home = await makeTempDir('home');
+    const env = { ...process.env, BASEWATCH_HOME: home, DOCKER_CONFIG: join(world.dir, 'docker-config'), DOCKER_HOST: world.dockerHost };
+    const engine = createEngineClient({ host: world.dockerHost, source: 'test', tls: null });
+    const result = await rebuildForPlan(
+      {
+        engine,
+        credentials: dockerCredentials({ env }),
+        paths: basewatchPaths(env),
+        settings: defaultSettings(),
+        roots: [project],
+        env,
+        cwd: project,
+        pulls: new Map(),
+      },
+      { image, imageId: oldId, baseRef: base.baseRef, digest: approved, policy: 'rebuild', action: { kind: 'rebuild' }, why: 'default policy rebuild' },
+    );
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.baseDigest, approved, 'the outcome reports the approved digest');
+    assert.deepEqual(result.warnings, []);
+
+    assert.equal(await idOf(image), result.newImageId);
+    assert.equal(await catIn(image, '/etc/base-version'), 'v2\n', 'built on the approved v2, not on v3 the tag names now');
+    assert.equal(await catIn(image, '/seen-by-run'), 'v2\n');
+    assert.equal(await catIn(image, '/copied-version'), 'v2\n', 'the COPY --from of the same base too');
+    const labels = (await inspectImage(image)).Config.Labels ?? {};
+    assert.equal(labels['org.opencontainers.image.base.name'], base.baseRef);
+    assert.equal(labels['org.opencontainers.image.base.digest'], approved);
+    // The Dockerfile on disk is untouched, and the context copied into the image is what a plain build copies.
+    assert.equal(await fs.readFile(join(project, 'Dockerfile'), 'utf8'), dockerfile);
+    assert.equal(await catIn(image, '/app/Dockerfile'), dockerfile);
+    assert.equal((await docker(['run', '--rm', image, 'ls', '-A', '/app'])).split('\n').filter(Boolean).sort().join(' '), 'Dockerfile compose.yaml');
+    // The local base tag is left where the user had it, as a rebase leaves it.
+    assert.equal((await inspectImage(base.baseRef)).Id, base.oldBaseId);
+
+    // Without an approved digest (`basewatch rebuild` by hand), the base is pulled by tag: newest.
+    const { code, report } = await rebuild(image, home, { roots: [project] });
+    assert.equal(code, 0, JSON.stringify(report, null, 2));
+    assert.equal(report.baseDigest, v3Digest);
+    assert.equal(await catIn(image, '/etc/base-version'), 'v3\n');
   });
 
   it('a failing RUN leaves the old image on its tag and reports the build error with the log tail', async () => {

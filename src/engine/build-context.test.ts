@@ -82,4 +82,24 @@ describe('packBuildContext', () => {
     assert.equal(files.get(packed.dockerfile)?.toString(), 'FROM x\nCOPY . /app\n');
     assert.equal(files.get('.dockerignore')?.toString(), `tmp\n${packed.dockerfile}\n`);
   });
+
+  it('sends replaced Dockerfile text under a generated name; the file on disk stays in the context as it is', async () => {
+    const root = await tree({ Dockerfile: 'FROM x\nCOPY . /app\n', 'a.txt': 'a' });
+    const packed = await packBuildContext({ dir: root, dockerfile: 'Dockerfile', dockerfileContent: 'FROM x@sha256:1\nCOPY . /app\n' });
+    assert.match(packed.dockerfile, /^\.dockerfile\.[0-9a-f]{20}$/);
+    const files = await readTarFiles(packed.tar);
+    assert.deepEqual([...files.keys()].sort(), ['.dockerignore', packed.dockerfile, 'Dockerfile', 'a.txt'].sort());
+    assert.equal(files.get(packed.dockerfile)?.toString(), 'FROM x@sha256:1\nCOPY . /app\n');
+    assert.equal(files.get('Dockerfile')?.toString(), 'FROM x\nCOPY . /app\n');
+    // No .dockerignore of the context's own: the generated one drops itself as well.
+    assert.equal(files.get('.dockerignore')?.toString(), `${packed.dockerfile}\n.dockerignore\n`);
+  });
+
+  it('with replaced text, a Dockerfile the ignore file excludes is not sent, and the rules carry over', async () => {
+    const root = await tree({ '.dockerignore': 'Dockerfile\n.dockerignore\nsecret.txt', Dockerfile: 'FROM x\n', 'secret.txt': 's', 'a.txt': 'a' });
+    const packed = await packBuildContext({ dir: root, dockerfile: path.join(root, 'Dockerfile'), dockerfileContent: 'FROM y\n' });
+    const files = await readTarFiles(packed.tar);
+    assert.deepEqual([...files.keys()].sort(), ['.dockerignore', packed.dockerfile, 'a.txt'].sort());
+    assert.equal(files.get('.dockerignore')?.toString(), `Dockerfile\n.dockerignore\nsecret.txt\n${packed.dockerfile}\n.dockerignore\n`);
+  });
 });

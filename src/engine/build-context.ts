@@ -15,7 +15,11 @@
  *
  * A Dockerfile outside the context is added under a generated name `.dockerfile.<hex>`, listed in
  * the tar's `.dockerignore` so `COPY . .` does not pick it up (docker/cli
- * `build.AddDockerfileToBuildContext`).
+ * `build.AddDockerfileToBuildContext`, as for `docker build -f - <dir>`). So is a Dockerfile whose
+ * text the caller replaces (`dockerfileContent`): the file on disk then stays in the context as it
+ * is, so a `COPY . .` copies the same bytes a plain build would. When the context sends no
+ * `.dockerignore` of its own, the generated one lists itself too: the builder then drops it, and
+ * `COPY . .` gives the tree a plain build gives.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -30,6 +34,11 @@ export interface BuildContextSpec {
   readonly dockerfile: string;
   /** Use this ignore file instead of looking for `<Dockerfile>.dockerignore`, then `<dir>/.dockerignore`. */
   readonly ignoreFile?: string;
+  /**
+   * The Dockerfile text to build from, instead of the file's own (which still names the
+   * Dockerfile: its ignore file, and its place in the context). Default: the file's content.
+   */
+  readonly dockerfileContent?: string;
 }
 
 export interface PackedContext {
@@ -105,21 +114,28 @@ export async function packBuildContext(spec: BuildContextSpec): Promise<PackedCo
   const entries = await listContextEntries(dir, rules);
   // The Docker CLI always sends the Dockerfile and .dockerignore, even when excluded: the
   // classic builder needs the one and reads the other, then drops both if they are excluded.
-  const dockerfileName = outside ? `.dockerfile.${randomBytes(10).toString('hex')}` : inside.split(path.sep).join('/');
-  if (!outside && !entries.includes(dockerfileName)) entries.push(dockerfileName);
+  const generatedDockerfile = outside || spec.dockerfileContent !== undefined;
+  const dockerfileName = generatedDockerfile ? `.dockerfile.${randomBytes(10).toString('hex')}` : inside.split(path.sep).join('/');
+  if (!generatedDockerfile && !entries.includes(dockerfileName)) entries.push(dockerfileName);
 
   // The tar's .dockerignore is the file on disk when that is what was applied and nothing is
   // added to it; otherwise it is written: the applied rules, plus the generated Dockerfile name.
   const ownIgnoreApplied = ignoreFile !== null && path.resolve(ignoreFile) === contextIgnore;
-  const writeIgnore = outside || (ignoreFile !== null && !ownIgnoreApplied);
+  const writeIgnore = generatedDockerfile || (ignoreFile !== null && !ownIgnoreApplied);
   const withoutIgnore = entries.filter((entry) => entry !== '.dockerignore');
   const listed = writeIgnore ? withoutIgnore : ownIgnoreApplied ? [...withoutIgnore, '.dockerignore'] : entries;
   const generated: Array<{ name: string; content: Buffer }> = [];
   if (writeIgnore) {
     const rulesText = ignoreText === null ? '' : ignoreText.endsWith('\n') || ignoreText === '' ? ignoreText : `${ignoreText}\n`;
-    generated.push({ name: '.dockerignore', content: Buffer.from(outside ? `${rulesText}${dockerfileName}\n` : rulesText) });
+    // A .dockerignore the context would not have sent drops itself (the builder removes the
+    // ignore file when its own rules exclude it), so the image does not gain one.
+    const added = generatedDockerfile ? `${dockerfileName}\n${entries.includes('.dockerignore') ? '' : '.dockerignore\n'}` : '';
+    generated.push({ name: '.dockerignore', content: Buffer.from(`${rulesText}${added}`) });
   }
-  if (outside) generated.push({ name: dockerfileName, content: await fs.readFile(dockerfileAbs) });
+  if (generatedDockerfile) {
+    const content = spec.dockerfileContent !== undefined ? Buffer.from(spec.dockerfileContent) : await fs.readFile(dockerfileAbs);
+    generated.push({ name: dockerfileName, content });
+  }
 
   const tar = pack(dir, {
     entries: listed,

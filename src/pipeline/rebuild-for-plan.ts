@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { BasewatchPaths } from '../paths.js';
 import { resolveBuildSource } from '../rebuild/build-source.js';
+import type { ApprovedBase } from '../rebuild/pin-approved-base.js';
 import { type PullCache, rebuildImage } from '../rebuild/rebuild-image.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { PlanEntry } from '../update/plan-actions.js';
@@ -32,6 +33,9 @@ export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry):
   const outcome = await rebuildImage(
     { engine: context.engine, credentials: context.credentials, stateDir: context.paths.state, smokeTest: context.settings.smokeTest, pulls: context.pulls },
     source.spec,
+    // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now,
+    // as a rebase of the same plan would use it.
+    { approvedBase: approvedBaseOf(entry) },
   );
   if (outcome.status !== 'rebuilt') {
     // The build's own error line only: its log can print build-arg values (tokens), and this
@@ -39,6 +43,11 @@ export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry):
     return { ok: false, reason: maskValues(outcome.reasons.join('; '), Object.values(source.spec.buildArgs)) };
   }
   return { ok: true, newImageId: outcome.newImageId, dockerfile: source.spec.dockerfile, baseDigest: outcome.baseDigest, warnings: [...source.warnings, ...outcome.warnings] };
+}
+
+/** The base digest a plan entry approved, when it names one. */
+export function approvedBaseOf(entry: Pick<PlanEntry, 'baseRef' | 'digest'>): ApprovedBase | null {
+  return entry.baseRef !== null && entry.digest !== null ? { ref: entry.baseRef, digest: entry.digest } : null;
 }
 
 /** Replaces build-arg values (long enough to be secrets rather than words) with ***. */

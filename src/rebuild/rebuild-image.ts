@@ -13,6 +13,7 @@ import { familiarImageRef, parseImageRef, repoDigestIn, repositoryName } from '.
 import type { CredentialSource } from '../registry/credentials.js';
 import type { BuildSpec } from './build-source.js';
 import { engineAuthFor } from './engine-auth.js';
+import { type ApprovedBase, pinApprovedBase } from './pin-approved-base.js';
 import { type BasePull, type BuildStep, baseLabels, baseName, basesToPull, parseBuildStep } from './rebuild-plan.js';
 
 /** Lines of build output an outcome carries. */
@@ -47,7 +48,7 @@ export interface RebuildOutcome {
   readonly newImageId: string | null;
   /** The final base as stamped in `org.opencontainers.image.base.name`; null for `FROM scratch`. */
   readonly baseRef: string | null;
-  /** The digest the final base was pulled at. */
+  /** The digest the final base was pulled at (the approved one, for a rebuild with an approved base). */
   readonly baseDigest: string | null;
   readonly seconds: number;
   /** The last lines of the build's output (on success too; most useful on failure). */
@@ -65,7 +66,19 @@ class Failure extends Error {
   }
 }
 
-export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: { dryRun?: boolean } = {}): Promise<RebuildOutcome> {
+export interface RebuildOptions {
+  /** Stop after reading and planning: nothing is pulled, built or tagged. Default false. */
+  readonly dryRun?: boolean;
+  /**
+   * The base digest an update plan approved for the image's base. The FROMs (and COPY --from)
+   * naming that base by tag are pulled and built at exactly this digest (pin-approved-base.ts
+   * says how and why), whatever the tag names by now. Default null: every base is pulled by its
+   * tag, newest, as a plain `basewatch rebuild` does.
+   */
+  readonly approvedBase?: ApprovedBase | null;
+}
+
+export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: RebuildOptions = {}): Promise<RebuildOutcome> {
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const progress = (text: string): void => deps.onProgress?.({ step: 0, total: 0, text });
@@ -96,8 +109,22 @@ export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: 
     const text = await fs.readFile(spec.dockerfile, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new Failure([`cannot read the Dockerfile ${spec.dockerfile}: ${error.code ?? error.message}`]);
     });
-    const analysis = analyzeDockerfile(text, { buildArgs: spec.buildArgs, target: spec.target });
+    const analyzeOptions = { buildArgs: spec.buildArgs, target: spec.target };
+    let analysis = analyzeDockerfile(text, analyzeOptions);
     if (analysis.errors.length > 0) throw new Failure(analysis.errors.map((e) => `${spec.dockerfile}:${e.line}: ${e.message}`));
+    // The Dockerfile text the engine builds from; the file's own unless a base is pinned below.
+    let dockerfileContent: string | undefined;
+    const approved = options.approvedBase ?? null;
+    if (approved !== null) {
+      const pinning = pinApprovedBase(text, approved, analyzeOptions);
+      if (!pinning.ok) throw new Failure([`${spec.dockerfile}:${pinning.line}: ${pinning.message}`]);
+      if (pinning.warning !== null) warnings.push(pinning.warning);
+      if (pinning.lines.length > 0) {
+        // From here on the pinned text is the Dockerfile: its pins are what is pulled, built on and labelled.
+        analysis = pinning.analysis;
+        dockerfileContent = pinning.content;
+      }
+    }
 
     const old = spec.image === null ? null : await deps.engine.inspectImage(spec.image);
     const tags = tagsToMove(spec, old);
@@ -129,7 +156,7 @@ export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: 
     const logTail: string[] = [];
     try {
       const built = await deps.engine.buildImage(
-        { dir: spec.context, dockerfile: spec.dockerfile },
+        { dir: spec.context, dockerfile: spec.dockerfile, ...(dockerfileContent === undefined ? {} : { dockerfileContent }) },
         {
           buildArgs: spec.buildArgs,
           target: spec.target,
