@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { parseEngineEvent } from '../engine/engine-events.js';
+import { EngineUnreachableError } from '../engine/connect.js';
+import { parseEngineEvent, readEngineEvents } from '../engine/engine-events.js';
 import type { CycleResult } from '../pipeline/cycle.js';
 import { causedByCycle } from './daemon-controller.js';
-import { imageForEvent, reconnectDelayMs } from './engine-watcher.js';
+import { describeEngineProblem, imageForEvent, reconnectDelayMs } from './engine-watcher.js';
 import { describeWatchLimit, isInSkippedFolder } from './file-watcher.js';
 import { clockJumpMs, describeGap } from './scheduler.js';
 import { renderServiceFile } from './service-files.js';
@@ -31,6 +33,15 @@ describe('engine events', () => {
   });
   it('backs off up to a ceiling', () => {
     assert.deepEqual([0, 1, 2, 3, 10].map((n) => reconnectDelayMs(n)), [1000, 2000, 4000, 8000, 30_000]);
+  });
+  it('says which socket it cannot reach, and that the engine hung up, in one line', async () => {
+    const unreachable = new EngineUnreachableError([{ host: 'unix:///run/x/docker.sock', source: 'DOCKER_HOST', reason: 'no such socket' }], [], true);
+    assert.equal(describeEngineProblem(unreachable), 'cannot reach unix:///run/x/docker.sock (DOCKER_HOST): no such socket');
+    assert.equal(describeEngineProblem(new Error('first line\nsecond')), 'first line');
+    const body = new PassThrough();
+    const events = readEngineEvents(body, () => {});
+    body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    assert.equal(await events.closed, 'the engine closed the connection');
   });
   it('recognises the events of its own cycle', () => {
     const result = {

@@ -5,7 +5,7 @@
  * are not replayed.
  */
 import type { ConnectOptions } from '../engine/connect.js';
-import { connectEngine } from '../engine/connect.js';
+import { EngineUnreachableError, connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { EngineEvent, EngineEventStream } from '../engine/engine-events.js';
 import type { DaemonEngineState } from './control-protocol.js';
@@ -14,6 +14,19 @@ import type { Logger } from './logger.js';
 /** Pure: the wait before reconnect attempt `attempt` (0-based): 1 s, 2 s, 4 s … up to `maxMs`. */
 export function reconnectDelayMs(attempt: number, maxMs = 30_000): number {
   return Math.min(maxMs, 1000 * 2 ** Math.min(attempt, 20));
+}
+
+/**
+ * Pure: why the engine is unavailable, in the one line `status` shows. An unreachable engine's
+ * message starts with a bare "Cannot reach a Docker engine." and names the sockets tried and
+ * what failed on the lines after it: those are what tell a user something, so they go first.
+ */
+export function describeEngineProblem(error: unknown): string {
+  if (error instanceof EngineUnreachableError && error.attempts.length + error.problems.length > 0) {
+    return [...error.attempts.map((attempt) => `cannot reach ${attempt.host} (${attempt.source}): ${attempt.reason}`), ...error.problems].join('; ');
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
 }
 
 /** Pure: which events are worth a cycle, and for which image. Our own rollback tags are not. */
@@ -86,7 +99,7 @@ export class EngineWatcher {
     let failures = 0;
     let everConnected = false;
     while (this.#running) {
-      let reason: string;
+      let problem: string;
       try {
         const engine = await (this.#options.connectEngine ?? connectEngine)(this.#options.connect);
         const stream = await engine.events((event) => this.#event(event));
@@ -100,16 +113,14 @@ export class EngineWatcher {
         if (everConnected) this.#safely(() => this.#options.onReconnected());
         everConnected = true;
         failures = 0;
-        reason = await stream.closed;
+        problem = await stream.closed;
         this.#stream = null;
         if (!this.#running) break;
       } catch (error) {
-        reason = error instanceof Error ? error.message : String(error);
+        problem = describeEngineProblem(error);
       }
       const delay = reconnectDelayMs(failures, this.#options.maxDelayMs);
       failures += 1;
-      // The first line of an unreachable-engine message says it all; the rest lists every socket tried.
-      const problem = reason.split('\n')[0] ?? reason;
       if (failures === 1 || failures % 10 === 0) logger.warn('engine unavailable: will reconnect', { problem, retryInMs: delay, attempt: failures });
       this.#set({ state: everConnected ? 'reconnecting' : 'connecting', problem, nextAttemptAt: new Date(Date.now() + delay).toISOString() });
       await new Promise<void>((resolve) => {

@@ -72,7 +72,7 @@ export function readEngineEvents(
     });
     stream.on('end', () => resolve(closedByUs ? 'closed' : 'the engine ended the event stream'));
     stream.on('close', () => resolve(closedByUs ? 'closed' : 'the connection to the engine closed'));
-    stream.on('error', (error: Error) => resolve(closedByUs ? 'closed' : `event stream failed: ${error.message}`));
+    stream.on('error', (error: NodeJS.ErrnoException) => resolve(closedByUs ? 'closed' : describeStreamError(error)));
   });
   return {
     closed,
@@ -81,4 +81,13 @@ export function readEngineEvents(
       stream.destroy?.();
     },
   };
+}
+
+/**
+ * Node fails a response cut off mid-body with a bare "aborted" (code ECONNRESET): what a
+ * stopping or restarting engine does to an open event stream. Say that instead.
+ */
+function describeStreamError(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ECONNRESET') return 'the engine closed the connection';
+  return `event stream failed: ${error.message}`;
 }

@@ -50,11 +50,40 @@ export async function startDockerd(
   }
   const dockerd = findExecutable('dockerd');
   if (!dockerd) throw new Error('dockerd not found on PATH');
-  const logFile = join(options.dir, 'dockerd.log');
   options.log(`engine: nothing answers at ${probe.dockerHost}, starting ${dockerd}`);
+  return spawnDockerd({
+    command: dockerd,
+    args: [],
+    dockerHost: probe.dockerHost,
+    logFile: join(options.dir, 'dockerd.log'),
+    log: options.log,
+    ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+  });
+}
+
+export interface SpawnDockerdOptions {
+  /** dockerd's path, or a wrapper that execs it in place (unshare), so the pid is dockerd's. */
+  command: string;
+  args: readonly string[];
+  /** Where it will answer, e.g. unix:///tmp/x/docker.sock; must match the -H in args, if any. */
+  dockerHost: string;
+  /** dockerd's stdout and stderr are appended here. */
+  logFile: string;
+  log: (line: string) => void;
+  /** Called with stop() as soon as dockerd is spawned, so an interrupted start can be undone. */
+  onSpawn?: (stop: () => Promise<void>) => void;
+}
+
+/**
+ * Spawns dockerd with args in its own process group and waits until it answers GET /_ping at
+ * dockerHost. Throws with the log's tail when it exits first or does not answer in time.
+ */
+export async function spawnDockerd(options: SpawnDockerdOptions): Promise<StartedEngine> {
+  const { logFile } = options;
+  const endpoint = parseDockerHost(options.dockerHost);
   const fd = openSync(logFile, 'a');
   const started = Date.now();
-  const child = spawn(dockerd, [], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(options.command, [...options.args], { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit ${code}`));
@@ -73,12 +102,12 @@ export async function startDockerd(
   for (;;) {
     const exit = await Promise.race([exited, sleep(250).then(() => null)]);
     if (exit !== null) {
-      throw new Error(`dockerd exited (${exit}) before answering; last log lines:\n${tail(logFile)}`);
+      throw new Error(`dockerd exited (${exit}) before answering; last log lines:\n${logTail(logFile)}`);
     }
-    if (await pingEngine(probe.endpoint)) break;
+    if (await pingEngine(endpoint)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`dockerd did not answer at ${probe.dockerHost} within ${READY_TIMEOUT_MS / 1000} s; last log lines:\n${tail(logFile)}`);
+      throw new Error(`dockerd did not answer at ${options.dockerHost} within ${READY_TIMEOUT_MS / 1000} s; last log lines:\n${logTail(logFile)}`);
     }
   }
   const pid = child.pid ?? -1;
@@ -86,7 +115,8 @@ export async function startDockerd(
   return { pid, logFile, stop };
 }
 
-function tail(file: string, lines = 15): string {
+/** The last lines of a log file, or "(no log)" when it cannot be read. */
+export function logTail(file: string, lines = 15): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {

@@ -1,0 +1,93 @@
+// `basewatch daemon` as a separate process the way systemd runs it, and what a test asks it over
+// its control socket.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { askDaemon } from '../../src/daemon/control-client.js';
+import type { DaemonStatus } from '../../src/daemon/control-protocol.js';
+import type { CycleResult } from '../../src/pipeline/cycle.js';
+import { repoRoot } from './basewatch.js';
+import { requireWorld } from './current-world.js';
+
+export interface Daemon {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it wrote so far, stdout and stderr interleaved. */
+  output(): string;
+}
+
+/**
+ * The daemon's environment: BASEWATCH_HOME, the test engine and the world's docker config, and
+ * no desktop session (notifications go to a webhook, if anywhere). `extra` overrides, e.g.
+ * { DOCKER_HOST: privateEngine.host }; an undefined value removes the variable.
+ */
+export function daemonEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const world = requireWorld();
+  const env: NodeJS.ProcessEnv = { ...process.env, BASEWATCH_HOME: home, NO_COLOR: '1', DOCKER_HOST: world.dockerHost, DOCKER_CONFIG: join(world.dir, 'docker-config') };
+  for (const key of ['DOCKER_CONTEXT', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'DISPLAY']) delete env[key];
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Spawns `node bin/basewatch.js daemon` with home as BASEWATCH_HOME and working folder. */
+export function startDaemon(home: string, extraEnv: Record<string, string | undefined> = {}): Daemon {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'basewatch.js'), 'daemon'], { env: daemonEnv(home, extraEnv), cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => output };
+}
+
+/** True until the process has exited. */
+export function isRunning(daemon: Daemon): boolean {
+  return daemon.child.exitCode === null && daemon.child.signalCode === null;
+}
+
+/** SIGKILLs a daemon a failed test left running (for `after`). */
+export async function killDaemon(daemon: Daemon | undefined): Promise<void> {
+  if (daemon === undefined || !isRunning(daemon)) return;
+  daemon.child.kill('SIGKILL');
+  await daemon.exited;
+}
+
+/**
+ * Polls probe every 50 ms until it gives a value (not null, undefined or false) and returns it;
+ * fails after timeoutMs naming what it waited for, with `context()` appended (a daemon's output,
+ * an engine log). A probe that throws counts as "not yet".
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, context?: Daemon | (() => string)): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value !== null && value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${describeContext(context)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function describeContext(context: Daemon | (() => string) | undefined): string {
+  if (context === undefined) return '';
+  if (typeof context === 'function') return `\n${context()}`;
+  return `\n--- daemon output ---\n${context.output()}`;
+}
+
+/** The runtime folder under a BASEWATCH_HOME, where the control socket is. */
+export const runtimeOf = (home: string) => ({ runtime: join(home, 'run') });
+
+/** `status` over the control socket; null when no daemon answers. */
+export const daemonStatus = (home: string): Promise<DaemonStatus | null> => askDaemon(runtimeOf(home), { kind: 'status' });
+
+/** The last finished cycle's full result; null when none finished yet or no daemon answers. */
+export const lastCycle = (home: string): Promise<CycleResult | null> => askDaemon(runtimeOf(home), { kind: 'last-cycle' });
+
+/** Waits until no cycle runs or waits and at least `completed` cycles are done; returns that status. */
+export function waitUntilIdle(home: string, completed = 1, context?: Daemon | (() => string)): Promise<DaemonStatus> {
+  return waitFor('an idle daemon', async () => {
+    const s = await daemonStatus(home);
+    return s !== null && s.cycles.running === null && s.cycles.pending === 0 && s.cycles.completed >= completed ? s : null;
+  }, 20_000, context);
+}
