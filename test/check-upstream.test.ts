@@ -9,7 +9,9 @@ import {
   buildImage,
   docker,
   getWorld,
+  inspectImage,
   makeBaseImage,
+  makeTempDir,
   pushImage,
   runBasewatch,
   skipWithoutWorld,
@@ -186,6 +188,48 @@ describe('basewatch check against the registry', { skip: skipWithoutWorld() }, (
     assert.equal(changed.status, 'outdated');
     assert.equal(changed.base?.latest, index3.digest);
     assert.equal(dockerfileBase(third.report, path.join(project, 'Dockerfile')).status, 'outdated');
+  });
+
+  it('compares a base with no registry digest (docker load) by config and says so, without claiming upstream changed', async () => {
+    const baseRef = `${registry}/${uniqueName('loaded')}:1`;
+    const v1 = await makeBaseImage({ ref: baseRef, files: { '/etc/patch-level': '1\n' } });
+    await pushImage(baseRef);
+    // The same image as upstream's, but loaded from a tar file: Docker keeps no RepoDigest for it.
+    const saved = path.join(await makeTempDir('saved'), 'base.tar');
+    await docker(['save', '-o', saved, baseRef]);
+    await docker(['image', 'rm', baseRef]);
+    await docker(['load', '-i', saved]);
+    const loaded = await inspectImage(baseRef);
+    assert.equal(loaded.Id, v1);
+    assert.deepEqual(loaded.RepoDigests, [], 'a loaded image has no RepoDigest');
+    const project = await writeProject({ Dockerfile: `FROM ${baseRef}\nCOPY app.txt /app.txt\n`, 'app.txt': 'app\n' });
+    const tag = `${uniqueName('onloaded')}:1`;
+    await buildImage({ context: project, tag });
+    const home = path.join(project, '.home');
+    const platform = `${loaded.Os}/${loaded.Architecture}`;
+    const how = '(compared by config; no registry digest is known for the local base)';
+
+    const same = await check(project, home, ['--exit-code', tag]);
+    assert.equal(same.code, 0, same.stdout);
+    const app = image(same.report, tag);
+    assert.equal(app.base?.digest, null);
+    assert.equal(app.status, 'current');
+    assert.equal(app.reason, `matches upstream for ${platform} ${how}`);
+    const base = dockerfileBase(same.report, path.join(project, 'Dockerfile'));
+    assert.equal(base.local, null);
+    assert.equal(base.status, 'current');
+    assert.equal(base.reason, `matches upstream for ${platform} ${how}`);
+
+    // Upstream publishes a new image under the tag: still compared by config, now outdated.
+    await makeBaseImage({ ref: baseRef, files: { '/etc/patch-level': '2\n' } });
+    const newDigest = await pushImage(baseRef);
+    await docker(['tag', v1, baseRef]);
+    const moved = await check(project, home, ['--exit-code', tag]);
+    assert.equal(moved.code, 1, moved.stdout);
+    assert.equal(image(moved.report, tag).status, 'outdated');
+    assert.equal(image(moved.report, tag).base?.latest, newDigest);
+    assert.equal(image(moved.report, tag).reason, `upstream has another image for ${platform} ${how}`);
+    assert.equal(dockerfileBase(moved.report, path.join(project, 'Dockerfile')).status, 'outdated');
   });
 
   it('proposes a newer version tag of the same flavour beside the digest state', async () => {

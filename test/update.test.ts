@@ -1,16 +1,21 @@
 // `basewatch update` against the real engine and registry: one cycle acting per policy, and
 // each guard (minimumAge, ignore, notify, --dry-run, smokeTest) leaving things alone.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { patchedBase } from './helpers/patched-base.js';
 import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 
 interface Cycle {
-  actions: Array<{ target: string; kind: string; reason: string; packages: string | null; newImageId: string | null }>;
+  actions: Array<{ target: string; kind: string; reason: string; packages: string | null; newImageId: string | null; warnings: string[] }>;
   plan: Array<{ image: string; action: { kind: string }; why: string }>;
   dryRun: boolean;
+}
+
+/** A literal for a RegExp. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function idOf(ref: string): Promise<string> {
@@ -163,6 +168,43 @@ describe('basewatch update (real engine and registry)', { skip: skipWithoutWorld
     assert.match(failed?.reason ?? '', /returned a non-zero code: 1/);
     assert.equal(await idOf(brittleTag), brittleId, 'the old image stays on its tag');
     assert.equal(cycle.actions.find((action) => action.target === steadyTag)?.kind, 'rebased', JSON.stringify(cycle.plan));
+  });
+
+  it('tells what the rebuild warned: the Dockerfile now builds on another base than the plan approved', async () => {
+    const base = await patchedBase(registry);
+    const otherRef = `${registry}/${uniqueName('other')}:1`;
+    await makeBaseImage({ ref: otherRef, files: { '/etc/base-version': 'other\n' } });
+    await pushImage(otherRef);
+    const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
+    const tag = `${uniqueName('moved')}:1`;
+    const oldId = await buildImage({ context: project, tag });
+    const home = await makeTempDir('update-warnings');
+    for (const [key, value] of [['minimumAge', '0'], ['policy', 'rebuild']] as const) {
+      const set = await runBasewatch(['config', 'set', key, value], { home });
+      assert.equal(set.code, 0, set.stderr);
+    }
+    const link = await runBasewatch(['link', tag, path.join(project, 'Dockerfile')], { home });
+    assert.equal(link.code, 0, link.stderr);
+    // The image is still on the old base, which upstream patched; its Dockerfile has moved to another base since.
+    await writeFile(path.join(project, 'Dockerfile'), `FROM ${otherRef}\nCOPY a.txt /a.txt\n`);
+    const warned = new RegExp(`^the plan approved ${escape(base.baseRef)}@${base.newDigest}, but the Dockerfile now builds on ${escape(otherRef)}; built on that as its tag is now$`);
+
+    const { code, cycle } = await update(home, ['--root', project, tag]);
+    assert.equal(code, 0, JSON.stringify(cycle.actions));
+    const rebuilt = cycle.actions.find((action) => action.target === tag);
+    assert.equal(rebuilt?.kind, 'rebuilt', JSON.stringify(cycle.actions));
+    assert.ok(Array.isArray(rebuilt.warnings) && rebuilt.warnings.length === 1, JSON.stringify(rebuilt));
+    assert.match(rebuilt.warnings[0] ?? '', warned);
+    assert.equal(await docker(['run', '--rm', tag, 'cat', '/etc/base-version']), 'other\n');
+
+    // The same, as a person reads it (the tag back on the old image, so there is work again).
+    await docker(['tag', oldId, tag]);
+    const human = await runBasewatch(['update', '--root', project, tag], { home });
+    assert.equal(human.code, 0, human.stdout);
+    const lines = human.stdout.split('\n');
+    const at = lines.findIndex((line) => line.startsWith(`rebuilt  ${tag}: `));
+    assert.ok(at >= 0, human.stdout);
+    assert.match(lines[at + 1] ?? '', new RegExp(`^    warning: ${warned.source.slice(1)}`));
   });
 
   it('flags a digest pin behind its tag, and policy pin moves it in the file, touching nothing else', async () => {

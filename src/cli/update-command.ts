@@ -43,6 +43,7 @@ export function renderCycle(result: CycleResult, style: Style): string {
   if (acted.length === 0) out.push('Nothing to do.');
   for (const action of acted) {
     out.push(`${colorKind(action.kind, style)}  ${action.target}: ${action.reason}`);
+    for (const warning of action.warnings ?? []) out.push(style.yellow(`    warning: ${warning}`));
     if (action.packages) out.push(`    packages: ${action.packages}`);
     if (action.containersOnOldImage.length > 0) {
       out.push(style.yellow(`    ${action.containersOnOldImage.length} container(s) still run the old image: ${action.containersOnOldImage.join(', ')}; restart them to pick it up`));

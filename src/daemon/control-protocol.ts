@@ -35,6 +35,7 @@ export const ActionOutcomeSchema = z.object({
   newImageId: z.string().nullable(),
   packages: z.string().nullable(),
   containersOnOldImage: z.array(z.string()),
+  warnings: z.array(z.string()),
 });
 
 const PlannedActionSchema = z.discriminatedUnion('kind', [

@@ -17,6 +17,7 @@ function action(kind: ActionOutcome['kind'], target: string, extra: Partial<Acti
     newImageId: kind === 'rebased' || kind === 'rebuilt' ? 'sha256:fresh' : null,
     packages: null,
     containersOnOldImage: [],
+    warnings: [],
     ...extra,
   };
 }

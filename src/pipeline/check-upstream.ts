@@ -103,7 +103,7 @@ export function createUpstreamChecker(client: RegistryClient, now: () => Date = 
       if (!result.ok) return failureVerdict(result, checkedAt);
       if (result.unchanged) return { status: 'current', latest: result.digest, reason: 'upstream digest unchanged', checkedAt };
 
-      const upstream = { digest: result.digest, platformDigest: result.platformDigest, configDigest: result.configDigest };
+      const upstream = { digest: result.digest, platformDigest: result.platformDigest, configDigest: result.configDigest, platform: platformText(platform) };
       const comparison = compareWithUpstream(known, upstream);
       if (comparison.status !== 'need-known-digest') {
         return { status: comparison.status, reason: comparison.reason, latest: result.digest, checkedAt };

@@ -30,6 +30,11 @@ export interface ActionOutcome {
   readonly packages: string | null;
   /** Containers still running the previous image ("name (id)"), to restart by hand. */
   readonly containersOnOldImage: readonly string[];
+  /**
+   * What the rebase or rebuild said beside its result, e.g. that the Dockerfile now builds on
+   * another base than the plan approved; empty when there is nothing to say.
+   */
+  readonly warnings: readonly string[];
 }
 
 export interface CycleResult {

@@ -22,14 +22,14 @@ export interface RebuildContext {
 
 export type RebuildResult =
   | { readonly ok: true; readonly newImageId: string | null; readonly dockerfile: string; readonly baseDigest: string | null; readonly warnings: readonly string[] }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly warnings: readonly string[] };
 
 export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry): Promise<RebuildResult> {
   const source = await resolveBuildSource(
     { engine: context.engine, stateDir: context.paths.state, roots: context.roots, cwd: context.cwd, env: context.env },
     entry.image,
   );
-  if (!source.ok) return { ok: false, reason: source.message };
+  if (!source.ok) return { ok: false, reason: source.message, warnings: [] };
   const outcome = await rebuildImage(
     { engine: context.engine, credentials: context.credentials, stateDir: context.paths.state, smokeTest: context.settings.smokeTest, pulls: context.pulls },
     source.spec,
@@ -40,7 +40,11 @@ export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry):
   if (outcome.status !== 'rebuilt') {
     // The build's own error line only: its log can print build-arg values (tokens), and this
     // reason travels to notifications, the webhook and the control socket.
-    return { ok: false, reason: maskValues(outcome.reasons.join('; '), Object.values(source.spec.buildArgs)) };
+    return {
+      ok: false,
+      reason: maskValues(outcome.reasons.join('; '), Object.values(source.spec.buildArgs)),
+      warnings: [...source.warnings, ...outcome.warnings],
+    };
   }
   return { ok: true, newImageId: outcome.newImageId, dockerfile: source.spec.dockerfile, baseDigest: outcome.baseDigest, warnings: [...source.warnings, ...outcome.warnings] };
 }

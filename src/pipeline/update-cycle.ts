@@ -48,12 +48,13 @@ function outcome(entry: PlanEntry, kind: ActionOutcome['kind'], reason: string, 
     newImageId: null,
     packages: null,
     containersOnOldImage: [],
+    warnings: [],
     ...extra,
   };
 }
 
 function pinOutcome(file: string, kind: ActionOutcome['kind'], reason: string, digest: string | null = null): ActionOutcome {
-  return { target: file, kind, reason, baseRef: null, digest, oldImageId: null, newImageId: null, packages: null, containersOnOldImage: [] };
+  return { target: file, kind, reason, baseRef: null, digest, oldImageId: null, newImageId: null, packages: null, containersOnOldImage: [], warnings: [] };
 }
 
 /** Running containers still on the image a tag just left: the user restarts them, we do not. */
@@ -182,15 +183,17 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
         newImageId: rebased.newImageId,
         packages: rebased.packages?.summary ?? null,
         containersOnOldImage: await containersOn(engine, entry.imageId),
+        warnings: rebased.warnings,
       });
     }
-    if (rebased.status === 'current') return outcome(entry, 'skipped', rebased.reasons.join('; '));
-    if (rebased.status === 'refused' && action.otherwise === 'rebuild') return rebuilt(entry, rebased.reasons.join('; '));
+    if (rebased.status === 'current') return outcome(entry, 'skipped', rebased.reasons.join('; '), { warnings: rebased.warnings });
+    if (rebased.status === 'refused' && action.otherwise === 'rebuild') return rebuilt(entry, rebased.reasons.join('; '), rebased.warnings);
     const kind = rebased.status === 'refused' ? 'reported' : 'failed';
-    return outcome(entry, kind, `${rebased.status === 'refused' ? 'not rebased' : 'rebase failed'}: ${rebased.reasons.join('; ')}`);
+    return outcome(entry, kind, `${rebased.status === 'refused' ? 'not rebased' : 'rebase failed'}: ${rebased.reasons.join('; ')}`, { warnings: rebased.warnings });
   }
 
-  async function rebuilt(entry: PlanEntry, whyNotRebased?: string): Promise<ActionOutcome> {
+  /** `rebaseWarnings`: what the refused rebase before it said, kept beside the rebuild's own. */
+  async function rebuilt(entry: PlanEntry, whyNotRebased?: string, rebaseWarnings: readonly string[] = []): Promise<ActionOutcome> {
     const result = await rebuildForPlan(
       { engine, credentials, paths: options.paths, settings: options.settings, roots: check.report.roots, env: options.env, cwd: options.cwd, pulls },
       entry,
@@ -201,8 +204,9 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
         newImageId: result.newImageId,
         digest: result.baseDigest ?? entry.digest,
         containersOnOldImage: await containersOn(engine, entry.imageId),
+        warnings: [...rebaseWarnings, ...result.warnings],
       });
     }
-    return outcome(entry, 'failed', `${prefix}rebuild failed: ${result.reason}`);
+    return outcome(entry, 'failed', `${prefix}rebuild failed: ${result.reason}`, { warnings: [...rebaseWarnings, ...result.warnings] });
   }
 }
