@@ -1,7 +1,8 @@
 /** `basewatch snooze [<image|base> <duration>]`: silence notifications about one image or base for a while; no arguments lists the snoozes. */
 import { basewatchPaths } from '../paths.js';
-import { loadNotifyMemory, saveNotifyMemory, withSnooze } from '../notify/notify-memory.js';
+import { loadNotifyMemory, updateNotifyMemory, withSnooze } from '../notify/notify-memory.js';
 import { parseImageRef } from '../refs/image-ref.js';
+import { FileLockTimeoutError } from '../state/file-lock.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
@@ -13,8 +14,8 @@ export interface SnoozeCommandOptions {
 
 export async function runSnoozeCommand(options: SnoozeCommandOptions, io: CliIo, now: Date = new Date()): Promise<number> {
   const stateDir = basewatchPaths(io.env as NodeJS.ProcessEnv).state;
-  const memory = await loadNotifyMemory(stateDir);
   if (options.target === null) {
+    const memory = await loadNotifyMemory(stateDir);
     const active = memory.snoozes.filter((snooze) => Date.parse(snooze.until) > now.getTime());
     if (active.length === 0) io.stdout.write('Nothing is snoozed.\n');
     for (const snooze of active) io.stdout.write(`${snooze.target}  until ${new Date(snooze.until).toLocaleString()}\n`);
@@ -33,7 +34,15 @@ export async function runSnoozeCommand(options: SnoozeCommandOptions, io: CliIo,
     io.stderr.write(`basewatch snooze: <duration>: expected a duration such as 30m, 8h or 7d (got "${options.duration}")\n`);
     return EXIT.usage;
   }
-  await saveNotifyMemory(stateDir, withSnooze(memory, options.target, seconds, now));
+  // The daemon may be saving what it just notified: change the file as it is, under its lock.
+  const target = options.target;
+  try {
+    await updateNotifyMemory(stateDir, (memory) => withSnooze(memory, target, seconds, now));
+  } catch (error) {
+    if (!(error instanceof FileLockTimeoutError)) throw error;
+    io.stderr.write(`basewatch snooze: the notification memory is busy (${error.message}); nothing was snoozed, try again\n`);
+    return EXIT.failed;
+  }
   const until = new Date(now.getTime() + seconds * 1000);
   io.stdout.write(
     seconds === 0

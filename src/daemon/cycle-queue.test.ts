@@ -117,4 +117,35 @@ describe('CycleQueue', () => {
     await assert.rejects(queue.submit(request('startup')), /engine gone/);
     assert.equal((await queue.submit(request('schedule'))).trigger.kind, 'schedule');
   });
+  it('says when a cycle\'s work is done while its listeners still run, and tells of failures', async () => {
+    const { runs, run } = gatedRunner();
+    const seen: Array<string | null> = [];
+    const failures: unknown[] = [];
+    let finishListener!: () => void;
+    const queue: CycleQueue = new CycleQueue({
+      run,
+      logger: silentLogger,
+      onFinished: () => {
+        seen.push(queue.running?.result?.trigger.kind ?? null);
+        return new Promise<void>((resolve) => {
+          finishListener = resolve;
+        });
+      },
+      onFailed: (error) => failures.push(error),
+    });
+    void queue.submit(request('startup'));
+    await tick();
+    assert.equal(queue.running?.result, null, 'working');
+    runs[0]!.finish();
+    await tick();
+    assert.deepEqual(seen, ['startup']);
+    assert.equal(queue.running?.request.trigger.kind, 'startup', 'still running while the listener sends');
+    finishListener();
+    await tick();
+    assert.equal(queue.running, null);
+
+    const failing = new CycleQueue({ run: async () => Promise.reject(new Error('engine gone')), logger: silentLogger, onFailed: (error) => failures.push(error) });
+    await assert.rejects(failing.submit(request('startup')), /engine gone/);
+    assert.equal(failures.length, 1);
+  });
 });

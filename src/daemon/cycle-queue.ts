@@ -46,6 +46,11 @@ interface Pending {
 export interface RunningCycle {
   readonly request: CycleRequest;
   readonly startedAt: Date;
+  /**
+   * Null while the cycle works. Its result once the work is done and only onFinished runs
+   * (notifications, which can take seconds): from then on the cycle changes nothing in the engine.
+   */
+  readonly result: CycleResult | null;
 }
 
 export interface CycleQueueOptions {
@@ -53,6 +58,8 @@ export interface CycleQueueOptions {
   readonly logger: Logger;
   /** Told after every cycle (notifications, status); its failures are logged, never thrown. */
   readonly onFinished?: (result: CycleResult) => Promise<void> | void;
+  /** Told when a cycle fails, before the next one starts; its failures are logged, never thrown. */
+  readonly onFailed?: (error: unknown) => void;
   readonly now?: () => Date;
 }
 
@@ -108,15 +115,18 @@ export class CycleQueue {
     if (dryRun === null) return;
     const job = this.#pending.get(dryRun)!;
     this.#pending.delete(dryRun);
-    const cycle: RunningCycle = { request: job.request, startedAt: (this.#options.now ?? (() => new Date()))() };
-    const done = this.#execute(job).finally(() => {
+    const running: { cycle: RunningCycle; done: Promise<void> } = {
+      cycle: { request: job.request, startedAt: (this.#options.now ?? (() => new Date()))(), result: null },
+      done: Promise.resolve(),
+    };
+    this.#running = running;
+    running.done = this.#execute(job, running).finally(() => {
       this.#running = null;
       this.#next();
     });
-    this.#running = { cycle, done };
   }
 
-  async #execute(job: Pending): Promise<void> {
+  async #execute(job: Pending, running: { cycle: RunningCycle }): Promise<void> {
     const { logger } = this.#options;
     const started = Date.now();
     logger.info('cycle started', { trigger: describeTrigger(job.request.trigger), images: job.request.images, dryRun: job.request.dryRun });
@@ -126,8 +136,14 @@ export class CycleQueue {
     } catch (error) {
       logger.error('cycle failed', { trigger: job.request.trigger.kind, error });
       for (const waiter of job.waiters) waiter.reject(error);
+      try {
+        this.#options.onFailed?.(error);
+      } catch (listenerError) {
+        logger.error('after-cycle listener failed', { error: listenerError });
+      }
       return;
     }
+    running.cycle = { ...running.cycle, result };
     this.#completed += 1;
     logger.info('cycle finished', {
       trigger: job.request.trigger.kind,

@@ -8,17 +8,16 @@
 import path from 'node:path';
 import { ConfigError, configFilePath, loadSettings } from '../config/config-store.js';
 import type { Settings } from '../config/settings.js';
-import type { EngineEvent } from '../engine/engine-events.js';
 import type { BasewatchPaths } from '../paths.js';
 import type { CycleResult, CycleTrigger } from '../pipeline/cycle.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
-import { normalizeImageRef } from '../refs/image-ref.js';
 import { CycleNotifier } from '../notify/cycle-notifier.js';
 import { type ControlCycleBody, ControlServer } from './control-server.js';
 import type { DaemonStatus } from './control-protocol.js';
 import { type CycleRequest, CycleQueue } from './cycle-queue.js';
 import { type DaemonLock, type LockProbes, acquireDaemonLock, defaultProbes } from './daemon-lock.js';
 import { type Debouncer, createDebouncer } from './debounce.js';
+import { EngineEventGate } from './engine-event-gate.js';
 import { EngineWatcher } from './engine-watcher.js';
 import { ProjectFileWatcher, watchSingleFile } from './file-watcher.js';
 import type { Logger } from './logger.js';
@@ -48,22 +47,6 @@ interface Part {
   stop(): Promise<void> | void;
 }
 
-/** Pure: did a cycle's own work (tags moved, a base pulled) cause this engine event? */
-export function causedByCycle(event: EngineEvent, result: CycleResult): boolean {
-  // Only work that changed the engine causes events; a dry run or a report changes nothing.
-  if (result.dryRun) return false;
-  const name = event.name === null ? null : (normalizeImageRef(event.name) ?? event.name);
-  const repository = (ref: string): string => ref.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
-  return result.actions.some((action) => {
-    if (action.kind !== 'rebased' && action.kind !== 'rebuilt' && action.kind !== 'pinned') return false;
-    if (action.newImageId !== null && (event.id === action.newImageId || event.id === action.oldImageId)) return true;
-    if (name === null) return false;
-    if (name === (normalizeImageRef(action.target) ?? action.target)) return true;
-    const base = action.baseRef === null ? null : repository(normalizeImageRef(action.baseRef) ?? action.baseRef);
-    return base !== null && repository(name) === base;
-  });
-}
-
 function describeFiles(files: readonly string[]): string {
   const unique = [...new Set(files)];
   return unique.length <= 3 ? unique.join(', ') : `${unique.slice(0, 3).join(', ')} and ${unique.length - 3} more`;
@@ -83,8 +66,8 @@ export class DaemonController {
   #scheduler: Scheduler | null = null;
   #lastCycle: CycleResult | null = null;
   #lastError: string | null = null;
-  /** Engine events seen while a cycle ran: sorted out once we know what that cycle did itself. */
-  #eventsDuringCycle: Array<{ image: string; event: EngineEvent }> = [];
+  /** Keeps the engine events the daemon's own cycles cause from triggering cycles. */
+  #engineEventGate: EngineEventGate | null = null;
   #stopping: Promise<void> | null = null;
 
   constructor(options: DaemonOptions) {
@@ -124,6 +107,7 @@ export class DaemonController {
       run: (request) => this.#runCycle(request),
       logger: logger.child('cycle'),
       onFinished: (result) => this.#afterCycle(result),
+      onFailed: () => this.#engineEventGate?.cycleFailed(),
     });
     this.#queue = queue;
 
@@ -164,13 +148,12 @@ export class DaemonController {
       maxWaitMs: debounceMs * 4,
       flush: (images) => queue.enqueue({ trigger: { kind: 'engine', detail: [...new Set(images)].join(', ') }, images: [...new Set(images)], dryRun: false }),
     });
+    const gate = new EngineEventGate({ running: () => queue.running, forward: (image) => engineEvents.push(image), logger: logger.child('engine') });
+    this.#engineEventGate = gate;
     const engine = new EngineWatcher({
       logger: logger.child('engine'),
       connect: { env: this.#options.env },
-      onImage: (image, event) => {
-        if (queue.running !== null) this.#eventsDuringCycle.push({ image, event });
-        else engineEvents.push(image);
-      },
+      onImage: (image, event) => gate.push(image, event),
       onReconnected: () => queue.enqueue({ trigger: { kind: 'engine', detail: 'engine reconnected' }, images: [], dryRun: false }),
     });
     this.#engine = engine;
@@ -179,7 +162,6 @@ export class DaemonController {
       await engine.stop();
     } });
     engine.start();
-    this.#engineEvents = engineEvents;
 
     const scheduler = new Scheduler({ expression: this.settings.schedule, logger: logger.child('schedule'), onDue: (trigger) => queue.enqueue({ trigger, images: [], dryRun: false }) });
     this.#scheduler = scheduler;
@@ -188,8 +170,6 @@ export class DaemonController {
 
     queue.enqueue({ trigger: { kind: 'startup' }, images: [], dryRun: false });
   }
-
-  #engineEvents: Debouncer<string> | null = null;
 
   #cliRequest(body: ControlCycleBody): CycleRequest {
     const trigger: CycleTrigger = body.reason === undefined ? { kind: 'cli' } : { kind: 'cli', detail: body.reason };
@@ -228,12 +208,8 @@ export class DaemonController {
   async #afterCycle(result: CycleResult): Promise<void> {
     if (!result.dryRun) this.#lastCycle = result;
     this.#lastError = null;
-    const held = this.#eventsDuringCycle;
-    this.#eventsDuringCycle = [];
-    for (const { image, event } of held) {
-      if (causedByCycle(event, result)) this.#logger.debug('engine event from our own cycle ignored', { action: event.action, name: event.name });
-      else this.#engineEvents?.push(image);
-    }
+    // Before notifying: the held events that are not ours may already queue the next cycle.
+    this.#engineEventGate?.cycleDone(result);
     try {
       await this.#notifier?.notifyCycle(result);
     } catch (error) {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, it } from 'node:test';
-import { type LockProbes, acquireDaemonLock } from './daemon-lock.js';
+import { processStartTime } from '../util/process-identity.js';
+import { DAEMON_LOCK_NAME, type LockProbes, acquireDaemonLock, defaultProbes } from './daemon-lock.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -16,9 +19,11 @@ async function runtime(): Promise<{ runtime: string }> {
   return { runtime: path.join(dir, 'run') };
 }
 const probes = (alive: Set<number>, owner: number | null = null): LockProbes => ({
-  isDaemonAlive: async (pid) => alive.has(pid),
+  processStart: async (pid) => `started-${pid}`,
+  isDaemonAlive: async (holder) => alive.has(holder.pid),
   socketOwner: async () => owner,
 });
+const lockFiles = async (paths: { runtime: string }): Promise<string[]> => readdir(path.join(paths.runtime, DAEMON_LOCK_NAME));
 
 it('takes the lock, refuses a second daemon naming the first pid, and releases', async () => {
   const paths = await runtime();
@@ -31,38 +36,143 @@ it('takes the lock, refuses a second daemon naming the first pid, and releases',
   assert.ok(!second.ok && second.pid === 1111 && /pid 1111/.test(second.message), JSON.stringify(second));
   await first.lock.release();
   assert.equal(existsSync(first.lock.pidFile), false);
-  assert.ok((await acquireDaemonLock(paths, probes(new Set()), 2222)).ok);
+  // 1111 still "runs", but it let go: the lock is free.
+  assert.ok((await acquireDaemonLock(paths, probes(new Set([1111])), 2222)).ok);
+  assert.equal((await lockFiles(paths)).length, 1, 'the released lock file was cleared away');
 });
 
-it('cleans up the pid file and socket of a daemon that died', async () => {
+it('cleans up the lock, pid file and socket of a daemon that died', async () => {
   const paths = await runtime();
   const dead = await acquireDaemonLock(paths, probes(new Set()), 3333);
   assert.ok(dead.ok);
-  // What a SIGKILLed daemon leaves: its pid file and a socket file nobody listens on.
+  // What a SIGKILLed daemon leaves: its lock, its pid file and a socket file nobody listens on.
   await writeFile(dead.lock.socketPath, '');
-  assert.equal(existsSync(dead.lock.socketPath), true);
   const next = await acquireDaemonLock(paths, probes(new Set()), 4444);
   assert.ok(next.ok);
-  assert.equal(next.cleaned.length, 2, JSON.stringify(next.cleaned));
+  assert.equal(next.cleaned.length, 3, JSON.stringify(next.cleaned));
+  assert.match(next.cleaned[0]!, /pid 3333 is gone/);
   assert.equal(existsSync(dead.lock.socketPath), false);
   assert.equal((await readFile(next.lock.pidFile, 'utf8')).trim(), '4444');
 });
 
-it('refuses when a daemon answers on the socket even without a pid file', async () => {
+it('refuses when a daemon answers on the socket even without a lock', async () => {
   const paths = await runtime();
   const held = await acquireDaemonLock(paths, probes(new Set()), 5555);
   assert.ok(held.ok);
   await writeFile(held.lock.socketPath, '');
   await rm(held.lock.pidFile);
+  await rm(path.join(paths.runtime, DAEMON_LOCK_NAME), { recursive: true });
   const second = await acquireDaemonLock(paths, probes(new Set(), 5555), 6666);
   assert.ok(!second.ok && second.pid === 5555);
-  assert.equal(existsSync(held.lock.pidFile), false, 'the refused daemon removed its own pid file');
+  assert.equal(existsSync(held.lock.pidFile), false, 'the refused daemon wrote no pid file');
+  // 6666 still runs, but the lock it took for a moment is released.
+  assert.ok((await acquireDaemonLock(paths, probes(new Set([6666])), 7777)).ok, 'and let go of the lock');
 });
 
-it('treats an unreadable pid file from a dead process as stale', async () => {
+it('treats a damaged lock file as stale', async () => {
   const paths = await runtime();
   const held = await acquireDaemonLock(paths, probes(new Set()), 7777);
   assert.ok(held.ok);
+  for (const name of await lockFiles(paths)) await writeFile(path.join(paths.runtime, DAEMON_LOCK_NAME, name), 'garbage');
   await writeFile(held.lock.pidFile, 'garbage');
-  assert.ok((await acquireDaemonLock(paths, probes(new Set()), 8888)).ok);
+  assert.ok((await acquireDaemonLock(paths, probes(new Set([7777])), 8888)).ok);
+});
+
+/** A node process that does nothing until killed. */
+function idleProcess(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+}
+
+it('tells a reused pid from the daemon that took the lock by its start time', async () => {
+  const other = idleProcess();
+  try {
+    const pid = other.pid!;
+    let start: string | null = null;
+    for (let i = 0; i < 50 && start === null; i++) {
+      start = await processStartTime(pid);
+      if (start === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.notEqual(start, null);
+    // A live process with the recorded pid but another start time: the daemon died, its pid was reused.
+    const reused = await runtime();
+    const crashed = await acquireDaemonLock(reused, { ...defaultProbes, processStart: async () => 'an earlier process' }, pid);
+    assert.ok(crashed.ok);
+    const next = await acquireDaemonLock(reused);
+    assert.ok(next.ok, JSON.stringify(next));
+    assert.match(next.cleaned.join('\n'), new RegExp(`pid ${pid} is gone`));
+    await next.lock.release();
+    // The same pid and start time: it runs.
+    const running = await runtime();
+    assert.ok((await acquireDaemonLock(running, defaultProbes, pid)).ok);
+    const refused = await acquireDaemonLock(running);
+    assert.ok(!refused.ok && refused.pid === pid, JSON.stringify(refused));
+  } finally {
+    other.kill('SIGKILL');
+  }
+});
+
+/**
+ * A racer: takes the lock with the real probes when told "go" on stdin, prints what it got, and
+ * keeps running (holding what it got) until stdin closes.
+ */
+const RACER = `
+const { acquireDaemonLock } = await import(${JSON.stringify(new URL('./daemon-lock.js', import.meta.url).href)});
+const { createInterface } = await import('node:readline');
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+process.stdout.write('ready\\n');
+await lines.next();
+const result = await acquireDaemonLock({ runtime: process.argv[1] });
+process.stdout.write(JSON.stringify({ pid: process.pid, ok: result.ok, holder: result.ok ? null : result.pid }) + '\\n');
+await lines.next();
+process.exit(0);
+`;
+
+interface Racer {
+  readonly child: ChildProcess;
+  next(): Promise<string>;
+}
+
+function startRacer(runtimeDir: string): Racer {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', RACER, runtimeDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return {
+    child,
+    next: async () => {
+      const line = await lines.next();
+      if (line.done === true) throw new Error(`racer ${child.pid} exited early`);
+      return line.value;
+    },
+  };
+}
+
+it('of several daemons starting at once over a dead one\'s lock, exactly one gets it', { timeout: 120_000 }, async () => {
+  const paths = await runtime();
+  // Round 0 races for a lock a SIGKILLed daemon left; every later round for the last winner's.
+  const crashed = startRacer(paths.runtime);
+  await crashed.next();
+  crashed.child.stdin!.write('go\n');
+  assert.equal(JSON.parse(await crashed.next()).ok, true);
+  crashed.child.kill('SIGKILL');
+  await new Promise((resolve) => crashed.child.once('exit', resolve));
+  await writeFile(path.join(paths.runtime, 'daemon.sock'), '');
+
+  const ROUNDS = 8;
+  const RACERS = 6;
+  for (let round = 0; round < ROUNDS; round++) {
+    const racers = Array.from({ length: RACERS }, () => startRacer(paths.runtime));
+    try {
+      await Promise.all(racers.map((racer) => racer.next()));
+      for (const racer of racers) racer.child.stdin!.write('go\n');
+      const results = (await Promise.all(racers.map((racer) => racer.next()))).map((line) => JSON.parse(line) as { pid: number; ok: boolean; holder: number | null });
+      const winners = results.filter((result) => result.ok);
+      assert.equal(winners.length, 1, `round ${round}: ${JSON.stringify(results)}`);
+      for (const loser of results.filter((result) => !result.ok)) assert.equal(loser.holder, winners[0]!.pid, `round ${round}: losers name the winner`);
+      assert.equal((await readFile(path.join(paths.runtime, 'daemon.pid'), 'utf8')).trim(), String(winners[0]!.pid));
+    } finally {
+      // The winner exits without letting go, as a crash would: the next round races for its lock.
+      for (const racer of racers) racer.child.stdin!.end();
+      await Promise.all(racers.map((racer) => (racer.child.exitCode === null ? new Promise((resolve) => racer.child.once('exit', resolve)) : null)));
+    }
+  }
+  assert.ok((await lockFiles(paths)).length <= 2, `old lock files are cleared away: ${(await lockFiles(paths)).join(', ')}`);
 });

@@ -1,18 +1,26 @@
 /**
- * One daemon per user: a pid file created atomically (link(2) of a complete temp file, which
- * fails when the pid file exists) plus the control socket. A pid file or socket left by a daemon
- * that died (SIGKILL, power loss) is recognised as stale and removed; a live one is never touched.
+ * One daemon per user: a file lock in the runtime folder (see state/file-lock: two daemons taking
+ * over a dead one's lock at the same moment cannot both get it), plus the control socket. The
+ * lock records the daemon's pid and start time, so a reused pid is not taken for a running
+ * daemon. The pid file beside it is for people and scripts (`kill $(cat daemon.pid)`); only the
+ * lock holder writes or removes it, and only the lock holder removes a stale socket.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BasewatchPaths } from '../paths.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
+import { tryTakeFileLock } from '../state/file-lock.js';
+import { type ProcessIdentity, processExists, processStartTime } from '../util/process-identity.js';
 import { readDaemonStatus } from './control-client.js';
 import { controlSocketPath, pidFilePath } from './control-protocol.js';
+
+/** The lock's folder in the runtime folder. */
+export const DAEMON_LOCK_NAME = 'daemon.lock';
 
 export interface DaemonLock {
   readonly pidFile: string;
   readonly socketPath: string;
-  /** Removes the socket and the pid file (if it is still ours). */
+  /** Removes the socket and the pid file (if it is still ours), then lets go of the lock. */
   release(): Promise<void>;
 }
 
@@ -21,28 +29,19 @@ export type LockResult =
   | { readonly ok: false; readonly pid: number | null; readonly message: string };
 
 export interface LockProbes {
-  /** Whether a process with this pid exists (and could be a basewatch daemon). */
-  isDaemonAlive(pid: number): Promise<boolean>;
+  /** When the process with this pid started (opaque), or null when that cannot be told. */
+  processStart(pid: number): Promise<string | null>;
+  /** Whether the daemon that took the lock still runs (same pid, same start time). */
+  isDaemonAlive(holder: ProcessIdentity): Promise<boolean>;
   /** The pid a daemon listening on this socket reports, or null when nobody answers. */
   socketOwner(socketPath: string): Promise<number | null>;
 }
 
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * A live pid that is not a basewatch process is a reused pid (after a reboot with BASEWATCH_HOME
- * on a disk, or pid 1 in a container). Where /proc is not there to ask, assume it is ours.
+ * Without a start time to compare (no /proc, no ps), a live pid that is not a basewatch process
+ * is a reused one; where even the command line cannot be read, assume it is ours.
  */
 async function isBasewatchProcess(pid: number): Promise<boolean> {
-  if (pid === process.pid || !processExists(pid)) return false;
   try {
     const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8');
     return cmdline.includes('basewatch');
@@ -51,8 +50,16 @@ async function isBasewatchProcess(pid: number): Promise<boolean> {
   }
 }
 
+async function isDaemonAlive(holder: ProcessIdentity): Promise<boolean> {
+  if (!processExists(holder.pid)) return false;
+  const start = holder.start === null ? null : await processStartTime(holder.pid);
+  if (holder.start !== null && start !== null) return start === holder.start;
+  return holder.pid !== process.pid && (await isBasewatchProcess(holder.pid));
+}
+
 export const defaultProbes: LockProbes = {
-  isDaemonAlive: isBasewatchProcess,
+  processStart: (pid) => processStartTime(pid),
+  isDaemonAlive,
   socketOwner: async (socketPath) => (await readDaemonStatus({ runtime: path.dirname(socketPath) }, 2_000))?.pid ?? null,
 };
 
@@ -90,64 +97,43 @@ export async function acquireDaemonLock(
   await fs.mkdir(paths.runtime, { recursive: true, mode: 0o700 });
   // The folder is what keeps other users off the socket; an existing one may have been made laxer.
   await fs.chmod(paths.runtime, 0o700);
+
+  const self: ProcessIdentity = { pid, start: await probes.processStart(pid) };
+  const taken = await tryTakeFileLock(path.join(paths.runtime, DAEMON_LOCK_NAME), { self, isRunning: (holder) => probes.isDaemonAlive(holder) });
+  if (!taken.ok) return refusal(taken.holder?.pid ?? null);
   const cleaned: string[] = [];
+  if (taken.tookOver !== null) cleaned.push(`${taken.tookOver.file} (pid ${taken.tookOver.holder?.pid ?? '?'} is gone)`);
 
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const temp = `${pidFile}.${pid}.tmp`;
-    await fs.writeFile(temp, `${pid}\n`, { mode: 0o600 });
-    let linked = false;
-    try {
-      await fs.link(temp, pidFile);
-      linked = true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      await fs.rm(temp, { force: true });
-    }
-
-    if (linked) {
-      // We hold the pid file. A socket still there is stale, unless a daemon without a pid file
-      // (someone deleted it) still answers on it.
-      if (await exists(socketPath)) {
-        const owner = await probes.socketOwner(socketPath);
-        if (owner !== null && owner !== pid) {
-          await fs.rm(pidFile, { force: true });
-          return refusal(owner);
-        }
-        await fs.rm(socketPath, { force: true });
-        cleaned.push(socketPath);
-      }
-      return { ok: true, lock: makeLock(pidFile, socketPath, pid), cleaned };
-    }
-
-    const holder = await readPid(pidFile);
-    if (holder === 'missing') continue; // it went away between link and read: try again
+  // We hold the lock. A socket still there is stale, unless a daemon that holds no lock (an older
+  // basewatch, or someone deleted the folder) still answers on it.
+  if (await exists(socketPath)) {
     const owner = await probes.socketOwner(socketPath);
-    if (owner !== null) return refusal(owner);
-    if (holder !== null && (await probes.isDaemonAlive(holder))) return refusal(holder);
-    // Stale: remove it only if it still names the dead pid (a new daemon may have just won).
-    if ((await readPid(pidFile)) === holder) {
-      await fs.rm(pidFile, { force: true });
-      cleaned.push(`${pidFile} (pid ${holder ?? '?'} is gone)`);
+    if (owner !== null && owner !== pid) {
+      await taken.lock.release();
+      return refusal(owner);
     }
-    if (await exists(socketPath)) {
-      await fs.rm(socketPath, { force: true });
-      cleaned.push(socketPath);
-    }
+    await fs.rm(socketPath, { force: true });
+    cleaned.push(socketPath);
   }
-  return refusal(null);
-}
+  const previous = await readPid(pidFile);
+  if (previous !== 'missing' && previous !== pid) cleaned.push(`${pidFile} (pid ${previous ?? '?'} is gone)`);
+  await writeFileAtomic(pidFile, `${pid}\n`);
 
-function makeLock(pidFile: string, socketPath: string, pid: number): DaemonLock {
   let released = false;
   return {
-    pidFile,
-    socketPath,
-    async release() {
-      if (released) return;
-      released = true;
-      await fs.rm(socketPath, { force: true });
-      if ((await readPid(pidFile).catch(() => null)) === pid) await fs.rm(pidFile, { force: true });
+    ok: true,
+    cleaned,
+    lock: {
+      pidFile,
+      socketPath,
+      async release() {
+        if (released) return;
+        released = true;
+        // The lock goes last: until then nobody else writes the pid file or a socket.
+        await fs.rm(socketPath, { force: true });
+        if ((await readPid(pidFile).catch(() => null)) === pid) await fs.rm(pidFile, { force: true });
+        await taken.lock.release();
+      },
     },
   };
 }

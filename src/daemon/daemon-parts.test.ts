@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { EngineUnreachableError } from '../engine/connect.js';
 import { parseEngineEvent, readEngineEvents } from '../engine/engine-events.js';
 import type { CycleResult } from '../pipeline/cycle.js';
-import { causedByCycle } from './daemon-controller.js';
+import { causedByCycle } from './engine-event-gate.js';
 import { describeEngineProblem, imageForEvent, reconnectDelayMs } from './engine-watcher.js';
 import { describeWatchLimit, isInSkippedFolder } from './file-watcher.js';
 import { clockJumpMs, describeGap } from './scheduler.js';

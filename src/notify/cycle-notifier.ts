@@ -8,7 +8,7 @@ import type { Logger } from '../daemon/logger.js';
 import type { CycleResult } from '../pipeline/cycle.js';
 import { type DesktopCheck, type DesktopMessage, type SendResult, checkDesktop, sendDesktopNotification } from './desktop.js';
 import { type Notification, buildNotification, notifiableItems } from './notification-message.js';
-import { loadNotifyMemory, rememberSent, saveNotifyMemory, unseenItems } from './notify-memory.js';
+import { loadNotifyMemory, rememberSent, unseenItems, updateNotifyMemory } from './notify-memory.js';
 import { type WebhookBody, type WebhookResult, postWebhook, webhookBody, webhookOrigin } from './webhook.js';
 
 export interface CycleNotifierOptions {
@@ -65,7 +65,8 @@ export class CycleNotifier {
     // Remember only what reached someone; with no channel at all there is nothing to repeat later either.
     const noChannel = (desktop === 'off' || desktop === 'unavailable') && webhook === 'off';
     if (desktop === 'sent' || webhook === 'sent' || noChannel) {
-      await saveNotifyMemory(this.#options.stateDir, rememberSent(memory, fresh, now));
+      // Onto the file as it is now, not the copy read before sending: `snooze` may have written since.
+      await updateNotifyMemory(this.#options.stateDir, (current) => rememberSent(current, fresh, now));
     }
     logger.info('notification', { title: notification.title, items: fresh.length, desktop, webhook });
     return { notification, desktop, webhook };

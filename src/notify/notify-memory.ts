@@ -1,17 +1,21 @@
 /**
  * What has been notified already (so the same image and upstream digest never notify twice) and
  * what the user snoozed, in `notifications.json` in the state folder. Written atomically; a file
- * that does not parse starts afresh (the worst case is one repeated notification).
+ * that does not parse starts afresh (the worst case is one repeated notification). The daemon and
+ * `basewatch snooze` both write it: every change goes through updateNotifyMemory.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { normalizeImageRef } from '../refs/image-ref.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { withFileLock } from '../state/file-lock.js';
 import type { NotificationItem } from './notification-message.js';
 import { notificationKey } from './notification-message.js';
 
 export const NOTIFY_MEMORY_FILE = 'notifications.json';
+/** The lock folder beside it that makes each read-modify-write whole. */
+export const NOTIFY_MEMORY_LOCK = 'notifications.lock';
 /** Sent keys older than this are forgotten: a digest that old will not come back. */
 const FORGET_AFTER_MS = 180 * 86_400_000;
 
@@ -44,6 +48,20 @@ export async function loadNotifyMemory(stateDir: string): Promise<NotifyMemory> 
 
 export async function saveNotifyMemory(stateDir: string, memory: NotifyMemory): Promise<void> {
   await writeFileAtomic(notifyMemoryFile(stateDir), `${JSON.stringify(memory, null, 2)}\n`);
+}
+
+/**
+ * Applies `change` to the memory as it is on disk now and saves the result, under a lock. The
+ * notifier sends (seconds, for a slow webhook) before it knows what to remember; a snooze written
+ * meanwhile must not be overwritten with the copy it read before sending. `change` must be pure.
+ */
+export async function updateNotifyMemory(stateDir: string, change: (memory: NotifyMemory) => NotifyMemory): Promise<NotifyMemory> {
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  return withFileLock(path.join(stateDir, NOTIFY_MEMORY_LOCK), async () => {
+    const next = change(await loadNotifyMemory(stateDir));
+    await saveNotifyMemory(stateDir, next);
+    return next;
+  });
 }
 
 /** Both spellings of a reference: as typed, and normalised like Docker (`python` → docker.io/library/python:latest). */
