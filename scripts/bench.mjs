@@ -20,7 +20,7 @@ try {
   say(`world: not available (${error instanceof Error ? error.message : String(error)}); engine benchmarks are skipped`);
 }
 const code = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [join(root, 'dist/bench/run.js')], { stdio: 'inherit', env });
+  const child = spawn(process.execPath, [join(root, 'dist/bench/run.js'), ...process.argv.slice(2)], { stdio: 'inherit', env });
   child.on('exit', (status) => resolve(status ?? 1));
 });
 await controller.teardown();
