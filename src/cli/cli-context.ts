@@ -1,5 +1,5 @@
 /** What most commands need first: settings and an engine, with failures printed the same way. */
-import { ConfigError, loadSettings } from '../config/config-store.js';
+import { ConfigError, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';

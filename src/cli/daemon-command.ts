@@ -4,7 +4,7 @@
  * settings are invalid or another daemon already runs (the unit does not restart on 2).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadSettings } from '../config/config-store.js';
+import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { DaemonController, daemonLogFile } from '../daemon/daemon-controller.js';
 import { type LogLevel, createLogger, isLogLevel, rotatingFileSink, streamSink } from '../daemon/logger.js';
 import { basewatchPaths } from '../paths.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, configFilePath, loadSettings } from '../config/config-store.js';
+import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import { readDaemonStatus } from '../daemon/control-client.js';
 import { renderServiceFile } from '../daemon/service-files.js';

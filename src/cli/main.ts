@@ -4,21 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { runCheckCommand } from './check-command.js';
-import { runConfigCommand } from './config-command.js';
-import { runRebaseCommand, runRollbackCommand } from './rebase-command.js';
-import { runStatusCommand } from './status-command.js';
-import { runUpdateCommand } from './update-command.js';
-import { runLinkCommand, runRebuildCommand } from './rebuild-command.js';
-import { runPinCommand } from './pin-command.js';
-import { runEolCommand } from './eol-command.js';
-import { runDaemonCommand } from './daemon-command.js';
-import { runDoctorCommand } from './doctor-command.js';
-import { runSnoozeCommand } from './snooze-command.js';
-import { runWatchCommand } from './watch-command.js';
-import { runServiceCommand } from './service-command.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
+
+// Each command's module is imported when that command runs, so `status` or `config` do not load
+// the engine, registry and rebase code, and the daemon holds only what its cycles use.
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -61,7 +51,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--now', 'when a daemon runs, have it check now (with its roots) instead of racing it')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
     .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; root: string[] }) => {
-      exitCode = await runCheckCommand(
+      exitCode = await (await import('./check-command.js')).runCheckCommand(
         {
           now: options.now === true,
           offline: options.offline === true,
@@ -79,7 +69,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('Show what the last check found, without asking any registry.')
     .option('--json', 'print one JSON object: { stateFile, lastCheck, report, registries }')
     .action(async (options: { json?: boolean }) => {
-      exitCode = await runStatusCommand({ json: options.json === true }, io);
+      exitCode = await (await import('./status-command.js')).runStatusCommand({ json: options.json === true }, io);
     });
 
   program
@@ -90,7 +80,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--force', 'rebase although the seam check refuses (app layers touch base files), with a warning')
     .option('--json', 'print the outcome as one JSON object')
     .action(async (image: string, options: { to?: string; dryRun?: boolean; force?: boolean; json?: boolean }) => {
-      exitCode = await runRebaseCommand(
+      exitCode = await (await import('./rebase-command.js')).runRebaseCommand(
         { image, to: options.to ?? null, dryRun: options.dryRun === true, force: options.force === true, json: options.json === true },
         io,
       );
@@ -103,7 +93,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--json', 'print the cycle (report, plan, actions) as one JSON object')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: the roots setting, else the current folder)').argParser(collect).default([], 'roots setting'))
     .action(async (images: string[], options: { dryRun?: boolean; json?: boolean; root: string[] }) => {
-      exitCode = await runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true }, io);
+      exitCode = await (await import('./update-command.js')).runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true }, io);
     });
 
   program
@@ -113,7 +103,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--json', 'print the outcome as one JSON object')
     .addOption(new Option('--root <dir>', 'folder searched for compose files (repeatable; default: the roots setting and the current folder)').argParser(collect).default([], 'roots setting and current folder'))
     .action(async (target: string, options: { dryRun?: boolean; json?: boolean; root: string[] }) => {
-      exitCode = await runRebuildCommand({ target, roots: options.root, json: options.json === true, dryRun: options.dryRun === true }, io);
+      exitCode = await (await import('./rebuild-command.js')).runRebuildCommand({ target, roots: options.root, json: options.json === true, dryRun: options.dryRun === true }, io);
     });
 
   program
@@ -124,7 +114,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addOption(new Option('--build-arg <key=value>', 'build argument (repeatable); KEY alone takes its value from the environment').argParser(collect).default([]))
     .option('--json', 'print the recorded link as one JSON object')
     .action(async (image: string, dockerfile: string, options: { context?: string; target?: string; buildArg: string[]; json?: boolean }) => {
-      exitCode = await runLinkCommand(
+      exitCode = await (await import('./rebuild-command.js')).runLinkCommand(
         { image, dockerfile, context: options.context ?? null, target: options.target ?? null, buildArgs: options.buildArg, json: options.json === true },
         io,
       );
@@ -136,7 +126,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--dry-run', 'say what would change; write nothing')
     .option('--json', 'print { dryRun, files, errors }')
     .action(async (targets: string[], options: { dryRun?: boolean; json?: boolean }) => {
-      exitCode = await runPinCommand({ targets, dryRun: options.dryRun === true, json: options.json === true }, io);
+      exitCode = await (await import('./pin-command.js')).runPinCommand({ targets, dryRun: options.dryRun === true, json: options.json === true }, io);
     });
 
   const eol = program.command('eol').description('End-of-life dates of base images.');
@@ -145,14 +135,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('show the end-of-life status of images (default: the bases of the last check)')
     .option('--json', 'print the findings as JSON')
     .action(async (images: string[], options: { json?: boolean }) => {
-      exitCode = await runEolCommand({ action: 'show', images, json: options.json === true }, io);
+      exitCode = await (await import('./eol-command.js')).runEolCommand({ action: 'show', images, json: options.json === true }, io);
     });
   eol
     .command('update')
     .description('refresh the table from https://endoflife.date/api/ into the cache folder')
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
-      exitCode = await runEolCommand({ action: 'update', json: options.json === true }, io);
+      exitCode = await (await import('./eol-command.js')).runEolCommand({ action: 'update', json: options.json === true }, io);
     });
 
   program
@@ -160,7 +150,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('Put the tags of an image back on the image the last basewatch rebase or rebuild replaced.')
     .option('--json', 'print the outcome as one JSON object')
     .action(async (image: string, options: { json?: boolean }) => {
-      exitCode = await runRollbackCommand({ image, json: options.json === true }, io);
+      exitCode = await (await import('./rebase-command.js')).runRollbackCommand({ image, json: options.json === true }, io);
     });
 
   program
@@ -168,7 +158,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('Run in the foreground (what systemd/launchd start): watch the roots, follow engine events, check on the schedule, notify.')
     .option('--log-level <level>', 'debug, info, warn or error (default: $BASEWATCH_LOG_LEVEL or info)')
     .action(async (options: { logLevel?: string }) => {
-      exitCode = await runDaemonCommand(options.logLevel ? { logLevel: options.logLevel } : {}, io);
+      exitCode = await (await import('./daemon-command.js')).runDaemonCommand(options.logLevel ? { logLevel: options.logLevel } : {}, io);
     });
 
   program
@@ -176,28 +166,28 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('Check the engine, credential helpers, notifications, watch limit, daemon and service; each failing line says how to fix it.')
     .option('--json', 'print { ok, checks } as JSON')
     .action(async (options: { json?: boolean }) => {
-      exitCode = await runDoctorCommand({ json: options.json === true }, io);
+      exitCode = await (await import('./doctor-command.js')).runDoctorCommand({ json: options.json === true }, io);
     });
 
   program
     .command('snooze [target] [duration]')
     .description('Silence notifications about an image or base (30m, 8h, 7d; 0 lifts it); with no arguments, list snoozes.')
     .action(async (target?: string, duration?: string) => {
-      exitCode = await runSnoozeCommand({ target: target ?? null, duration: duration ?? null }, io);
+      exitCode = await (await import('./snooze-command.js')).runSnoozeCommand({ target: target ?? null, duration: duration ?? null }, io);
     });
 
   program
     .command('watch <dir>')
     .description("Add a folder to the daemon's roots.")
     .action(async (dir: string) => {
-      exitCode = await runWatchCommand({ kind: 'watch', dir }, io);
+      exitCode = await (await import('./watch-command.js')).runWatchCommand({ kind: 'watch', dir }, io);
     });
 
   program
     .command('unwatch <dir>')
     .description("Remove a folder from the daemon's roots.")
     .action(async (dir: string) => {
-      exitCode = await runWatchCommand({ kind: 'unwatch', dir }, io);
+      exitCode = await (await import('./watch-command.js')).runWatchCommand({ kind: 'unwatch', dir }, io);
     });
 
   program
@@ -207,41 +197,41 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--dry-run', 'print the file and the commands instead')
     .addOption(new Option('--platform <platform>', 'render for linux or darwin (another platform implies --dry-run)').choices(['linux', 'darwin']))
     .action(async (action: 'install' | 'uninstall' | 'status', options: { dryRun?: boolean; platform?: string }) => {
-      exitCode = await runServiceCommand({ action, dryRun: options.dryRun === true, platform: options.platform ?? null }, io);
+      exitCode = await (await import('./service-command.js')).runServiceCommand({ action, dryRun: options.dryRun === true, platform: options.platform ?? null }, io);
     });
 
   const config = program.command('config').description('Show or change settings (stored in `basewatch config path`).');
   config
     .command('path')
     .description('print where the settings file is')
-    .action(() => {
-      exitCode = runConfigCommand({ kind: 'path' }, io);
+    .action(async () => {
+      exitCode = (await import('./config-command.js')).runConfigCommand({ kind: 'path' }, io);
     });
   config
     .command('list')
     .description('print every setting with its value and what it does')
     .option('--json', 'print the settings as one JSON object')
-    .action((options: { json?: boolean }) => {
-      exitCode = runConfigCommand({ kind: 'list', json: options.json === true }, io);
+    .action(async (options: { json?: boolean }) => {
+      exitCode = (await import('./config-command.js')).runConfigCommand({ kind: 'list', json: options.json === true }, io);
     });
   config
     .command('get <key>')
     .description('print one setting')
     .option('--json', 'print the value as JSON')
-    .action((key: string, options: { json?: boolean }) => {
-      exitCode = runConfigCommand({ kind: 'get', key, json: options.json === true }, io);
+    .action(async (key: string, options: { json?: boolean }) => {
+      exitCode = (await import('./config-command.js')).runConfigCommand({ kind: 'get', key, json: options.json === true }, io);
     });
   config
     .command('set <key> <value>')
     .description('change a setting (lists: comma-separated or a JSON array)')
-    .action((key: string, value: string) => {
-      exitCode = runConfigCommand({ kind: 'set', key, value }, io);
+    .action(async (key: string, value: string) => {
+      exitCode = (await import('./config-command.js')).runConfigCommand({ kind: 'set', key, value }, io);
     });
   config
     .command('unset <key>')
     .description('put a setting back to its default')
-    .action((key: string) => {
-      exitCode = runConfigCommand({ kind: 'unset', key }, io);
+    .action(async (key: string) => {
+      exitCode = (await import('./config-command.js')).runConfigCommand({ kind: 'unset', key }, io);
     });
 
   try {

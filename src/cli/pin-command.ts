@@ -1,7 +1,7 @@
 /** `basewatch pin <Dockerfile|root>...`: pin external images to their tags' current digests. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, loadSettings } from '../config/config-store.js';
+import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { basewatchPaths } from '../paths.js';
 import type { PinResolver } from '../pin/pin-dockerfile.js';

@@ -1,7 +1,7 @@
 /** `basewatch rebuild` and `basewatch link`. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, loadSettings } from '../config/config-store.js';
+import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { analyzeDockerfile } from '../dockerfile/analyze-dockerfile.js';
 import { connectEngine } from '../engine/connect.js';
 import { basewatchPaths } from '../paths.js';

@@ -1,22 +1,15 @@
 /**
- * The settings file, through `conf` (atomic writes, one JSON file under the config folder). conf's
- * own ajv schema is not used: zod checks the file once at the edge, so a bad value is reported
- * with the file, the key and the expected form instead of a generic schema message.
+ * Changing the settings file, through `conf` (atomic writes, one JSON file under the config
+ * folder). conf's own ajv schema is not used: zod checks the file once at the edge, so a bad value
+ * is reported with the file, the key and the expected form instead of a generic schema message.
+ * Reading it needs no conf: settings-file.ts.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import Conf from 'conf';
 import { type SettingKey, type Settings, SettingsSchema, describeSettingsIssue, parseSettingInput } from './settings.js';
+import { ConfigError, configFilePath } from './settings-file.js';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-export const CONFIG_FILE_NAME = 'config.json';
-
-export function configFilePath(configDir: string): string {
-  return path.join(configDir, CONFIG_FILE_NAME);
-}
+export { CONFIG_FILE_NAME, ConfigError, configFilePath, loadSettings } from './settings-file.js';
 
 function openStore(configDir: string): Conf<Record<string, unknown>> {
   try {
@@ -32,19 +25,6 @@ function openStore(configDir: string): Conf<Record<string, unknown>> {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ConfigError(`config file ${configFilePath(configDir)} is not valid JSON (${detail}); fix or delete it`);
   }
-}
-
-/** Reads and checks the settings; a missing file gives the defaults. */
-export function loadSettings(configDir: string): Settings {
-  const file = configFilePath(configDir);
-  if (!fs.existsSync(file)) return SettingsSchema.parse({});
-  const raw = { ...openStore(configDir).store };
-  const parsed = SettingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => describeSettingsIssue(issue, raw));
-    throw new ConfigError(`config file ${file}: ${problems.join('; ')}`);
-  }
-  return parsed.data;
 }
 
 /** Checks and stores one setting typed on the command line; the file is untouched when it is bad. */

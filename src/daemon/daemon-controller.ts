@@ -6,7 +6,7 @@
  * Every trigger goes through one queue, so at most one cycle runs and bursts coalesce.
  */
 import path from 'node:path';
-import { ConfigError, configFilePath, loadSettings } from '../config/config-store.js';
+import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import type { BasewatchPaths } from '../paths.js';
 import type { CycleResult, CycleTrigger } from '../pipeline/cycle.js';

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import Dockerode from 'dockerode';
+import { Module, createRequire } from 'node:module';
+import type Dockerode from 'dockerode';
 import type { ZodType } from 'zod';
 import type { EngineEndpoint } from './endpoint.js';
 import { parseEngineHost } from './endpoint.js';
@@ -42,6 +43,33 @@ import { inferEmptyLayers } from './history-layers.js';
 import { type EngineEvent, type EngineEventStream, IMAGE_EVENT_ACTIONS, readEngineEvents } from './engine-events.js';
 import { readProgressStream } from './engine-stream.js';
 import { readTarFiles } from './tar-files.js';
+
+/**
+ * dockerode 5 loads lib/session.js as it loads, and with it @grpc/grpc-js and protobufjs (some
+ * 110 modules, ~6 MB of a daemon's resident memory) for BuildKit sessions, which it opens only for
+ * a build with `version: '2'`. basewatch builds with the API's classic builder and never opens
+ * one, so that module is swapped, before dockerode loads, for one that says so if it is ever
+ * called. With another dockerode layout the swap is skipped and dockerode loads as it is.
+ */
+function loadDockerode(): typeof Dockerode {
+  const require = createRequire(import.meta.url);
+  try {
+    const sessionPath = require.resolve('dockerode/lib/session.js');
+    if (require.cache[sessionPath] === undefined) {
+      const session = new Module(sessionPath);
+      session.filename = sessionPath;
+      session.loaded = true;
+      session.exports = (_docker: unknown, _auth: unknown, handler: (error: Error) => void): void =>
+        handler(new Error('basewatch builds with the classic builder and does not open BuildKit sessions'));
+      require.cache[sessionPath] = session;
+    }
+  } catch {
+    // Not where dockerode 5 keeps it: nothing to swap.
+  }
+  return require('dockerode') as typeof Dockerode;
+}
+
+const DockerodeClass = loadDockerode();
 
 export { EngineError } from './engine-error.js';
 export { BuildError } from './build-log.js';
@@ -431,7 +459,7 @@ class DockerodeEngineClient implements EngineClient {
         // A silent RUN (a long compile) sends nothing for minutes: this request gets a modem of
         // its own whose socket idle timeout is the build's deadline, not the per-request one.
         const modem = Object.assign(Object.create(Object.getPrototypeOf(docker.modem) as object) as object, docker.modem, { timeout: BUILD_TIMEOUT_MS + 1000 });
-        const builder = new Dockerode({ modem } as Dockerode.DockerOptions);
+        const builder = new DockerodeClass({ modem } as Dockerode.DockerOptions);
         let response: NodeJS.ReadableStream;
         try {
           response = (await Promise.race([
@@ -543,7 +571,7 @@ class DockerodeEngineClient implements EngineClient {
       key: await load(tls?.keyFile ?? null, 'client key'),
     };
     const options = modemOptions(this.endpoint, files);
-    const docker = withoutDockerHostEnv(() => new Dockerode(options));
+    const docker = withoutDockerHostEnv(() => new DockerodeClass(options));
     // docker-modem (5.0.7) sends no AbortSignal or keep-alive agent; its own socket timeout
     // only frees a request that lost our deadline, so it is set a little later.
     modemOf(docker).timeout = this.#timeoutMs + 1000;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import notifier from 'node-notifier';
+import type notifier from 'node-notifier';
 
 export interface DesktopCheck {
   readonly ok: boolean;
@@ -69,7 +69,8 @@ export function sendDesktopNotification(message: DesktopMessage, env: NodeJS.Pro
   const bus = sessionBusAddress(env);
   // node-notifier runs notify-send with this process's environment; give it the bus we found.
   if (bus !== null && process.env.DBUS_SESSION_BUS_ADDRESS === undefined) process.env.DBUS_SESSION_BUS_ADDRESS = bus;
-  return new Promise((resolve) => {
+  // Loaded on first use: a daemon with nothing to say does not carry node-notifier.
+  return import('node-notifier').then(({ default: notifier }) => new Promise<SendResult>((resolve) => {
     const options: Record<string, unknown> = {
       title: message.title,
       message: message.body,
@@ -88,5 +89,5 @@ export function sendDesktopNotification(message: DesktopMessage, env: NodeJS.Pro
     } catch (error) {
       resolve({ ok: false, problem: error instanceof Error ? error.message : String(error) });
     }
-  });
+  }), (error: unknown) => ({ ok: false, problem: `node-notifier could not be loaded: ${error instanceof Error ? error.message : String(error)}` }));
 }

@@ -8,18 +8,16 @@ import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { BasewatchPaths } from '../paths.js';
-import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
+import type { RebaseOutcome } from '../rebase/rebase-image.js';
 import { recoverTagMove } from '../rebase/rebase-journal.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
 import { type PlanEntry, describePlan, planActions, planPinUpdates } from '../update/plan-actions.js';
-import { registryPinResolver, updatePins } from '../pin/update-pins.js';
 import { parseDuration } from '../util/duration.js';
 import type { ActionOutcome, CycleResult, CycleTrigger } from './cycle.js';
 import { recordCheck } from './record-check.js';
 import { runCheck } from './run-check.js';
-import { rebuildForPlan } from './rebuild-for-plan.js';
 import { findBuildLink, readBuildLinks } from '../rebuild/build-links.js';
 import type { PullCache } from '../rebuild/rebuild-image.js';
 
@@ -147,6 +145,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     for (const file of pinFiles) {
       progress(`${file}: updating digest pins`);
       try {
+        const { registryPinResolver, updatePins } = await import('../pin/update-pins.js');
         const result = await updatePins(file, registryPinResolver(registry), { onlyPinned: true });
         if (result.changes.length > 0) {
           const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
@@ -172,6 +171,9 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     if (action.kind === 'report') return outcome(entry, 'reported', `update available (${entry.why})`);
     if (action.kind === 'rebuild') return rebuilt(entry);
     if (action.kind === 'skip') return outcome(entry, 'skipped', entry.why);
+    // Rebase, rebuild and pin code is loaded when a plan first needs it: most cycles change
+    // nothing, and an idle daemon should not hold the archive and build machinery.
+    const { rebaseImage } = await import('../rebase/rebase-image.js');
     const rebased: RebaseOutcome = await rebaseImage(
       { engine, registry, credentials, stateDir: options.paths.state, smokeTest: options.settings.smokeTest },
       // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now.
@@ -194,6 +196,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
 
   /** `rebaseWarnings`: what the refused rebase before it said, kept beside the rebuild's own. */
   async function rebuilt(entry: PlanEntry, whyNotRebased?: string, rebaseWarnings: readonly string[] = []): Promise<ActionOutcome> {
+    const { rebuildForPlan } = await import('./rebuild-for-plan.js');
     const result = await rebuildForPlan(
       { engine, credentials, paths: options.paths, settings: options.settings, roots: check.report.roots, env: options.env, cwd: options.cwd, pulls },
       entry,
