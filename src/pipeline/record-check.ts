@@ -5,7 +5,7 @@
  * online check learned.
  */
 import { CheckReportSchema } from '../report/check-report-schema.js';
-import { type State, loadState, saveState, upstreamKey } from '../state/state-store.js';
+import { type State, updateState, upstreamKey } from '../state/state-store.js';
 import type { CheckResult } from './run-check.js';
 
 export function mergeCheckIntoState(state: State, result: CheckResult, at: Date, durationMs: number): State {
@@ -38,7 +38,7 @@ export function mergeCheckIntoState(state: State, result: CheckResult, at: Date,
 
 /** Returns a warning when the state file had to be set aside. */
 export async function recordCheck(stateFile: string, result: CheckResult, at: Date, durationMs: number): Promise<string | null> {
-  const { state, warning } = await loadState(stateFile, at);
-  await saveState(stateFile, mergeCheckIntoState(state, result, at, durationMs));
+  // Merged into the file as it is now: the daemon and a `check` run by hand may record at once.
+  const { warning } = await updateState(stateFile, (state) => mergeCheckIntoState(state, result, at, durationMs), at);
   return warning;
 }

@@ -5,10 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { processExists } from '../util/process-identity.js';
 
 export async function writeFileAtomic(file: string, data: string, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // Named with our pid: removeStaleTempFiles must tell a live writer's file from a crashed one's.
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'w', mode);
   try {
@@ -39,7 +41,21 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600):
   }
 }
 
-/** Removes temp files a crashed writer left beside `file`. */
+/**
+ * A temp file lives for one write: milliseconds, or seconds on a slow disk. One this old is left
+ * over whatever its pid says (the pid was reused, or belongs to another pid namespace).
+ */
+const TEMP_FILE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/**
+ * A dead pid's temp file younger than this is kept too: a writer in another pid namespace (a
+ * container sharing the folder) looks dead from here while it still writes.
+ */
+const DEAD_WRITER_GRACE_MS = 60 * 1000;
+
+/**
+ * Removes temp files crashed writers left beside `file`: those of a pid that no longer runs, and
+ * any that are very old. Never a live writer's: removing its temp file makes its rename fail.
+ */
 export async function removeStaleTempFiles(file: string): Promise<void> {
   const dir = path.dirname(file);
   const prefix = `.${path.basename(file)}.`;
@@ -52,6 +68,14 @@ export async function removeStaleTempFiles(file: string): Promise<void> {
   await Promise.all(
     names
       .filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))
-      .map((name) => fs.rm(path.join(dir, name), { force: true })),
+      .map(async (name) => {
+        const temp = path.join(dir, name);
+        const stat = await fs.lstat(temp).catch(() => null);
+        if (stat === null) return; // renamed into place or removed meanwhile
+        const age = Date.now() - stat.mtimeMs;
+        const pid = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length))?.[1];
+        const writerGone = pid !== undefined && !processExists(Number(pid)) && age > DEAD_WRITER_GRACE_MS;
+        if (writerGone || age > TEMP_FILE_MAX_AGE_MS) await fs.rm(temp, { force: true });
+      }),
   );
 }

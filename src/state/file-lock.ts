@@ -61,6 +61,16 @@ export type TakeLockResult =
 
 export class FileLockTimeoutError extends Error {
   override readonly name = 'FileLockTimeoutError';
+
+  constructor(
+    /** The lock's folder. */
+    readonly dir: string,
+    /** Who held it when we gave up (null when it kept changing hands). */
+    readonly holder: ProcessIdentity | null,
+    readonly waitedMs: number,
+  ) {
+    super(`${dir} is still held by ${holder === null ? 'other processes' : `pid ${holder.pid}`} after ${waitedMs} ms`);
+  }
 }
 
 /** Each retry follows another process's successful take: a handful means the lock keeps changing hands. */
@@ -208,10 +218,7 @@ export async function withFileLock<T>(dir: string, run: () => Promise<T>, option
         await taken.lock.release();
       }
     }
-    if (Date.now() >= deadline) {
-      const who = taken.holder === null ? 'other processes' : `pid ${taken.holder.pid}`;
-      throw new FileLockTimeoutError(`${dir} is still held by ${who} after ${options.waitMs ?? 10_000} ms`);
-    }
+    if (Date.now() >= deadline) throw new FileLockTimeoutError(dir, taken.holder, options.waitMs ?? 10_000);
     // Holders keep it for milliseconds; jitter keeps waiters from retrying in step.
     await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
     pause = Math.min(pause * 2, 100);

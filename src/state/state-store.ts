@@ -2,12 +2,17 @@
  * basewatch's memory between runs: the last check's report, the upstream digests seen (and when
  * each first appeared, for `minimumAge`), and the registries' rate-limit budgets. One JSON file,
  * written atomically; a file that does not parse is set aside with a warning, never fatal.
+ *
+ * The daemon and the CLI (`basewatch check` run by hand) both write it: every change is a
+ * read-modify-write through updateState, under a lock, so neither saves a copy it read before
+ * the other's change. Readers need no lock (a rename replaces the file whole).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CheckReportSchema } from '../report/check-report-schema.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { withFileLock } from './file-lock.js';
 
 export const UpstreamSeenSchema = z.object({
   ref: z.string(),
@@ -51,37 +56,71 @@ export function upstreamKey(ref: string, platform: string): string {
   return `${ref} ${platform}`;
 }
 
+/** The lock folder beside the state file that makes each read-modify-write whole. */
+export const STATE_LOCK_NAME = 'state.lock';
+/** A holder keeps the lock for one read and one atomic write: waiting this long means it is stuck. */
+const STATE_LOCK_WAIT_MS = 30_000;
+
+function withStateLock<T>(file: string, run: () => Promise<T>): Promise<T> {
+  return withFileLock(path.join(path.dirname(file), STATE_LOCK_NAME), run, { waitMs: STATE_LOCK_WAIT_MS });
+}
+
 export interface LoadedState {
   readonly state: State;
   /** Set when the file was unreadable and was moved aside. */
   readonly warning: string | null;
 }
 
-export async function loadState(file: string, now: Date = new Date()): Promise<LoadedState> {
+type StateRead = { readonly kind: 'state'; readonly state: State } | { readonly kind: 'corrupt'; readonly problem: string };
+
+async function readState(file: string): Promise<StateRead> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(), warning: null };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'state', state: emptyState() };
     throw error;
   }
-  let problem: string;
   try {
     const parsed = StateSchema.safeParse(JSON.parse(text));
-    if (parsed.success) return { state: parsed.data, warning: null };
-    problem = `unexpected content (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message ?? 'invalid'})`;
+    if (parsed.success) return { kind: 'state', state: parsed.data };
+    return { kind: 'corrupt', problem: `unexpected content (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message ?? 'invalid'})` };
   } catch (error) {
-    problem = `not valid JSON (${error instanceof Error ? error.message : String(error)})`;
+    return { kind: 'corrupt', problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }
+}
+
+/** Reads the file, setting a corrupt one aside; only while holding the lock. */
+async function loadStateLocked(file: string, now: Date): Promise<LoadedState> {
+  const read = await readState(file);
+  if (read.kind === 'state') return { state: read.state, warning: null };
   const aside = path.join(path.dirname(file), `${path.basename(file)}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`);
   await fs.rename(file, aside);
   return {
     state: emptyState(),
-    warning: `state file ${file} was ${problem}; moved it to ${aside} and started afresh`,
+    warning: `state file ${file} was ${read.problem}; moved it to ${aside} and started afresh`,
   };
 }
 
-export async function saveState(file: string, state: State): Promise<void> {
-  await removeStaleTempFiles(file);
-  await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
+export async function loadState(file: string, now: Date = new Date()): Promise<LoadedState> {
+  const read = await readState(file);
+  if (read.kind === 'state') return { state: read.state, warning: null };
+  // A rename moves whatever the name holds by then: without the lock, a writer's fresh file
+  // that replaced the corrupt one meanwhile would be set aside in its place.
+  return withStateLock(file, () => loadStateLocked(file, now));
+}
+
+/**
+ * Applies `change` to the state as it is on disk now and saves the result, under the lock; returns
+ * what was saved, and a warning when the file had to be set aside first. `change` must be pure
+ * and quick: it runs while other writers wait.
+ */
+export async function updateState(file: string, change: (state: State) => State, now: Date = new Date()): Promise<LoadedState> {
+  return withStateLock(file, async () => {
+    const { state, warning } = await loadStateLocked(file, now);
+    const next = change(state);
+    await removeStaleTempFiles(file);
+    await writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
+    return { state: next, warning };
+  });
 }
