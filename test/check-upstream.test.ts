@@ -232,6 +232,67 @@ describe('basewatch check against the registry', { skip: skipWithoutWorld() }, (
     assert.equal(dockerfileBase(moved.report, path.join(project, 'Dockerfile')).status, 'outdated');
   });
 
+  it('does not call an image current when its base label names a tag that has since moved locally', async () => {
+    // The app was built on v1 and says so by name only (no base digest label). Then the local tag
+    // moved to v2 (built here, or pulled), and v2 is what upstream has. The app still sits on v1.
+    const baseRef = `${registry}/${uniqueName('moved')}:1`;
+    await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v1\n' } });
+    const project = await writeProject({
+      Dockerfile: `FROM ${baseRef}\nLABEL org.opencontainers.image.base.name=${baseRef}\nCOPY app.txt /app.txt\n`,
+      'app.txt': 'app\n',
+    });
+    const tag = `${uniqueName('onold')}:1`;
+    await buildImage({ context: project, tag });
+    const v2 = await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v2\n' } });
+    const v2Digest = await pushImage(baseRef);
+    const app = await inspectImage(tag);
+    const v2Layers = (await inspectImage(v2)).RootFS.Layers;
+    assert.notDeepEqual(app.RootFS.Layers.slice(0, v2Layers.length), v2Layers, 'fixture: the app is not on v2');
+    const home = path.join(project, '.home');
+
+    const { code, report, stdout } = await check(project, home, ['--exit-code', tag]);
+    const entry = image(report, tag);
+    assert.notEqual(entry.status, 'current', stdout);
+    // Nothing local holds v1 under the label's name any more: what it was built on is unknown.
+    assert.equal(entry.status, 'unknown', stdout);
+    assert.equal(entry.base?.digest, null);
+    assert.equal(entry.base?.latest, v2Digest);
+    assert.match(entry.reason, /the digest it was built on is not known/);
+    assert.match(entry.reason, new RegExp(`local ${baseRef.replace(/[.:]/g, '\\$&')} is another image`));
+    assert.equal(code, 0, 'unknown is no alarm');
+    // The Dockerfile itself would build on v2: that is current.
+    assert.equal(dockerfileBase(report, path.join(project, 'Dockerfile')).status, 'current');
+
+    // An app built on v2 with the same label is current: the tag still holds its base.
+    const fresh = `${uniqueName('onnew')}:1`;
+    await buildImage({ context: project, tag: fresh });
+    const again = await check(project, home, [fresh]);
+    assert.equal(image(again.report, fresh).status, 'current', again.stdout);
+  });
+
+  it('links a label-named base whose tag moved to the old image still held by digest, and says outdated', async () => {
+    const baseRef = `${registry}/${uniqueName('pulled')}:1`;
+    const v1 = await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v1\n' } });
+    const v1Digest = await pushImage(baseRef);
+    const project = await writeProject({
+      Dockerfile: `FROM ${baseRef}\nLABEL org.opencontainers.image.base.name=${baseRef}\nCOPY app.txt /app.txt\n`,
+      'app.txt': 'app\n',
+    });
+    const tag = `${uniqueName('onpulled')}:1`;
+    await buildImage({ context: project, tag });
+    // The user pulls the patched base: the tag moves, v1 stays as <none>:<none> with its RepoDigest.
+    await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v2\n' } });
+    const v2Digest = await pushImage(baseRef);
+    assert.deepEqual((await inspectImage(v1)).RepoTags, [], 'fixture: v1 lost its tag');
+
+    const { code, report, stdout } = await check(project, path.join(project, '.home'), ['--exit-code', tag]);
+    const entry = image(report, tag);
+    assert.equal(entry.status, 'outdated', stdout);
+    assert.equal(entry.base?.digest, v1Digest);
+    assert.equal(entry.base?.latest, v2Digest);
+    assert.equal(code, 1);
+  });
+
   it('proposes a newer version tag of the same flavour beside the digest state', async () => {
     const repository = uniqueName('py');
     const pusher: Pusher = { url: `http://${registry}` };

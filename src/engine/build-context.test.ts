@@ -37,6 +37,17 @@ describe('ignore rules (moby patternmatcher semantics)', () => {
     const root = await tree({ 'a.txt': '', 'cache/big': '', 'docs/keep.md': '', 'docs/drop.md': '', 'src/x.ts': '' });
     assert.deepEqual(await listContextEntries(root, parseIgnoreRules('cache\ndocs\n!docs/keep.md\n')), ['a.txt', 'docs/keep.md', 'src', 'src/x.ts']);
     assert.deepEqual(await listContextEntries(root, null), ['a.txt', 'cache', 'cache/big', 'docs', 'docs/drop.md', 'docs/keep.md', 'src', 'src/x.ts']);
+    // moby's walk: an exception that does not name a path under the folder does not open it.
+    assert.deepEqual(await listContextEntries(root, parseIgnoreRules('cache\ndocs\n!**/keep.md\n')), ['a.txt', 'src', 'src/x.ts']);
+    assert.deepEqual(await listContextEntries(root, parseIgnoreRules('docs/*\n!**/keep.md\n')), ['a.txt', 'cache', 'cache/big', 'docs', 'docs/keep.md', 'src', 'src/x.ts']);
+  });
+
+  it('a pattern Docker rejects fails the pack, naming the ignore file', async () => {
+    const root = await tree({ '.dockerignore': 'ok\n[z\n', Dockerfile: 'FROM x\n' });
+    await assert.rejects(packBuildContext({ dir: root, dockerfile: 'Dockerfile' }), {
+      name: 'IgnorePatternError',
+      message: `${path.join(root, '.dockerignore')}: pattern "[z": syntax error in pattern (docker build rejects it too)`,
+    });
   });
 
   it('prefers <Dockerfile>.dockerignore over the context .dockerignore', async () => {

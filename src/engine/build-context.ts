@@ -5,8 +5,9 @@
  * Why not dockerode's `{ context, src }`: it needs every file listed up front, reads only
  * `<context>/.dockerignore`, and matches directories by absolute path, so exclusions inside
  * folders and `!` exceptions do not work. Here the walk follows moby's archive walk
- * (patternmatcher semantics: a pattern matching a parent folder excludes what is under it; an
- * excluded folder is still walked when a `!` exception could bring something back).
+ * (`TarWithOptions`, with the rules of ./ignore-rules.ts: a pattern matching a parent folder
+ * excludes what is under it; an excluded folder is still walked only when a `!` exception names a
+ * path under it).
  *
  * Ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile when it exists (BuildKit's
  * per-Dockerfile ignore file), else `<context>/.dockerignore`. The classic builder in the engine
@@ -24,8 +25,10 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import dockerignore from '@balena/dockerignore';
 import { pack, type TarHeader, type TarPack } from 'tar-fs';
+import { type IgnoreRules, type ParentMatch, parseIgnoreRules } from './ignore-rules.js';
+
+export { IgnorePatternError, type IgnoreRules, parseIgnoreRules } from './ignore-rules.js';
 
 export interface BuildContextSpec {
   /** The build context folder. */
@@ -52,21 +55,6 @@ export interface PackedContext {
   readonly entries: number;
 }
 
-/** Rules of a .dockerignore file, matched the way moby's patternmatcher does. */
-export interface IgnoreRules {
-  /** True when the path (relative, `/`-separated) is excluded. */
-  ignores(relativePath: string): boolean;
-  /** Whether any `!` exception exists: an excluded folder must then still be walked. */
-  readonly hasExceptions: boolean;
-}
-
-export function parseIgnoreRules(text: string): IgnoreRules {
-  // Docker matches case-sensitively on Linux and macOS alike.
-  const matcher = dockerignore.default({ ignorecase: false }).add(text);
-  const hasExceptions = text.split(/\r?\n/).some((line) => line.trim().startsWith('!'));
-  return { ignores: (relativePath) => matcher.ignores(relativePath), hasExceptions };
-}
-
 /** Where the ignore file for a build is: `<Dockerfile>.dockerignore`, else `<dir>/.dockerignore`, else none. */
 export async function findIgnoreFile(dir: string, dockerfile: string): Promise<string | null> {
   for (const candidate of [`${dockerfile}.dockerignore`, path.join(dir, '.dockerignore')]) {
@@ -81,22 +69,23 @@ export async function findIgnoreFile(dir: string, dockerfile: string): Promise<s
  */
 export async function listContextEntries(dir: string, rules: IgnoreRules | null): Promise<string[]> {
   const found: string[] = [];
-  const walk = async (relativeDir: string): Promise<void> => {
+  const walk = async (relativeDir: string, parent: ParentMatch | null): Promise<void> => {
     const entries = await fs.readdir(path.join(dir, relativeDir), { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
       const isDir = entry.isDirectory();
       if (!isDir && !entry.isFile() && !entry.isSymbolicLink()) continue;
-      if (rules?.ignores(relative)) {
-        if (isDir && rules.hasExceptions) await walk(relative);
+      const matched = rules?.match(relative, parent) ?? null;
+      if (matched?.excluded) {
+        if (isDir && rules?.walksExcludedFolder(relative)) await walk(relative, matched.parent);
         continue;
       }
       found.push(relative);
-      if (isDir) await walk(relative);
+      if (isDir) await walk(relative, matched?.parent ?? null);
     }
   };
-  await walk('');
+  await walk('', null);
   return found;
 }
 
@@ -108,7 +97,7 @@ export async function packBuildContext(spec: BuildContextSpec): Promise<PackedCo
   const outside = inside === '' || inside.startsWith(`..${path.sep}`) || inside === '..' || path.isAbsolute(inside);
   const ignoreFile = spec.ignoreFile ?? (await findIgnoreFile(dir, dockerfileAbs));
   const ignoreText = ignoreFile === null ? null : await fs.readFile(ignoreFile, 'utf8');
-  const rules = ignoreText === null ? null : parseIgnoreRules(ignoreText);
+  const rules = ignoreText === null || ignoreFile === null ? null : parseIgnoreRules(ignoreText, ignoreFile);
   const contextIgnore = path.join(dir, '.dockerignore');
 
   const entries = await listContextEntries(dir, rules);

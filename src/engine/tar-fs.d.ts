@@ -1,4 +1,4 @@
-// tar-fs 2 (a dependency of dockerode) ships no types; this declares the part build-context.ts uses.
+// tar-fs 2 (the version dockerode also uses, so one copy is installed) ships no types; this declares the part build-context.ts uses.
 declare module 'tar-fs' {
   import type { Stats } from 'node:fs';
   import type { Readable } from 'node:stream';

@@ -179,6 +179,57 @@ describe('linkImages by labels', () => {
     });
   });
 
+  describe('a base label with a name and no digest', () => {
+    const nameOnly = { 'org.opencontainers.image.base.name': 'python:3.12' };
+    // Built on python v1 (layers 1, 2, 3); the user has since pulled v2 under the same tag.
+    const built = image('app', { repoTags: ['app:1'], labels: nameOnly, diffIds: [layer(1), layer(2), layer(3), layer(4)] });
+    const pulledV2 = image('v2', { repoTags: ['python:3.12'], repoDigests: [`python@${digest('n')}`], diffIds: [layer(1), layer(8)] });
+
+    it('takes the image under the tag when the layers start with it', () => {
+      assert.deepEqual(linkOne([debian, python, built], 'app:1').base, {
+        ref: 'docker.io/library/python:3.12',
+        digest: null,
+        via: 'label',
+        latest: null,
+        localId: 'sha256:python',
+      });
+      assert.equal(linkOne([debian, python, built], 'app:1').problem, null);
+    });
+
+    it('does not take the image a moved tag points to now: the base is known by name only', () => {
+      const link = linkOne([debian, pulledV2, built], 'app:1');
+      assert.deepEqual(link.base, { ref: 'docker.io/library/python:3.12', digest: null, via: 'label', latest: null, localId: null });
+      assert.equal(link.broken, false);
+      assert.equal(link.problem, "the local python:3.12 is another image than the one it was built on (its layers do not start with that image's)");
+    });
+
+    it('finds the old base by layers when it is still here under the repository, untagged with its RepoDigest', () => {
+      const oldV1 = image('v1', { repoDigests: [`python@${digest('o')}`], diffIds: [layer(1), layer(2), layer(3)] });
+      const link = linkOne([debian, pulledV2, oldV1, built], 'app:1');
+      assert.deepEqual(link.base, { ref: 'docker.io/library/python:3.12', digest: digest('o'), via: 'label', latest: null, localId: 'sha256:v1' });
+      assert.match(link.problem ?? '', /another image than the one it was built on .*; linked by layers to v1/);
+    });
+
+    it('does not take a layer match from another repository for the label', () => {
+      // debian:12 holds layer 1, the bottom of the app: not the python it names.
+      const link = linkOne([debian, pulledV2, built], 'app:1');
+      assert.equal(link.base?.localId, null);
+      const away = linkOne([debian, built], 'app:1');
+      assert.deepEqual(away.base, { ref: 'docker.io/library/python:3.12', digest: null, via: 'label', latest: null, localId: null });
+      assert.equal(away.problem, null, 'no local python:3.12 at all: nothing moved, the check says the digest is unknown');
+    });
+
+    it('with equal layers under the tag, a known history that does not start with the tag image’s refuses it', () => {
+      const v2SameLayers = image('v2s', { repoTags: ['python:3.12'], diffIds: [layer(1), layer(2), layer(3)] });
+      const histories = new Map<string, HistoryStep[]>([
+        ['sha256:v2s', [{ createdBy: 'import v2', created: 2 }]],
+        ['sha256:app', [{ createdBy: 'import v1', created: 1 }, { createdBy: 'COPY', created: 3 }]],
+      ]);
+      assert.equal(linkOne([v2SameLayers, built], 'app:1', [], histories).base?.localId, null);
+      assert.equal(linkOne([v2SameLayers, built], 'app:1').base?.localId, 'sha256:v2s', 'without histories the layers decide');
+    });
+  });
+
   it('reports a base label that is not a reference', () => {
     const bad = image('x', { repoTags: ['bad:1'], labels: { 'org.opencontainers.image.base.name': 'Not A Ref' } });
     const link = linkOne([bad], 'bad:1');

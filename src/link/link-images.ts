@@ -2,7 +2,11 @@
  * Links each tagged local image to the base image it was built on. Pure: data in, data out.
  *
  * Order of trust (design.md "Linking an image to its base"):
- *  1. OCI base labels stamped at build time;
+ *  1. OCI base labels stamped at build time. A label with a digest says exactly what the base
+ *     was. A label with only a name says which tag, not which image: the local image under that
+ *     tag is taken as the base only when the image's layers start with its layers (the tag may
+ *     have moved on to a newer image since the build); else layer matching looks for the old
+ *     image among local images of that repository; else the base is known by name only;
  *  2. buildpacks lifecycle metadata;
  *  3. layer prefix: the longest list of diff_ids of another local image (tagged, or still known
  *     by a RepoDigest) that the image's diff_ids start with. Works for plain `docker build`;
@@ -10,7 +14,16 @@
  *     target, and — when nothing above found the base — the Dockerfile's final base reference.
  */
 import { z } from 'zod';
-import { type ImageRef, formatImageRef, parseImageRef, repoDigestIn, repoDigestsIn, repositoryName, tagMatches } from '../refs/image-ref.js';
+import {
+  type ImageRef,
+  familiarImageRef,
+  formatImageRef,
+  parseImageRef,
+  repoDigestIn,
+  repoDigestsIn,
+  repositoryName,
+  tagMatches,
+} from '../refs/image-ref.js';
 import type { BaseNotes, ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
@@ -243,6 +256,65 @@ function linkByBuildpacks(raw: string): { ref: string; digest: string | null } |
   return { ref: formatImageRef({ ...parsed.ref, digest: null }), digest };
 }
 
+/**
+ * Whether `image` was built on `base`: its layers start with all of the base's and, when both
+ * histories are known (see {@link imagesNeedingHistory}), its history starts with the base's.
+ */
+function isBuiltOn(image: LinkableImage, base: LinkableImage, histories: LinkInput['histories']): boolean {
+  if (base.id === image.id || base.diffIds.length > image.diffIds.length) return false;
+  if (!base.diffIds.every((diffId, i) => image.diffIds[i] === diffId)) return false;
+  const own = histories.get(image.id);
+  const theirs = histories.get(base.id);
+  return own === undefined || theirs === undefined || isHistoryPrefix(theirs, own, false);
+}
+
+/** Whether a local image is known under the repository: a tag in it, or a RepoDigest left from a pull or push. */
+function isOfRepository(image: LinkableImage, repository: string): boolean {
+  return repoDigestIn(image.repoDigests, repository) !== null || normalisedTags(image).some((tag) => repositoryName(tag) === repository);
+}
+
+/**
+ * A base label with a name and no digest. The tag names the base the image was built on, but
+ * the local image under that tag now may be a newer one (the user pulled or built the tag
+ * again): comparing that one with upstream would say "current" for an image still on the old
+ * base. So the tag's image counts only when the image's layers start with it; else the old base
+ * is looked for by layers among the images of that repository (an untagged one keeps its
+ * RepoDigest after a newer pull); else nothing local is the base, and the check cannot compare.
+ */
+function linkByLabelName(
+  image: LinkableImage,
+  ref: ImageRef,
+  input: LinkInput,
+  trie: TrieNode,
+): { base: LinkedBase; problem: string | null } {
+  const name = formatImageRef(ref);
+  const repository = repositoryName(ref);
+  const tagged = input.images.find((other) => other.repoTags.some((tag) => tagMatches(tag, name)));
+  if (tagged !== undefined && isBuiltOn(image, tagged, input.histories)) {
+    return { base: { ref: name, digest: null, via: 'label', latest: null, localId: tagged.id }, problem: null };
+  }
+  const match = matchByLayers(image, trie, input.histories);
+  const candidates = (match === null ? [] : [match.candidate, ...match.ambiguousWith]).filter(
+    (other) => isOfRepository(other, repository) && isBuiltOn(image, other, input.histories),
+  );
+  const [found, ...others] = candidates;
+  const moved = tagged === undefined ? null : `the local ${familiarImageRef(ref)} is another image than the one it was built on (its layers do not start with that image's)`;
+  if (found !== undefined) {
+    const notes = [moved === null ? null : `${moved}; linked by layers to ${found.repoTags[0] ?? shortId(found.id)}`];
+    if (others.length > 0) notes.push(`layers match ${others.map((other) => other.repoTags[0] ?? shortId(other.id)).join(', ')} equally well`);
+    const problem = notes.filter((note): note is string => note !== null).join('; ');
+    return {
+      base: { ref: name, digest: repoDigestIn(found.repoDigests, repository), via: 'label', latest: null, localId: found.id },
+      problem: problem === '' ? null : problem,
+    };
+  }
+  return { base: { ref: name, digest: null, via: 'label', latest: null, localId: null }, problem: moved };
+}
+
+function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
 function findLocalBase(images: readonly LinkableImage[], ref: string, digest: string | null): string | null {
   const parsed = parseImageRef(ref);
   if (!parsed.ok) return null;
@@ -299,7 +371,12 @@ export function linkImages(input: LinkInput): ImageLink[] {
       }
       const digest = image.labels[BASE_DIGEST_LABEL] || parsed.ref.digest;
       const ref = formatImageRef({ ...parsed.ref, digest: null });
-      done({ ref, digest, via: 'label', latest: null, localId: findLocalBase(input.images, ref, digest) }, null);
+      if (digest !== null) {
+        done({ ref, digest, via: 'label', latest: null, localId: findLocalBase(input.images, ref, digest) }, null);
+      } else {
+        const linked = linkByLabelName(image, { ...parsed.ref, digest: null }, input, trie);
+        done(linked.base, linked.problem);
+      }
       continue;
     }
 

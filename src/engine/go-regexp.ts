@@ -1,0 +1,220 @@
+/**
+ * Go regular expressions (RE2 syntax, as Go's regexp package reads them) in JavaScript: enough of
+ * the syntax for what moby's patternmatcher builds from a .dockerignore pattern, see
+ * ./ignore-rules.ts. Pure.
+ *
+ * Where the two differ, Go's meaning is kept: `.` does not match a newline (in JavaScript it does
+ * not match \r either), `\s` is ASCII whitespace without \v, `\a`, `\z`, `\Q…\E`, octal and
+ * `\x{…}` escapes, POSIX classes `[[:digit:]]`, a `]` first in a class is a literal, and a
+ * backslash before a letter Go does not know is an error. Code points, not UTF-16 units, as Go
+ * matches runes (`u` flag).
+ */
+
+/** A character written so a `u` JavaScript expression reads it literally, in or out of a class. */
+function literal(ch: string): string {
+  const code = ch.codePointAt(0) as number;
+  if (/^[A-Za-z0-9]$/.test(ch) || code >= 0x80) return ch;
+  return `\\x${code.toString(16).padStart(2, '0')}`;
+}
+
+function codePoint(code: number): string {
+  return code < 0x80 ? literal(String.fromCodePoint(code)) : `\\u{${code.toString(16)}}`;
+}
+
+// Go's Perl classes are ASCII-only; so are \d and \w in JavaScript, but not \s.
+const GO_SPACE = '\\t\\n\\f\\r\\x20';
+
+// Go's POSIX classes inside brackets ([[:digit:]]), as JavaScript class contents.
+const POSIX_CLASSES: Readonly<Record<string, string>> = {
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\x00-\\x7f',
+  blank: '\\t\\x20',
+  cntrl: '\\x00-\\x1f\\x7f',
+  digit: '0-9',
+  graph: '\\x21-\\x7e',
+  lower: 'a-z',
+  print: '\\x20-\\x7e',
+  punct: '\\x21-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7e',
+  space: '\\t\\n\\x0b\\f\\r\\x20',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
+};
+
+const OCTAL = /^[0-7]$/;
+const HEX = /^[0-9A-Fa-f]$/;
+
+/**
+ * Translates the expression moby builds (Go RE2 syntax) into the source of a JavaScript `u`
+ * expression with the same meaning. Besides what moby itself emits, this is what a backslash in
+ * a pattern can reach. `error` makes the exception for a problem: an escape Go rejects, or one
+ * JavaScript cannot express the same way.
+ */
+export function goRegexpToJs(source: string, error: (problem: string) => Error): string {
+  const chars = [...source];
+  let at = 0;
+  const fail = (problem: string): never => {
+    throw error(problem);
+  };
+  const unsupported = (what: string): never =>
+    fail(`${what} means something to Docker's regular-expression matcher that basewatch does not match the same way; escape only punctuation, such as \\* \\? \\[`);
+
+  /** A Go escape that stands for one character (`parseEscape`), after the backslash; null when it is not one. */
+  const escapedChar = (): number | null => {
+    const c = chars[at] as string;
+    const code = c.codePointAt(0) as number;
+    if (code < 0x80 && !/^[A-Za-z0-9]$/.test(c)) {
+      at++;
+      return code;
+    }
+    const simple: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
+    if (c in simple) {
+      at++;
+      return simple[c] as number;
+    }
+    if (OCTAL.test(c) && (c === '0' || OCTAL.test(chars[at + 1] ?? ''))) {
+      // \0 and \1 to \7 followed by an octal digit: up to three octal digits.
+      let value = 0;
+      for (let n = 0; n < 3 && OCTAL.test(chars[at] ?? ''); n++) value = value * 8 + Number(chars[at++]);
+      return value;
+    }
+    if (c === 'x') {
+      at++;
+      if (chars[at] === '{') {
+        const end = chars.indexOf('}', at);
+        const digits = end < 0 ? '' : chars.slice(at + 1, end).join('');
+        if (!/^[0-9A-Fa-f]{1,8}$/.test(digits) || Number.parseInt(digits, 16) > 0x10ffff) fail('invalid \\x{…} escape');
+        at = end + 1;
+        return Number.parseInt(digits, 16);
+      }
+      if (!HEX.test(chars[at] ?? '') || !HEX.test(chars[at + 1] ?? '')) fail('invalid \\x escape');
+      at += 2;
+      return Number.parseInt(`${chars[at - 2]}${chars[at - 1]}`, 16);
+    }
+    return null;
+  };
+
+  /** One character of a class, or a range's end (`parseClassChar`). */
+  const classChar = (): number => {
+    const c = chars[at];
+    if (c === undefined) return fail('missing closing ]');
+    if (c !== '\\') {
+      at++;
+      return c.codePointAt(0) as number;
+    }
+    at++;
+    if (at >= chars.length) return fail('trailing backslash');
+    const escaped = escapedChar();
+    if (escaped === null) return chars[at] === 'p' || chars[at] === 'P' ? unsupported(`\\${chars[at]}`) : fail(`invalid escape \\${chars[at]}`);
+    return escaped;
+  };
+
+  const parseClass = (): string => {
+    // After the [.
+    let out = '[';
+    if (chars[at] === '^') {
+      out += '^';
+      at++;
+    }
+    let first = true;
+    while (at < chars.length && (chars[at] !== ']' || first)) {
+      first = false;
+      if (chars[at] === '[' && chars[at + 1] === ':') {
+        // Go looks for the closing :] anywhere after it (parseNamedClass).
+        let close = at + 2;
+        while (close < chars.length && !(chars[close] === ':' && chars[close + 1] === ']')) close++;
+        if (close < chars.length) {
+          const name = chars.slice(at + 2, close).join('');
+          const negated = name.startsWith('^');
+          const known = POSIX_CLASSES[negated ? name.slice(1) : name];
+          if (known === undefined) fail(`invalid character class [:${name}:]`);
+          if (negated) unsupported(`[:${name}:]`);
+          out += known;
+          at = close + 2;
+          continue;
+        }
+      }
+      if (chars[at] === '\\') {
+        const next = chars[at + 1];
+        if (next !== undefined && 'dDwW'.includes(next)) {
+          out += `\\${next}`;
+          at += 2;
+          continue;
+        }
+        if (next === 's') {
+          out += GO_SPACE;
+          at += 2;
+          continue;
+        }
+        if (next === 'S' || next === 'p' || next === 'P') unsupported(`\\${next}`);
+      }
+      const lo = classChar();
+      if (chars[at] === '-' && chars[at + 1] !== undefined && chars[at + 1] !== ']') {
+        at++;
+        const hi = classChar();
+        if (hi < lo) fail('invalid character class range');
+        out += `${codePoint(lo)}-${codePoint(hi)}`;
+      } else {
+        out += codePoint(lo);
+      }
+    }
+    if (at >= chars.length) fail('missing closing ]');
+    at++;
+    return `${out}]`;
+  };
+
+  let out = '';
+  while (at < chars.length) {
+    const ch = chars[at++] as string;
+    switch (ch) {
+      case '[':
+        out += parseClass();
+        break;
+      case '.':
+        // Go's . does not match a newline; JavaScript's does not match \r either.
+        out += '[^\\n]';
+        break;
+      case '^':
+      case '$':
+      case '*':
+      case '?':
+      case '(':
+      case ')':
+      case '|':
+        // What moby emits itself (anchors, [^/]*, (.*/)?); a user's ^ is an anchor in Go too.
+        out += ch;
+        break;
+      case '\\': {
+        const next = chars[at];
+        if (next === undefined) return fail('trailing backslash');
+        const assertions: Record<string, string> = { A: '^', z: '$', b: '\\b', B: '\\B', d: '\\d', D: '\\D', w: '\\w', W: '\\W' };
+        if (next in assertions) {
+          out += assertions[next];
+          at++;
+          break;
+        }
+        if (next === 's' || next === 'S') {
+          out += next === 's' ? `[${GO_SPACE}]` : `[^${GO_SPACE}]`;
+          at++;
+          break;
+        }
+        if (next === 'Q') {
+          // Literal text up to \E.
+          at++;
+          while (at < chars.length && !(chars[at] === '\\' && chars[at + 1] === 'E')) out += literal(chars[at++] as string);
+          at += 2;
+          break;
+        }
+        if (next === 'p' || next === 'P') unsupported(`\\${next}`);
+        const escaped = escapedChar();
+        if (escaped === null) fail(`invalid escape \\${next} (docker build fails on it too)`);
+        out += codePoint(escaped as number);
+        break;
+      }
+      default:
+        out += literal(ch);
+    }
+  }
+  return out;
+}
