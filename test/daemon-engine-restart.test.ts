@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setSetting } from '../src/config/config-store.js';
 import { normalizeImageRef } from '../src/refs/image-ref.js';
-import { type Daemon, daemonStatus, isRunning, killDaemon, lastCycle, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
+import { type Daemon, daemonHome, daemonStatus, isRunning, killDaemon, lastCycle, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
 import { type PrivateEngine, privateEngineSkip, startPrivateEngine } from './helpers/private-engine.js';
 import { docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, uniqueName, writeProject } from './helpers/world.js';
 
@@ -39,12 +38,7 @@ describe('basewatch daemon across a dockerd restart', { skip: privateEngineSkip(
     await privateDocker(['load', '-i', archive]);
     project = await writeProject({ 'Dockerfile': `FROM ${baseRef}\nCOPY app.txt /app.txt\n`, 'app.txt': 'built after the restart\n' });
 
-    home = await makeTempDir('restart-home');
-    const config = join(home, 'config');
-    setSetting(config, 'roots', JSON.stringify([project]));
-    setSetting(config, 'policy', 'notify');
-    setSetting(config, 'minimumAge', '0');
-    setSetting(config, 'registryTimeoutSeconds', '5');
+    home = await daemonHome('restart-home', [project]);
     daemon = startDaemon(home, { DOCKER_HOST: engine.host });
   });
 

@@ -3,8 +3,6 @@
 // while a cycle's notification is still being sent starts the next cycle right after it; the
 // tag the daemon's own cycle made starts none.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setSetting } from '../src/config/config-store.js';
@@ -15,6 +13,7 @@ import { type LogSink, createLogger } from '../src/daemon/logger.js';
 import { basewatchPaths } from '../src/paths.js';
 import type { ActionOutcome, CycleResult } from '../src/pipeline/cycle.js';
 import type { CheckReport } from '../src/report/check-report.js';
+import { startHeldWebhook } from './helpers/held-webhook.js';
 import { recordCreatedImage } from './helpers/temp.js';
 import { docker, getWorld, makeBaseImage, makeTempDir, removeImages, skipWithoutWorld, uniqueName } from './helpers/world.js';
 
@@ -49,35 +48,14 @@ describe('daemon engine events', { skip: skipWithoutWorld() }, () => {
     cleanup.push(() => removeImages([own, foreign, ownBase, otherBase]));
 
     // A webhook that answers only when the test lets it.
-    let hookArrived!: () => void;
-    const arrived = new Promise<void>((resolve) => {
-      hookArrived = resolve;
-    });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const hooks: string[] = [];
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      req.on('end', () => {
-        hooks.push(body);
-        hookArrived();
-        void released.then(() => res.end('ok'));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => {
-      release();
-      server.close();
-    });
+    const webhook = await startHeldWebhook();
+    cleanup.push(() => webhook.close());
 
     const home = await makeTempDir('daemon-events');
     const env: NodeJS.ProcessEnv = { ...process.env, BASEWATCH_HOME: home, DOCKER_HOST: world.dockerHost, DOCKER_CONFIG: join(world.dir, 'docker-config') };
     for (const key of ['DOCKER_CONTEXT', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'DISPLAY']) delete env[key];
     const paths = basewatchPaths(env);
-    setSetting(paths.config, 'notifyWebhook', `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+    setSetting(paths.config, 'notifyWebhook', webhook.url);
 
     const cycles: CycleRequest[] = [];
     const runCycle = async (request: CycleRequest): Promise<CycleResult> => {
@@ -101,17 +79,17 @@ describe('daemon engine events', { skip: skipWithoutWorld() }, () => {
 
     const answer = await askDaemon({ runtime: paths.runtime }, { kind: 'cycle', reason: 'test' });
     assert.equal(answer?.actions[0]?.kind, 'rebased');
-    await arrived;
-    assert.match(hooks[0] ?? '', /Rebased/);
+    await webhook.arrived;
+    assert.match(webhook.bodies[0] ?? '', /Rebased/);
     // The cycle's work is done, its notification is on its way: now someone else tags an image.
     await docker(['tag', otherBase, foreign]);
     await waitFor('the tag event to be seen', () => lines.some((line) => line.includes('engine event') && line.includes(foreign.split(':')[0]!)), 10_000, log);
     // Past the debounce (50 ms), the event waits in the queue, not parked for a later cycle.
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(daemon.status().cycles.pending, 1, `someone else's event is queued while the notification is sent\n${log()}`);
-    assert.equal(hooks.length, 1, 'the notification is still being sent');
+    assert.equal(webhook.bodies.length, 1, 'the notification is still being sent');
     const before = cycles.length;
-    release();
+    webhook.release();
     // The first cycle after the notification covers it. (Other tests share the engine: their
     // events may be folded into the same cycle, so look for ours among its images.)
     const next = await waitFor('the next cycle', () => cycles[before], 10_000, log);

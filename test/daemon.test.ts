@@ -16,13 +16,12 @@ import {
   docker,
   getWorld,
   makeBaseImage,
-  makeTempDir,
   pushImage,
   skipWithoutWorld,
   uniqueName,
   writeProject,
 } from './helpers/world.js';
-import { type Daemon, daemonStatus, killDaemon, lastCycle, runtimeOf, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
+import { type Daemon, daemonHome, daemonStatus, killDaemon, lastCycle, runtimeOf, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
 
 describe('basewatch daemon', { skip: skipWithoutWorld() }, () => {
   const hooks: Array<{ body: { title: string; message: string; items: Array<{ kind: string; image: string; digest: string }> } }> = [];
@@ -58,14 +57,7 @@ describe('basewatch daemon', { skip: skipWithoutWorld() }, () => {
     app = `${uniqueName('dapp')}:1`;
     await buildImage({ context: project, tag: app });
 
-    home = await makeTempDir('daemon-home');
-    const config = join(home, 'config');
-    setSetting(config, 'roots', JSON.stringify([project]));
-    // notify: report, never touch images (the engine is shared with other tests).
-    setSetting(config, 'policy', 'notify');
-    setSetting(config, 'minimumAge', '0');
-    setSetting(config, 'registryTimeoutSeconds', '5');
-    setSetting(config, 'notifyWebhook', `http://127.0.0.1:${port}/hook`);
+    home = await daemonHome('daemon-home', [project], { notifyWebhook: `http://127.0.0.1:${port}/hook` });
     daemon = startDaemon(home);
   });
 

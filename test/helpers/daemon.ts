@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setSetting } from '../../src/config/config-store.js';
+import type { SettingKey } from '../../src/config/settings.js';
 import { askDaemon } from '../../src/daemon/control-client.js';
 import type { DaemonStatus } from '../../src/daemon/control-protocol.js';
 import type { CycleResult } from '../../src/pipeline/cycle.js';
 import { repoRoot } from './basewatch.js';
 import { requireWorld } from './current-world.js';
+import { makeTempDir } from './temp.js';
 
 export interface Daemon {
   readonly child: ChildProcess;
@@ -90,4 +93,16 @@ export function waitUntilIdle(home: string, completed = 1, context?: Daemon | ((
     const s = await daemonStatus(home);
     return s !== null && s.cycles.running === null && s.cycles.pending === 0 && s.cycles.completed >= completed ? s : null;
   }, 20_000, context);
+}
+
+/**
+ * A BASEWATCH_HOME for a daemon that watches `roots`, only reports (`policy: notify`: the engine
+ * is shared with other tests, whose images must not be touched), takes any new digest at once
+ * and gives a registry 5 s; `more` are further settings as `basewatch config set` takes them.
+ */
+export async function daemonHome(prefix: string, roots: readonly string[], more: Partial<Record<SettingKey, string>> = {}): Promise<string> {
+  const home = await makeTempDir(prefix);
+  const settings: Partial<Record<SettingKey, string>> = { roots: JSON.stringify(roots), policy: 'notify', minimumAge: '0', registryTimeoutSeconds: '5', ...more };
+  for (const [key, value] of Object.entries(settings)) setSetting(join(home, 'config'), key as SettingKey, value as string);
+  return home;
 }
