@@ -135,6 +135,21 @@ describe('basewatch daemon', { skip: skipWithoutWorld() }, () => {
     assert.equal(count(), 1, 'the same image and digest is not notified twice');
   });
 
+  it('re-checks the images built on a base when that base is pulled', async () => {
+    await waitUntilIdle(home);
+    const completed = (await daemonStatus(home))?.cycles.completed ?? 0;
+    // The local tag is still on the old base; pulling it brings the patched one pushed above.
+    await docker(['pull', '-q', baseRef]);
+    const cycle = await waitFor('an engine cycle that covers the app', async () => {
+      const status = await daemonStatus(home);
+      if (status === null || status.cycles.completed <= completed || status.cycles.running !== null) return null;
+      const last = await lastCycle(home);
+      return last?.trigger.kind === 'engine' && last.report.images.some((entry) => entry.tags.includes(app)) ? last : null;
+    }, 20_000, daemon);
+    const image = cycle.report.images.find((entry) => entry.tags.includes(app));
+    assert.equal(image?.status, 'outdated', `the app still sits on the old base: ${JSON.stringify(image)}`);
+  });
+
   it('rebases per policy when asked for a cycle, and notifies once with the undo command', async () => {
     await waitUntilIdle(home);
     // Only this test's own image gets a policy that acts; everything else stays notify.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { askDaemon } from '../daemon/control-client.js';
+import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../pipeline/record-check.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
@@ -75,6 +76,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     settings,
     cacheDir: paths.cache,
     images: options.images,
+    seenTags: await readSeenTags(path.join(paths.state, STATE_FILE_NAME)),
     onProgress: (message) => progress.update(message),
   });
   progress.done();

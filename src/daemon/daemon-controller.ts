@@ -197,6 +197,8 @@ export class DaemonController {
       cwd,
       roots: settings.roots,
       images: request.images,
+      // An event about a base (pulled, re-tagged) is news for the images built on it too.
+      withDependents: request.trigger.kind === 'engine',
       dryRun: request.dryRun,
       settings,
       paths,

@@ -118,6 +118,22 @@ describe('linkImages by layers', () => {
     assert.equal(hinted.base?.localId, 'sha256:oldpython');
   });
 
+  it('names an untagged base by the tag an earlier check saw its digest under', () => {
+    const oldPython = image('oldpython', { repoDigests: [`python@${digest('o')}`], diffIds: [layer(1), layer(7)] });
+    const newPython = image('newpython', { repoTags: ['python:3.12-slim'], repoDigests: [`python@${digest('n')}`], diffIds: [layer(1), layer(8)] });
+    const old = image('app', { repoTags: ['app:1'], diffIds: [layer(1), layer(7), layer(4)] });
+    const seenTags = new Map([[`docker.io/library/python@${digest('o')}`, 'docker.io/library/python:3.12-slim']]);
+    const link = linkImages({ images: [oldPython, newPython, old], hints: [], histories: new Map(), seenTags }).find((l) => l.image.id === 'sha256:app');
+    assert.equal(link?.base?.ref, 'docker.io/library/python:3.12-slim');
+    assert.equal(link?.base?.digest, digest('o'));
+    assert.equal(link?.base?.localId, 'sha256:oldpython');
+    assert.match(link?.problem ?? '', /it was docker\.io\/library\/python:3\.12-slim when basewatch last saw it/);
+    // Another digest of the repository seen under a tag says nothing about this one.
+    const other = new Map([[`docker.io/library/python@${digest('n')}`, 'docker.io/library/python:3.12-slim']]);
+    const unnamed = linkImages({ images: [oldPython, newPython, old], hints: [], histories: new Map(), seenTags: other }).find((l) => l.image.id === 'sha256:app');
+    assert.equal(unnamed?.base?.ref, `docker.io/library/python@${digest('o')}`);
+  });
+
   it('needs history to link images with identical layers, and then links the right way round', () => {
     const base = image('b', { repoTags: ['base:1'], diffIds: [layer(1)] });
     const envOnly = image('e', { repoTags: ['envonly:1'], diffIds: [layer(1)] });

@@ -66,6 +66,11 @@ export interface LinkInput {
   readonly hints: readonly BuildHint[];
   /** Histories of images whose layers equal another's; see {@link imagesNeedingHistory}. */
   readonly histories: ReadonlyMap<string, readonly HistoryStep[]>;
+  /**
+   * Tags earlier checks saw each base digest under (`repository@digest` → `repository:tag`, see
+   * pipeline/seen-tags): the name of a base whose tag a newer pull has moved on. Default none.
+   */
+  readonly seenTags?: ReadonlyMap<string, string>;
 }
 
 /** A base as linking finds it; the check adds what upstream says. */
@@ -162,7 +167,11 @@ function normalisedTags(image: LinkableImage): ImageRef[] {
 }
 
 /** Picks the name under which a matched base image is reported, preferring what the build used. */
-function nameBase(candidate: LinkableImage, hintRef: string | null): { ref: string; digest: string | null; note: string | null } {
+function nameBase(
+  candidate: LinkableImage,
+  hintRef: string | null,
+  seenTags: ReadonlyMap<string, string> | undefined,
+): { ref: string; digest: string | null; note: string | null } {
   const tags = normalisedTags(candidate).sort((a, b) => formatImageRef(a).localeCompare(formatImageRef(b)));
   const hint = hintRef === null ? null : parseImageRef(hintRef);
   const hinted = hint?.ok === true ? hint.ref : null;
@@ -175,6 +184,17 @@ function nameBase(candidate: LinkableImage, hintRef: string | null): { ref: stri
   // Prefer a tag from a repository the image was pulled from or pushed to: a local retag is less telling.
   chosen ??= tags.find((tag) => repoDigestIn(candidate.repoDigests, repositoryName(tag)) !== null) ?? tags[0];
   if (chosen === undefined) {
+    for (const repoDigest of candidate.repoDigests) {
+      const parsed = parseImageRef(repoDigest);
+      if (!parsed.ok || parsed.ref.digest === null) continue;
+      const seen = seenTags?.get(`${repositoryName(parsed.ref)}@${parsed.ref.digest}`);
+      if (seen === undefined) continue;
+      return {
+        ref: seen,
+        digest: parsed.ref.digest,
+        note: `its base is no longer tagged locally: it was ${seen} when basewatch last saw it (a newer copy of the tag was probably pulled since)`,
+      };
+    }
     const first = parseImageRef(candidate.repoDigests[0] ?? '');
     if (!first.ok) return { ref: candidate.id, digest: null, note: null };
     return {
@@ -394,7 +414,7 @@ export function linkImages(input: LinkInput): ImageLink[] {
 
     const match = matchByLayers(image, trie, input.histories);
     if (match !== null) {
-      const named = nameBase(match.candidate, hint?.baseRef ?? null);
+      const named = nameBase(match.candidate, hint?.baseRef ?? null, input.seenTags);
       if (match.ambiguousWith.length > 0) {
         const others = match.ambiguousWith.map((other) => other.repoTags[0] ?? other.id).join(', ');
         notes.push(`layers match ${others} equally well`);

@@ -11,7 +11,7 @@ import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { type DockerfileReading, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
-import { normalizeImageRef, parseImageRef } from '../refs/image-ref.js';
+import { normalizeImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import type { PlatformSpec } from '../registry/platform.js';
 import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
@@ -38,6 +38,13 @@ export interface CheckOptions {
   readonly cacheDir: string;
   /** Only report these images (tags, names or ids); all tagged images when empty. */
   readonly images?: readonly string[];
+  /**
+   * With `images`: also the images built on one of them. Default false. An engine event for a
+   * base that was just pulled or re-tagged re-checks what sits on it, not only the base.
+   */
+  readonly withDependents?: boolean;
+  /** Tags earlier checks saw base digests under (pipeline/seen-tags); default none. */
+  readonly seenTags?: ReadonlyMap<string, string>;
   readonly connect?: ConnectOptions;
   /** Called as work progresses, for a terminal's progress line. */
   readonly onProgress?: (message: string) => void;
@@ -172,14 +179,30 @@ function matchesImage(link: ImageLink, wanted: string): boolean {
   });
 }
 
-function selectImages(links: ImageLink[], wanted: readonly string[], errors: ReportError[]): ImageLink[] {
-  if (wanted.length === 0) return links;
+/** Pure: the links `wanted` names (an error for each name that matches none), and with `withDependents` the links built on those. */
+export function selectImages(links: readonly ImageLink[], wanted: readonly string[], errors: ReportError[], withDependents = false): ImageLink[] {
+  if (wanted.length === 0) return [...links];
   for (const name of wanted) {
     if (!links.some((link) => matchesImage(link, name))) {
       errors.push({ where: name, message: 'no tagged local image has this name or id (see `docker image ls`)' });
     }
   }
-  return links.filter((link) => wanted.some((name) => matchesImage(link, name)));
+  const chosen = links.filter((link) => wanted.some((name) => matchesImage(link, name)));
+  if (!withDependents) return chosen;
+  // Built on a chosen image (by local id), or on any image of a repository asked for: a pull that
+  // moved a tag is news for the images on the tag's older version, which the event does not name.
+  const ids = new Set(chosen.map((link) => link.image.id));
+  const repositories = new Set(wanted.flatMap((name) => repositoryOf(name) ?? []));
+  return links.filter(
+    (link) =>
+      chosen.includes(link) ||
+      (link.base !== null && ((link.base.localId !== null && ids.has(link.base.localId)) || repositories.has(repositoryOf(link.base.ref) ?? ''))),
+  );
+}
+
+function repositoryOf(ref: string): string | null {
+  const parsed = parseImageRef(ref);
+  return parsed.ok ? repositoryName(parsed.ref) : null;
 }
 
 /** Docker's names for Node's CPU names, for when no engine tells us its platform. */
@@ -218,7 +241,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       const local = await readLocalImages(opened.engine);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
-      links = selectImages(linkImages({ images: local.images, hints: projects.hints, histories: local.histories }), options.images ?? [], errors);
+      links = selectImages(linkImages({ images: local.images, hints: projects.hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) }), options.images ?? [], errors, options.withDependents === true);
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });
     }

@@ -17,6 +17,7 @@ import { type PlanEntry, describePlan, planActions, planPinUpdates } from '../up
 import { parseDuration } from '../util/duration.js';
 import type { ActionOutcome, CycleResult, CycleTrigger } from './cycle.js';
 import { recordCheck } from './record-check.js';
+import { readSeenTags } from './seen-tags.js';
 import { runCheck } from './run-check.js';
 import { findBuildLink, readBuildLinks } from '../rebuild/build-links.js';
 import type { PullCache } from '../rebuild/rebuild-image.js';
@@ -27,6 +28,8 @@ export interface UpdateCycleOptions {
   readonly roots: readonly string[];
   /** Only these images; all when empty. */
   readonly images: readonly string[];
+  /** With `images`: also the images built on them (see CheckOptions.withDependents). Default false. */
+  readonly withDependents?: boolean;
   readonly dryRun: boolean;
   readonly settings: Settings;
   readonly paths: BasewatchPaths;
@@ -69,6 +72,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const progress = options.onProgress ?? (() => {});
+  const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
   const check = await runCheck({
     roots: options.roots,
     cwd: options.cwd,
@@ -77,9 +81,10 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     settings: options.settings,
     cacheDir: options.paths.cache,
     images: options.images,
+    withDependents: options.withDependents === true,
+    seenTags: await readSeenTags(stateFile),
     onProgress: progress,
   });
-  const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
   await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
   const { state } = await loadState(stateFile);
 

@@ -90,6 +90,12 @@ async function readState(file: string): Promise<StateRead> {
   }
 }
 
+/** The state as it is on disk, without the lock and without setting a corrupt file aside (null then). */
+export async function peekState(file: string): Promise<State | null> {
+  const read = await readState(file);
+  return read.kind === 'state' ? read.state : null;
+}
+
 /** Reads the file, setting a corrupt one aside; only while holding the lock. */
 async function loadStateLocked(file: string, now: Date): Promise<LoadedState> {
   const read = await readState(file);

@@ -1,0 +1,36 @@
+/**
+ * The tags basewatch has seen each base digest under. After `docker pull python:3.12-slim` moves
+ * the tag on, the image an app was built on keeps only its digest (`python@sha256:…`); nothing in
+ * the engine says which tag that was, so the app could not be compared with upstream. Earlier
+ * checks saw it: an image's base named with its tag and digest, a Dockerfile's local copy, or the
+ * registry answering for a tag with that digest.
+ */
+import { formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+import { type State, peekState } from '../state/state-store.js';
+
+/** Pure: `repository@digest` → `repository:tag`, from what the state recorded. */
+export function seenTagsFrom(state: State): Map<string, string> {
+  const seen = new Map<string, string>();
+  const add = (ref: string, digest: string | null): void => {
+    if (digest === null) return;
+    const parsed = parseImageRef(ref);
+    if (!parsed.ok || parsed.ref.tag === null) return;
+    const key = `${repositoryName(parsed.ref)}@${digest}`;
+    // First seen wins: an image's own base record is the most telling, so it goes first.
+    if (!seen.has(key)) seen.set(key, formatImageRef({ ...parsed.ref, digest: null }));
+  };
+  const report = state.lastCheck?.report;
+  for (const image of report?.images ?? []) if (image.base !== null) add(image.base.ref, image.base.digest);
+  for (const file of report?.dockerfiles ?? []) for (const base of file.bases) add(base.ref, base.local);
+  for (const record of Object.values(state.upstream)) {
+    add(record.ref, record.digest);
+    add(record.ref, record.platformDigest);
+  }
+  return seen;
+}
+
+/** The same from the state file; empty when there is none or it does not parse. */
+export async function readSeenTags(stateFile: string): Promise<Map<string, string>> {
+  const state = await peekState(stateFile);
+  return state === null ? new Map() : seenTagsFrom(state);
+}
