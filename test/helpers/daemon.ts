@@ -20,13 +20,16 @@ export interface Daemon {
 }
 
 /**
- * The daemon's environment: BASEWATCH_HOME, the test engine and the world's docker config, and
+ * The daemon's environment: BASEWATCH_HOME (and no other BASEWATCH_ variable), the test engine and the world's docker config, and
  * no desktop session (notifications go to a webhook, if anywhere). `extra` overrides, e.g.
  * { DOCKER_HOST: privateEngine.host }; an undefined value removes the variable.
  */
 export function daemonEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const world = requireWorld();
-  const env: NodeJS.ProcessEnv = { ...process.env, BASEWATCH_HOME: home, NO_COLOR: '1', DOCKER_HOST: world.dockerHost, DOCKER_CONFIG: join(world.dir, 'docker-config') };
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The caller's own basewatch settings (BASEWATCH_LOG_LEVEL, a home of their own…) are not the test's.
+  for (const key of Object.keys(env)) if (key.startsWith('BASEWATCH_') && !key.startsWith('BASEWATCH_TEST_')) delete env[key];
+  Object.assign(env, { BASEWATCH_HOME: home, NO_COLOR: '1', DOCKER_HOST: world.dockerHost, DOCKER_CONFIG: join(world.dir, 'docker-config') });
   for (const key of ['DOCKER_CONTEXT', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'DISPLAY']) delete env[key];
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
