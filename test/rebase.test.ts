@@ -13,7 +13,9 @@ import {
   dockerEnv,
   getWorld,
   inspectImage,
+  makeBaseImage,
   makeTempDir,
+  pushImage,
   runBasewatch,
   skipWithoutWorld,
   uniqueName,
@@ -224,6 +226,32 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     assert.equal(forced.outcome.status, 'rebased', JSON.stringify(forced.outcome));
     assert.ok(forced.outcome.warnings.some((w) => /--force: rebasing although layer 2 deletes \/etc\/motd/.test(w)));
     await assert.rejects(docker(['run', '--rm', tag, 'cat', '/etc/motd']));
+  });
+
+  it('refuses an app whose base is unknown with the reason the link gave and the rebuild to run instead', async () => {
+    // As in check-upstream: the base label names a tag only, and that tag has moved to another image.
+    const baseRef = `${registry}/${uniqueName('moved')}:1`;
+    await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v1\n' } });
+    const project = await writeProject({
+      Dockerfile: `FROM ${baseRef}\nLABEL org.opencontainers.image.base.name=${baseRef}\nCOPY app.txt /app.txt\n`,
+      'app.txt': 'app\n',
+    });
+    const tag = `${uniqueName('onold')}:1`;
+    const id = await buildImage({ context: project, tag });
+    await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v2\n' } });
+    await pushImage(baseRef);
+
+    const { code, outcome, stdout } = await rebase([tag]);
+    assert.equal(code, 6, stdout);
+    assert.equal(outcome.status, 'refused');
+    const moved = new RegExp(`the local ${baseRef.replace(/[.:]/g, '\\$&')} is another image than the one it was built on`);
+    assert.ok(outcome.reasons.some((reason) => moved.test(reason) && reason.endsWith(`basewatch rebuild ${tag}`)), outcome.reasons.join('\n'));
+    assert.equal(await idOf(tag), id);
+    const human = await runBasewatch(['rebase', tag]);
+    assert.equal(human.code, 6);
+    assert.match(human.stdout, moved);
+    assert.match(human.stdout, new RegExp(`rebuild it from its Dockerfile instead: basewatch rebuild ${tag.replace(/[.:]/g, '\\$&')}`));
+    assert.doesNotMatch(human.stdout, /neither local nor known by digest/);
   });
 
   for (const point of ['rebase:after-export', 'rebase:after-pull', 'rebase:after-load', 'tags:after-keep-tag', 'tags:after-first-move']) {

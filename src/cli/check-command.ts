@@ -4,8 +4,8 @@ import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../pipeline/record-check.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
-import { STATE_FILE_NAME } from '../state/state-store.js';
-import { cliPaths, settingsOrExit } from './cli-context.js';
+import { STATE_FILE_NAME, StateLockTimeoutError } from '../state/state-store.js';
+import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { renderCheck } from './render-check.js';
@@ -80,10 +80,18 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     onProgress: (message) => progress.update(message),
   });
   progress.done();
+  let notRecorded: StateLockTimeoutError | null = null;
   if (!options.offline) {
-    const warning = await recordCheck(path.join(paths.state, STATE_FILE_NAME), result, started, Date.now() - started.getTime());
-    if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
+    try {
+      const warning = await recordCheck(path.join(paths.state, STATE_FILE_NAME), result, started, Date.now() - started.getTime());
+      if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
+    } catch (error) {
+      if (!(error instanceof StateLockTimeoutError)) throw error;
+      notRecorded = error;
+    }
   }
   io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style));
+  // The report stands, but `status` and the update plan will not know it.
+  if (notRecorded !== null) return lockBusyExit(io, 'this check was not recorded', notRecorded);
   return checkExitCode(result.report, options.exitCode);
 }

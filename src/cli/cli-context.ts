@@ -27,6 +27,16 @@ export function settingsOrExit(io: CliIo): Settings | number {
   }
 }
 
+/**
+ * Another basewatch held a lock (the state file, the tag moves) for the whole wait: says what was
+ * not done and the error's own message (which names the file, the holder's pid and what to do),
+ * and returns the exit code, "failed: nothing was changed".
+ */
+export function lockBusyExit(io: CliIo, notDone: string, error: Error): number {
+  fail(io, `${notDone}: ${error.message}`);
+  return EXIT.failed;
+}
+
 /** An engine that answered, or the exit code after listing what was tried. */
 export async function engineOrExit(io: CliIo): Promise<EngineClient | number> {
   try {

@@ -13,7 +13,11 @@ export const EXIT = {
   upstreamFailed: 5,
   /** rebase: the image is not safely rebaseable (the reasons say why); rollback: nothing to undo. */
   refused: 6,
-  /** rebase/rollback failed (registry, engine, verification); nothing was changed. */
+  /**
+   * rebase/rebuild/rollback/update failed (registry, engine, verification), or another basewatch
+   * held the state file or the tag moves for the whole wait (the message names its pid); nothing
+   * was changed (`check`: its report is printed but not recorded).
+   */
   failed: 7,
   /** A bug in basewatch. */
   internal: 70,

@@ -1,5 +1,6 @@
 /** `basewatch rebase` and `basewatch rollback`. */
 import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
+import { TagMoveLockTimeoutError } from '../rebase/rebase-journal.js';
 import { type RollbackOutcome, rollbackImage } from '../rebase/rollback-image.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
@@ -7,7 +8,7 @@ import path from 'node:path';
 import type { EngineClient } from '../engine/docker-engine.js';
 import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
 import { progressReporter } from './check-command.js';
-import { cliPaths, engineOrExit, settingsOrExit } from './cli-context.js';
+import { cliPaths, engineOrExit, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { shortDigest, shortRef } from './render-check.js';
@@ -39,11 +40,15 @@ export function renderRebase(outcome: RebaseOutcome, style: Style): string {
       break;
     case 'current':
       out.push(`${outcome.image}: ${outcome.reasons.join('; ')}`);
-      return `${out.join('\n')}\n`;
+      break;
+    case 'skipped':
+      out.push(style.yellow(`Not rebased: ${outcome.image}: its tags were re-pointed while it was rebasing`));
+      for (const reason of outcome.reasons) out.push(`  - ${reason}`);
+      break;
     case 'refused':
       out.push(style.yellow(`Not rebased: ${outcome.image}`));
       for (const reason of outcome.reasons) out.push(`  - ${reason}`);
-      out.push(`Rebuild it from its Dockerfile instead, or use --force if you know the app layers do not depend on the base.`);
+      out.push(`Rebuild it from its Dockerfile instead (basewatch rebuild ${outcome.image}); --force overrides only the seam check, when you know the app layers do not depend on the base.`);
       break;
     case 'failed':
       out.push(style.red(`Rebase of ${outcome.image} failed; nothing was changed`));
@@ -125,7 +130,13 @@ export async function runRollbackCommand(options: { image: string; json: boolean
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const engine = await engineOrExit(io);
   if (typeof engine === 'number') return engine;
-  const outcome = await rollbackImage({ engine, stateDir: cliPaths(io).state }, options.image);
+  let outcome: RollbackOutcome;
+  try {
+    outcome = await rollbackImage({ engine, stateDir: cliPaths(io).state }, options.image);
+  } catch (error) {
+    if (!(error instanceof TagMoveLockTimeoutError)) throw error;
+    return lockBusyExit(io, 'nothing was rolled back', error);
+  }
   io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRollback(outcome, style));
   return outcome.status === 'rolled-back' ? EXIT.ok : outcome.status === 'nothing' ? EXIT.refused : EXIT.failed;
 }

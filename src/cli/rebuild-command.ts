@@ -51,6 +51,10 @@ export function renderRebuild(report: RebuildReport, style: Style): string {
     case 'dry-run':
       out.push(style.bold(`Would rebuild ${report.image} on a fresh pull of ${base} (dry run: nothing changed)`));
       break;
+    case 'skipped':
+      out.push(style.yellow(`Rebuilt ${report.image}, but moved no tag: they were re-pointed while it was rebuilding`));
+      for (const reason of report.reasons) out.push(`  - ${reason}`);
+      break;
     case 'failed':
       out.push(style.red(`Rebuild of ${report.image} failed; ${report.tags.length > 0 ? 'its tags were not moved' : 'nothing was changed'}`));
       for (const reason of report.reasons) out.push(`  - ${reason}`);

@@ -4,7 +4,7 @@ import { readDaemonStatus } from '../daemon/control-client.js';
 import { describeDaemonStatus } from '../daemon/describe-status.js';
 import { basewatchPaths } from '../paths.js';
 import { readHistory } from '../rebase/rebase-journal.js';
-import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
+import { STATE_FILE_NAME, StateLockTimeoutError, loadState } from '../state/state-store.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { renderCheck } from './render-check.js';
@@ -24,7 +24,17 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const errStyle = createStyle(colorEnabled(io.stderr, io.env));
   const stateFile = path.join(basewatchPaths(io.env as NodeJS.ProcessEnv).state, STATE_FILE_NAME);
-  const { state, warning } = await loadState(stateFile, now);
+  let loaded;
+  try {
+    loaded = await loadState(stateFile, now);
+  } catch (error) {
+    // Only a corrupt file is read under the lock (to set it aside). Not through cli-context,
+    // which would load the engine client.
+    if (!(error instanceof StateLockTimeoutError)) throw error;
+    io.stderr.write(errStyle.red(`basewatch: cannot show the status: ${error.message}\n`));
+    return EXIT.failed;
+  }
+  const { state, warning } = loaded;
   if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
   const last = state.lastCheck;
   const actions = (await readHistory(path.dirname(stateFile))).slice(-RECENT_ACTIONS);

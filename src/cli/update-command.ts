@@ -3,8 +3,9 @@ import type { ActionOutcome, CycleResult } from '../pipeline/cycle.js';
 import { askDaemon } from '../daemon/control-client.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
 import { describePlan } from '../update/plan-actions.js';
+import { StateLockTimeoutError } from '../state/state-store.js';
 import { progressReporter } from './check-command.js';
-import { cliPaths, settingsOrExit } from './cli-context.js';
+import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { shortDigest, shortRef } from './render-check.js';
@@ -68,17 +69,25 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
       : null;
   if (fromDaemon !== null) return finishCycle(fromDaemon, options, io, style);
   const progress = progressReporter(io, options.json);
-  const result = await runUpdateCycle({
-    env: io.env,
-    cwd: io.cwd,
-    roots: options.roots.length > 0 ? options.roots : settings.roots.length > 0 ? settings.roots : ['.'],
-    images: options.images,
-    dryRun: options.dryRun,
-    settings,
-    paths: cliPaths(io),
-    trigger: { kind: 'cli' },
-    onProgress: (message) => progress.update(message),
-  });
+  let result: CycleResult;
+  try {
+    result = await runUpdateCycle({
+      env: io.env,
+      cwd: io.cwd,
+      roots: options.roots.length > 0 ? options.roots : settings.roots.length > 0 ? settings.roots : ['.'],
+      images: options.images,
+      dryRun: options.dryRun,
+      settings,
+      paths: cliPaths(io),
+      trigger: { kind: 'cli' },
+      onProgress: (message) => progress.update(message),
+    });
+  } catch (error) {
+    // The cycle records its check before it acts: when that waited in vain, nothing was done.
+    if (!(error instanceof StateLockTimeoutError)) throw error;
+    progress.done();
+    return lockBusyExit(io, 'nothing was updated', error);
+  }
   progress.done();
   return finishCycle(result, options, io, style);
 }

@@ -22,14 +22,15 @@ export interface RebuildContext {
 
 export type RebuildResult =
   | { readonly ok: true; readonly newImageId: string | null; readonly dockerfile: string; readonly baseDigest: string | null; readonly warnings: readonly string[] }
-  | { readonly ok: false; readonly reason: string; readonly warnings: readonly string[] };
+  /** skipped: built, but every tag had been re-pointed meanwhile (reason says where); nothing failed. */
+  | { readonly ok: false; readonly skipped: boolean; readonly reason: string; readonly warnings: readonly string[] };
 
 export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry): Promise<RebuildResult> {
   const source = await resolveBuildSource(
     { engine: context.engine, stateDir: context.paths.state, roots: context.roots, cwd: context.cwd, env: context.env },
     entry.image,
   );
-  if (!source.ok) return { ok: false, reason: source.message, warnings: [] };
+  if (!source.ok) return { ok: false, skipped: false, reason: source.message, warnings: [] };
   const outcome = await rebuildImage(
     { engine: context.engine, credentials: context.credentials, stateDir: context.paths.state, smokeTest: context.settings.smokeTest, pulls: context.pulls },
     source.spec,
@@ -42,6 +43,7 @@ export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry):
     // reason travels to notifications, the webhook and the control socket.
     return {
       ok: false,
+      skipped: outcome.status === 'skipped',
       reason: maskValues(outcome.reasons.join('; '), Object.values(source.spec.buildArgs)),
       warnings: [...source.warnings, ...outcome.warnings],
     };

@@ -193,7 +193,8 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
         warnings: rebased.warnings,
       });
     }
-    if (rebased.status === 'current') return outcome(entry, 'skipped', rebased.reasons.join('; '), { warnings: rebased.warnings });
+    // 'skipped': someone re-pointed every tag meanwhile; their image is no concern of this plan.
+    if (rebased.status === 'current' || rebased.status === 'skipped') return outcome(entry, 'skipped', rebased.reasons.join('; '), { warnings: rebased.warnings });
     if (rebased.status === 'refused' && action.otherwise === 'rebuild') return rebuilt(entry, rebased.reasons.join('; '), rebased.warnings);
     const kind = rebased.status === 'refused' ? 'reported' : 'failed';
     return outcome(entry, kind, `${rebased.status === 'refused' ? 'not rebased' : 'rebase failed'}: ${rebased.reasons.join('; ')}`, { warnings: rebased.warnings });
@@ -215,6 +216,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
         warnings: [...rebaseWarnings, ...result.warnings],
       });
     }
+    if (result.skipped) return outcome(entry, 'skipped', `${prefix}rebuilt, but no tag moved: ${result.reason}`, { warnings: [...rebaseWarnings, ...result.warnings] });
     return outcome(entry, 'failed', `${prefix}rebuild failed: ${result.reason}`, { warnings: [...rebaseWarnings, ...result.warnings] });
   }
 }

@@ -22,7 +22,7 @@ import { type BaseConfig, configFromEngine, configFromRegistry } from './base-co
 import { loadRebasedImage } from './load-rebased.js';
 import { diffPackages, summarizePackageDiff } from './package-diff.js';
 import { packagesFromLayers } from './package-db.js';
-import { keepTagFor, moveTags, recoverTagMove, removeStaleSpools, withoutKeepTags } from './rebase-journal.js';
+import { describeLeftTags, keepTagFor, moveTags, recoverTagMove, removeStaleSpools, withoutKeepTags } from './rebase-journal.js';
 import { rebaseConfig } from './rebase-config.js';
 import { checkSeam } from './seam-check.js';
 import { failpoint } from '../util/failpoint.js';
@@ -54,7 +54,11 @@ export interface RebaseDeps {
   readonly now?: () => Date;
 }
 
-export type RebaseStatus = 'rebased' | 'current' | 'refused' | 'dry-run' | 'failed';
+/**
+ * `skipped`: rebased, but every tag had been re-pointed (or removed) meanwhile, so none moved and
+ * the rebased image was removed; `reasons` names each tag and where it is now.
+ */
+export type RebaseStatus = 'rebased' | 'current' | 'skipped' | 'refused' | 'dry-run' | 'failed';
 
 export interface PackageChanges {
   readonly summary: string;
@@ -177,6 +181,12 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     spoolDir = await fs.mkdtemp(path.join(tmpDir, `rebase-${process.pid}-`));
 
+    if (base.digest === null && base.localId === null) {
+      // Nothing says which image of that name it was built on (the check reports it as unknown,
+      // with this reason): there is no old base to lift the app layers off.
+      const why = link?.problem ?? `no local image of ${base.ref} is the one it was built on, and its digest is not known`;
+      throw new Refusal('refused', [`${outcome.image} was built on ${base.ref}, but on which image of it is not known: ${why}; rebuild it from its Dockerfile instead: basewatch rebuild ${outcome.image}`]);
+    }
     progress('reading the old base');
     const oldBase = await readOldBase(deps, base, baseRef.ref, platform, spoolDir);
 
@@ -286,7 +296,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
 
     progress('moving the tags');
     const keepTag = keepTagFor(image.id);
-    await moveTags(deps.engine, deps.stateDir, {
+    const moved = await moveTags(deps.engine, deps.stateDir, {
       kind: 'rebase',
       image: outcome.image ?? request.image,
       tags: image.repoTags,
@@ -296,8 +306,22 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
       at: now().toISOString(),
       details: { oldBase: outcome.oldBase, newBase: outcome.newBase, packages: outcome.packages?.summary ?? null },
     });
-    outcome = { ...outcome, keepTag };
-    return finish('rebased');
+    const leftAlone = describeLeftTags('rebase', moved.left);
+    outcome = { ...outcome, tags: [...moved.moved, ...moved.alreadyThere] };
+    if (moved.moved.length > 0) {
+      warnings.push(...leftAlone);
+      outcome = { ...outcome, keepTag };
+      return finish('rebased');
+    }
+    if (moved.alreadyThere.length > 0) {
+      // Another basewatch made the very same image and moved the tags onto it first.
+      warnings.push(...leftAlone);
+      return finish('current', [`another basewatch run rebased it meanwhile: ${moved.alreadyThere.join(', ')} already on ${loaded.imageId}`]);
+    }
+    // Nobody wants the rebased image any more; an identical one from before stays.
+    const removed = !existedBefore && (await removeUntagged(deps.engine, loaded.imageId));
+    const what = removed ? 'the rebased image was removed' : `the rebased image stays as ${loaded.imageId}`;
+    return finish('skipped', [...leftAlone, `no tag is on ${image.id} any more; ${what}`]);
   } catch (error) {
     if (error instanceof Refusal) return finish(error.status, error.reasons);
     return finish('failed', [error instanceof Error ? error.message : String(error)]);
@@ -310,6 +334,12 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
 
 function imageIdOf(configBytes: Buffer): string {
   return `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
+}
+
+/** Removes an image unless it has a tag (someone may have tagged it by now: then it stays). */
+async function removeUntagged(engine: EngineClient, imageId: string): Promise<boolean> {
+  const found = await engine.inspectImage(imageId).catch(() => null);
+  return found !== null && found.repoTags.length === 0 && (await engine.removeImage(imageId).catch(() => false));
 }
 
 /** Containers basewatch created to read files or smoke-test, left behind by a killed run. */

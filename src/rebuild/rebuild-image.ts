@@ -8,11 +8,12 @@ import fs from 'node:fs/promises';
 import { runSmokeTest } from '../actions/smoke-test.js';
 import { analyzeDockerfile } from '../dockerfile/analyze-dockerfile.js';
 import { BuildError, type EngineClient, type EngineRegistryAuth, type ImageDetails } from '../engine/docker-engine.js';
-import { keepTagFor, moveTags, recoverTagMove, withoutKeepTags } from '../rebase/rebase-journal.js';
-import { familiarImageRef, parseImageRef, repoDigestIn, repositoryName } from '../refs/image-ref.js';
+import { describeLeftTags, keepTagFor, moveTags, recoverTagMove, withoutKeepTags } from '../rebase/rebase-journal.js';
+import { familiarImageRef, formatImageRef, parseImageRef, repoDigestIn, repositoryName } from '../refs/image-ref.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { BuildSpec } from './build-source.js';
 import { engineAuthFor } from './engine-auth.js';
+import { failpoint } from '../util/failpoint.js';
 import { type ApprovedBase, pinApprovedBase } from './pin-approved-base.js';
 import { type BasePull, type BuildStep, baseLabels, baseName, basesToPull, parseBuildStep } from './rebuild-plan.js';
 
@@ -37,7 +38,11 @@ export interface RebuildDeps {
   readonly now?: () => Date;
 }
 
-export type RebuildStatus = 'rebuilt' | 'failed' | 'dry-run';
+/**
+ * `skipped`: built, but every tag had been re-pointed (or removed) meanwhile, so none moved and
+ * the new image was removed; `reasons` names each tag and where it is now.
+ */
+export type RebuildStatus = 'rebuilt' | 'skipped' | 'failed' | 'dry-run';
 
 export interface RebuildOutcome {
   readonly status: RebuildStatus;
@@ -198,17 +203,22 @@ export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: 
       }
     }
 
+    failpoint('rebuild:after-build');
     progress('moving the tags');
     if (old === null) {
       // Nothing to keep or roll back to: the tags are new.
       for (const tag of tags) await deps.engine.tagImage(newImageId, tag);
       return finish('rebuilt');
     }
+    // Tags the spec names for the result that were not on the old image are given, not moved.
+    const onOld = tags.filter((tag) => old.repoTags.some((other) => sameTag(other, tag)));
+    const given = tags.filter((tag) => !onOld.includes(tag));
+    for (const tag of given) await deps.engine.tagImage(newImageId, tag);
     const keepTag = keepTagFor(old.id);
-    await moveTags(deps.engine, deps.stateDir, {
+    const moved = await moveTags(deps.engine, deps.stateDir, {
       kind: 'rebuild',
       image: outcome.image,
-      tags,
+      tags: onOld,
       fromId: old.id,
       toId: newImageId,
       keepTag,
@@ -222,8 +232,19 @@ export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: 
         newBase: outcome.baseRef === null ? null : { ref: outcome.baseRef, digest: outcome.baseDigest },
       },
     });
-    outcome = { ...outcome, keepTag };
-    return finish('rebuilt');
+    const leftAlone = describeLeftTags('rebuild', moved.left);
+    outcome = { ...outcome, tags: [...given, ...moved.moved, ...moved.alreadyThere] };
+    if (outcome.tags.length > 0 || moved.left.length === 0) {
+      // Some tag is on the new image (moved here, or by another run that built the same image).
+      warnings.push(...leftAlone);
+      if (moved.moved.length > 0) outcome = { ...outcome, keepTag };
+      return finish('rebuilt');
+    }
+    // Nobody wants the new image any more. One with a tag by now (someone tagged it) stays.
+    const built = await deps.engine.inspectImage(newImageId).catch(() => null);
+    const removed = built !== null && built.repoTags.length === 0 && (await deps.engine.removeImage(newImageId).catch(() => false));
+    const what = removed ? 'the rebuilt image was removed' : `the rebuilt image stays as ${newImageId}`;
+    return finish('skipped', [...leftAlone, `no tag is on ${old.id} any more; ${what}`]);
   } catch (error) {
     if (error instanceof Failure) return finish('failed', error.reasons);
     return finish('failed', [error instanceof Error ? error.message : String(error)]);
@@ -240,6 +261,11 @@ function tagsToMove(spec: BuildSpec, old: ImageDetails | null): string[] {
   if (old !== null) return withoutKeepTags(old.repoTags);
   if (spec.image !== null && !/^(sha256:)?[0-9a-f]{12,64}$/.test(spec.image) && parseImageRef(spec.image).ok) return [familiar(spec.image)];
   return [];
+}
+
+function sameTag(a: string, b: string): boolean {
+  const [left, right] = [parseImageRef(a), parseImageRef(b)];
+  return left.ok && right.ok ? formatImageRef(left.ref) === formatImageRef(right.ref) : a === b;
 }
 
 /** Pulls a base (once per cache) and returns the digest it was pulled at. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CheckReportSchema } from '../report/check-report-schema.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
-import { withFileLock } from './file-lock.js';
+import { FileLockTimeoutError, withFileLock } from './file-lock.js';
 
 export const UpstreamSeenSchema = z.object({
   ref: z.string(),
@@ -61,8 +61,38 @@ export const STATE_LOCK_NAME = 'state.lock';
 /** A holder keeps the lock for one read and one atomic write: waiting this long means it is stuck. */
 const STATE_LOCK_WAIT_MS = 30_000;
 
-function withStateLock<T>(file: string, run: () => Promise<T>): Promise<T> {
-  return withFileLock(path.join(path.dirname(file), STATE_LOCK_NAME), run, { waitMs: STATE_LOCK_WAIT_MS });
+/**
+ * Another process held the state file's lock for the whole wait: a basewatch that is stuck
+ * (suspended with Ctrl-Z, a disk that hangs). The message says which file, who and what to do.
+ */
+export class StateLockTimeoutError extends Error {
+  override readonly name = 'StateLockTimeoutError';
+
+  constructor(
+    readonly file: string,
+    /** The lock's folder. */
+    readonly lockDir: string,
+    /** Who held it when we gave up (null when it kept changing hands). */
+    readonly holderPid: number | null,
+    readonly waitedMs: number,
+  ) {
+    const waited = `${Math.round(waitedMs / 1000)} s`;
+    super(
+      holderPid === null
+        ? `other basewatch processes kept the state file ${file} busy for ${waited} (lock ${lockDir}); run this again`
+        : `another basewatch (pid ${holderPid}) has held the state file ${file} for ${waited} (lock ${lockDir}): wait for it to finish, or if it is stuck (suspended with Ctrl-Z?) resume or stop it (\`kill ${holderPid}\`), then run this again`,
+    );
+  }
+}
+
+async function withStateLock<T>(file: string, run: () => Promise<T>): Promise<T> {
+  const lockDir = path.join(path.dirname(file), STATE_LOCK_NAME);
+  try {
+    return await withFileLock(lockDir, run, { waitMs: STATE_LOCK_WAIT_MS });
+  } catch (error) {
+    if (!(error instanceof FileLockTimeoutError) || error.dir !== lockDir) throw error;
+    throw new StateLockTimeoutError(file, lockDir, error.holder?.pid ?? null, error.waitedMs);
+  }
 }
 
 export interface LoadedState {

@@ -65,6 +65,8 @@ export interface BaseImageSpec {
   changes?: string[];
 }
 
+let madeBases = 0;
+
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Builds a one-layer busybox "distro" image with `docker import`; returns its image id (sha256:…). */
@@ -74,7 +76,9 @@ export async function makeBaseImage(spec: BaseImageSpec): Promise<string> {
   const root = join(work, 'rootfs');
   await writeRootfs(root, {
     busybox: world.busybox,
-    ...(spec.files ? { files: spec.files } : {}),
+    // A file naming the image: two bases made by tests running at the same time with the same
+    // files (in the same second) would otherwise share their layer, and link ambiguously.
+    files: { '/etc/basewatch-test-image': `${spec.ref} ${++madeBases}\n`, ...spec.files },
     ...(spec.dpkg ? { dpkg: spec.dpkg } : {}),
     ...(spec.osRelease !== undefined ? { osRelease: spec.osRelease } : {}),
   });
