@@ -2,6 +2,7 @@ import path from 'node:path';
 import { askDaemon } from '../daemon/control-client.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../pipeline/record-check.js';
+import { readBuildLinks } from '../rebuild/build-links.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
 import { STATE_FILE_NAME, StateLockTimeoutError } from '../state/state-store.js';
@@ -68,6 +69,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   }
   const progress = progressReporter(io, options.json);
   const started = new Date();
+  const buildLinks = await readBuildLinks(paths.state);
   const result = await runCheck({
     roots: options.roots.length > 0 ? options.roots : ['.'],
     cwd: io.cwd,
@@ -77,6 +79,8 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     cacheDir: paths.cache,
     images: options.images,
     seenTags: await readSeenTags(path.join(paths.state, STATE_FILE_NAME)),
+    buildLinks: buildLinks.ok ? buildLinks.links : [],
+    displayCwd: io.cwd,
     onProgress: (message) => progress.update(message),
   });
   progress.done();

@@ -84,7 +84,14 @@ export function renderCheck(report: CheckReport, style: Style): string {
   else {
     out.push(...imageRows(report.images, style).map((line) => `  ${line}`));
     const notes = report.images
-      .map((image) => ({ image, lines: [...(image.base ? describeNotes(image.base, style) : []), ...(image.reason ? [style.dim(image.reason)] : [])] }))
+      .map((image) => ({
+        image,
+        lines: [
+          ...(image.base ? describeNotes(image.base, style) : []),
+          ...(image.reason ? [style.dim(image.reason)] : []),
+          ...(image.suggestedLink ? [style.cyan(`built from ${image.suggestedLink.shown}? ${image.suggestedLink.command}`)] : []),
+        ],
+      }))
       .filter((entry) => entry.lines.length > 0);
     if (notes.length > 0) {
       out.push('');

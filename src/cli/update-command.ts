@@ -80,6 +80,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
       settings,
       paths: cliPaths(io),
       trigger: { kind: 'cli' },
+      displayCwd: io.cwd,
       onProgress: (message) => progress.update(message),
     });
   } catch (error) {

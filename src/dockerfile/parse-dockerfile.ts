@@ -30,6 +30,12 @@ export interface DockerfileInstruction {
   readonly args: readonly string[];
   /** ARG / ENV declarations; empty for other instructions. */
   readonly properties: readonly DockerfileProperty[];
+  /**
+   * The arguments after the keyword and its flags as the builder reads them: each escaped line
+   * break removed and comment lines inside the continuation dropped, spacing otherwise kept. The
+   * classic builder records a RUN's command in the image history exactly so.
+   */
+  readonly text: string;
 }
 
 export interface ParsedDockerfile {
@@ -40,7 +46,19 @@ export interface ParsedDockerfile {
 
 const VALID_ESCAPE_CHARS = new Set(['\\', '`']);
 
-function toInstruction(instruction: Instruction): DockerfileInstruction {
+/** Joins continuation lines the way the builder does (see {@link DockerfileInstruction.text}). */
+function joinContinuations(raw: string, escapeChar: string): string {
+  const [first = '', ...rest] = raw.split(/\r?\n/);
+  const strip = (line: string): string => {
+    const trimmed = line.replace(/[ \t]+$/, '');
+    return trimmed.endsWith(escapeChar) ? trimmed.slice(0, -escapeChar.length) : line;
+  };
+  // A comment or blank line inside a continuation is no part of the instruction.
+  const kept = rest.filter((line) => !/^\s*(?:#.*)?$/.test(line));
+  return [first, ...kept].map(strip).join('');
+}
+
+function toInstruction(instruction: Instruction, escapeChar: string): DockerfileInstruction {
   const flags =
     instruction instanceof ModifiableInstruction
       ? instruction.getFlags().map((flag) => ({ name: flag.getName(), value: flag.getValue() }))
@@ -57,6 +75,7 @@ function toInstruction(instruction: Instruction): DockerfileInstruction {
     flags,
     args: instruction.getArguments().map((argument) => argument.getValue()),
     properties,
+    text: joinContinuations(instruction.getRawArgumentsContent() ?? '', escapeChar),
   };
 }
 
@@ -76,7 +95,7 @@ export function parseDockerfile(content: string): ParsedDockerfile {
   }
   return {
     escapeChar: dockerfile.getEscapeCharacter(),
-    instructions: dockerfile.getInstructions().map(toInstruction),
+    instructions: dockerfile.getInstructions().map((instruction) => toInstruction(instruction, dockerfile.getEscapeCharacter())),
     errors,
   };
 }

@@ -22,6 +22,8 @@ export interface DockerfileReading {
   readonly uses: readonly DockerfileImageUse[];
   readonly errors: readonly FileError[];
   readonly usedBy: readonly string[];
+  /** The file's text (null when it could not be read), for matching images to it by history. */
+  readonly text: string | null;
 }
 
 export interface ProjectReading {
@@ -140,14 +142,14 @@ export async function readProjects(
     const fileBuilds = builds.get(file) ?? [{ args: {}, target: null, usedBy: null }];
     const usedBy = fileBuilds.flatMap((build) => (build.usedBy === null ? [] : [build.usedBy]));
     if (typeof text !== 'string') {
-      dockerfiles.push({ path: file, uses: [], errors: [{ line: null, message: text.error }], usedBy });
+      dockerfiles.push({ path: file, uses: [], errors: [{ line: null, message: text.error }], usedBy, text: null });
       errors.push({ where: file, message: text.error });
       continue;
     }
     const analyses = fileBuilds.map((build) => analyzeDockerfile(text, { buildArgs: build.args, target: build.target }));
     const fileErrors = analyses[0]?.errors ?? [];
     for (const error of fileErrors) errors.push({ where: `${file}:${error.line}`, message: error.message });
-    dockerfiles.push({ path: file, uses: mergeUses(analyses), errors: fileErrors, usedBy });
+    dockerfiles.push({ path: file, uses: mergeUses(analyses), errors: fileErrors, usedBy, text });
   }
   return { dockerfiles, compose, hints, errors };
 }

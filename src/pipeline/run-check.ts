@@ -13,6 +13,7 @@ import { type DockerfileReading, readProjects } from '../inventory/read-projects
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
 import { normalizeImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
+import type { BuildLink } from '../rebuild/build-links.js';
 import type { PlatformSpec } from '../registry/platform.js';
 import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
 import type {
@@ -22,10 +23,12 @@ import type {
   EngineReport,
   ImageReport,
   ReportError,
+  SuggestedLinkReport,
 } from '../report/check-report.js';
 import { type UpstreamChecker, type UpstreamObservation, createUpstreamChecker, parsePlatform } from './check-upstream.js';
 import { type BaseNoter, createBaseNoter } from './base-notes.js';
 import { localCopyOf } from './local-copy.js';
+import { suggestLinks } from './suggest-links.js';
 
 export interface CheckOptions {
   /** Folders (or single files) to scan; relative paths resolve against `cwd`; none: no scan. */
@@ -46,6 +49,13 @@ export interface CheckOptions {
   /** Tags earlier checks saw base digests under (pipeline/seen-tags); default none. */
   readonly seenTags?: ReadonlyMap<string, string>;
   readonly connect?: ConnectOptions;
+  /** Links `basewatch link` recorded; images with one get no suggested link. Default none. */
+  readonly buildLinks?: readonly BuildLink[];
+  /**
+   * The folder a person typed the command in: suggested `basewatch link` commands name Dockerfiles
+   * relative to it. Default none (absolute paths, right from anywhere: what a daemon wants).
+   */
+  readonly displayCwd?: string;
   /** Called as work progresses, for a terminal's progress line. */
   readonly onProgress?: (message: string) => void;
 }
@@ -62,7 +72,12 @@ function joinReasons(...parts: Array<string | null | undefined>): string {
   return parts.filter((part): part is string => part !== null && part !== undefined && part !== '').join('; ');
 }
 
-async function imageReport(link: ImageLink, checker: UpstreamChecker | null, noter: BaseNoter): Promise<ImageReport> {
+async function imageReport(
+  link: ImageLink,
+  checker: UpstreamChecker | null,
+  noter: BaseNoter,
+  suggestedLink: SuggestedLinkReport | undefined,
+): Promise<ImageReport> {
   const { image } = link;
   const base = link.base === null ? null : { ...link.base, ...(await noter.notes(link.base.ref)) };
   const common = {
@@ -71,6 +86,7 @@ async function imageReport(link: ImageLink, checker: UpstreamChecker | null, not
     id: image.id,
     platform: imagePlatform(image),
     source: link.source,
+    ...(suggestedLink !== undefined ? { suggestedLink } : {}),
   };
   if (base === null) {
     return { ...common, base, status: link.broken ? 'error' : 'unlinked', reason: link.problem ?? '', checkedAt: null };
@@ -236,12 +252,22 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const opened = await openEngine(options, errors);
   let images: readonly ImageDetails[] | null = null;
   let links: ImageLink[] = [];
+  let suggestions = new Map<string, SuggestedLinkReport>();
   if (opened !== null) {
     try {
       const local = await readLocalImages(opened.engine);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
       links = selectImages(linkImages({ images: local.images, hints: projects.hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) }), options.images ?? [], errors, options.withDependents === true);
+      suggestions = await suggestLinks({
+        engine: opened.engine,
+        links,
+        images: local.images,
+        dockerfiles: projects.dockerfiles,
+        histories: local.histories,
+        buildLinks: options.buildLinks ?? [],
+        displayCwd: options.displayCwd ?? null,
+      });
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });
     }
@@ -259,7 +285,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     });
     const context: DockerfileContext = { images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
-      Promise.all(links.map((link) => imageReport(link, checker, noter))),
+      Promise.all(links.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id)))),
       Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {

@@ -36,6 +36,8 @@ export interface UpdateCycleOptions {
   readonly trigger: CycleTrigger;
   readonly onProgress?: (message: string) => void;
   readonly now?: () => Date;
+  /** See CheckOptions.displayCwd: where a person typed the command; default none (absolute paths). */
+  readonly displayCwd?: string;
 }
 
 function outcome(entry: PlanEntry, kind: ActionOutcome['kind'], reason: string, extra: Partial<ActionOutcome> = {}): ActionOutcome {
@@ -73,6 +75,9 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   const startedAt = now();
   const progress = options.onProgress ?? (() => {});
   const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
+  // Rebuildable: built by a compose service under the roots, or linked with `basewatch link`.
+  const links = await readBuildLinks(options.paths.state);
+  const linked = links.ok ? links.links : [];
   const check = await runCheck({
     roots: options.roots,
     cwd: options.cwd,
@@ -83,14 +88,13 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     images: options.images,
     withDependents: options.withDependents === true,
     seenTags: await readSeenTags(stateFile),
+    buildLinks: linked,
+    ...(options.displayCwd !== undefined ? { displayCwd: options.displayCwd } : {}),
     onProgress: progress,
   });
   await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
   const { state } = await loadState(stateFile);
 
-  // Rebuildable: built by a compose service under the roots, or linked with `basewatch link`.
-  const links = await readBuildLinks(options.paths.state);
-  const linked = links.ok ? links.links : [];
   const buildable = new Set(
     check.report.images.filter((image) => image.source?.dockerfile != null || findBuildLink(linked, image.tags) !== null).map((image) => image.id),
   );
@@ -196,6 +200,12 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     // 'skipped': someone re-pointed every tag meanwhile; their image is no concern of this plan.
     if (rebased.status === 'current' || rebased.status === 'skipped') return outcome(entry, 'skipped', rebased.reasons.join('; '), { warnings: rebased.warnings });
     if (rebased.status === 'refused' && action.otherwise === 'rebuild') return rebuilt(entry, rebased.reasons.join('; '), rebased.warnings);
+    const suggested = check.report.images.find((image) => image.id === entry.imageId)?.suggestedLink;
+    if (rebased.status === 'refused' && suggested !== undefined) {
+      // A guess at the Dockerfile is never built from: the user confirms it with `basewatch link`.
+      const why = `not rebaseable (${rebased.reasons.join('; ')}); looks built from ${suggested.shown}: run \`${suggested.command}\` and basewatch can rebuild it`;
+      return outcome(entry, 'reported', why, { warnings: rebased.warnings });
+    }
     const kind = rebased.status === 'refused' ? 'reported' : 'failed';
     return outcome(entry, kind, `${rebased.status === 'refused' ? 'not rebased' : 'rebase failed'}: ${rebased.reasons.join('; ')}`, { warnings: rebased.warnings });
   }

@@ -49,6 +49,8 @@ export const ImageReportSchema = z.object({
       args: z.record(z.string(), z.string()),
     })
     .nullable(),
+  // Optional: reports of older versions (and daemons) have none.
+  suggestedLink: z.object({ dockerfile: z.string(), context: z.string(), shown: z.string(), command: z.string() }).optional(),
   status: z.enum(['current', 'outdated', 'unlinked', 'unknown', 'error']),
   reason: z.string(),
   checkedAt: z.string().nullable(),

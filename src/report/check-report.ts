@@ -65,6 +65,21 @@ export interface ImageSourceReport {
   readonly args: Readonly<Record<string, string>>;
 }
 
+/**
+ * The Dockerfile a plain `docker build` image looks built from (its history matches that file's
+ * steps, and no other file's). Only a suggestion: nothing is linked until the user runs `command`.
+ */
+export interface SuggestedLinkReport {
+  /** Absolute path. */
+  readonly dockerfile: string;
+  /** Absolute path of the context the command links (the Dockerfile's folder). */
+  readonly context: string;
+  /** The Dockerfile as `command` names it: relative to the folder basewatch ran in (`./api/Dockerfile`), else absolute. */
+  readonly shown: string;
+  /** The `basewatch link …` command that records it. */
+  readonly command: string;
+}
+
 export interface ImageReport {
   /** The first tag, as Docker prints it. */
   readonly name: string;
@@ -73,6 +88,8 @@ export interface ImageReport {
   readonly platform: string;
   readonly base: ImageBaseReport | null;
   readonly source: ImageSourceReport | null;
+  /** Present only when `source` is unknown and exactly one Dockerfile under the roots matches the image's history. */
+  readonly suggestedLink?: SuggestedLinkReport;
   readonly status: ImageStatus;
   readonly reason: string;
   /** When upstream was last asked about its base (ISO 8601), or null. */

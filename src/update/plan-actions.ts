@@ -99,7 +99,7 @@ export function planActions(input: PlanInput): PlanEntry[] {
       case 'rebuild':
         return buildable
           ? { ...common, policy, action: { kind: 'rebuild' }, why }
-          : { ...common, policy, action: { kind: 'report' }, why: `${why}, but no Dockerfile is known for it (basewatch link ${image.name} <Dockerfile>)` };
+          : { ...common, policy, action: { kind: 'report' }, why: `${why}, but no Dockerfile is known for it (${image.suggestedLink ? `looks built from ${image.suggestedLink.shown}: ${image.suggestedLink.command}` : `basewatch link ${image.name} <Dockerfile>`})` };
       case 'auto':
         return { ...common, policy, action: { kind: 'rebase', otherwise: buildable ? 'rebuild' : 'report' }, why };
     }
