@@ -6,11 +6,13 @@
  * For a ~5 MB and a ~200 MB base, each with a small (~100 kB) and a large (~50 MB) app layer.
  * The new base is pulled before timing: both the rebase and the rebuild then find it local, so
  * neither figure includes network transfer. Medians of 3 runs.
+ * BENCH_BREAKDOWN=1 also prints where the median rebase's time went (phases, engine and registry calls).
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connectEngine } from '../src/engine/connect.js';
+import { CallTrace } from './call-trace.js';
 import type { EngineClient } from '../src/engine/docker-engine.js';
 import { rebaseImage } from '../src/rebase/rebase-image.js';
 import { rollbackImage } from '../src/rebase/rollback-image.js';
@@ -72,11 +74,17 @@ async function runScenario(engine: EngineClient, registryHost: string, scenario:
     const saves: number[] = [];
     const rebases: number[] = [];
     const rebuilds: number[] = [];
+    const traces: CallTrace[] = [];
     for (let run = 0; run < RUNS; run++) {
       saves.push(await timed(() => saveToNowhere(engine, tag)));
+      const trace = new CallTrace();
+      traces.push(trace);
       rebases.push(
         await timed(async () => {
-          const outcome = await rebaseImage({ engine, registry, credentials, stateDir }, { image: tag, to: null, dryRun: false, force: false });
+          const outcome = await rebaseImage(
+            { engine: trace.wrap('engine', engine), registry: trace.wrap('registry', registry), credentials, stateDir, onProgress: (step) => trace.mark(step) },
+            { image: tag, to: null, dryRun: false, force: false },
+          );
           if (outcome.status !== 'rebased') throw new Error(`bench rebase: ${outcome.status}: ${outcome.reasons.join('; ')}`);
         }),
       );
@@ -87,9 +95,11 @@ async function runScenario(engine: EngineClient, registryHost: string, scenario:
     const rebase = median(rebases);
     const rebuild = median(rebuilds);
     const app = scenario.appKb >= 1024 ? `${scenario.appKb / 1024} MB` : `${scenario.appKb} kB`;
+    const breakdown = process.env['BENCH_BREAKDOWN'] === '1' ? traces[rebases.indexOf(rebase)]?.report(rebase * 1000) ?? [] : [];
     return (
       `rebase, base ${scenario.baseMb} MB + app ${app}: rebase ${rebase.toFixed(2)} s = ${(rebase / save).toFixed(2)}x docker save (${save.toFixed(2)} s), ` +
-      `${(rebase / rebuild).toFixed(2)}x docker build --pull --no-cache (${rebuild.toFixed(2)} s)`
+      `${(rebase / rebuild).toFixed(2)}x docker build --pull --no-cache (${rebuild.toFixed(2)} s)` +
+      breakdown.map((line) => `\n${line}`).join('')
     );
   } finally {
     await registry.close();

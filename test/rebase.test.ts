@@ -22,6 +22,11 @@ import {
   writeProject,
 } from './helpers/world.js';
 import { patchedBase } from './helpers/patched-base.js';
+import { connectEngine } from '../src/engine/connect.js';
+import type { EngineClient } from '../src/engine/docker-engine.js';
+import { rebaseImage } from '../src/rebase/rebase-image.js';
+import { type CredentialSource, dockerCredentials } from '../src/registry/credentials.js';
+import { createRegistryClient } from '../src/registry/registry-client.js';
 
 interface Outcome {
   status: string;
@@ -252,6 +257,53 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     assert.match(human.stdout, moved);
     assert.match(human.stdout, new RegExp(`rebuild it from its Dockerfile instead: basewatch rebuild ${tag.replace(/[.:]/g, '\\$&')}`));
     assert.doesNotMatch(human.stdout, /neither local nor known by digest/);
+  });
+
+  it('leaves an image that is already on the latest base alone, with nothing left behind', async () => {
+    const base = await patchedBase(registry);
+    const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY hello.txt /hello.txt\n`, 'hello.txt': 'hi\n' });
+    const tag = `${uniqueName('current')}:1`;
+    await buildImage({ context: project, tag });
+    const home = await makeTempDir('current-home');
+    const first = await rebase([tag], {}, home);
+    assert.equal(first.outcome.status, 'rebased', JSON.stringify(first.outcome));
+    const rebasedId = await idOf(tag);
+
+    const again = await rebase([tag], {}, home);
+    assert.equal(again.outcome.status, 'current', JSON.stringify(again.outcome));
+    assert.match(again.outcome.reasons.join('\n'), /already on the latest/);
+    assert.equal(await idOf(tag), rebasedId);
+    assert.deepEqual(await fs.readdir(path.join(home, 'state', 'tmp')), [], 'no spool folder left');
+  });
+
+  it('moves no tag and keeps no new image when the new base\'s packages cannot be read (read beside the load)', async (t) => {
+    const world = getWorld();
+    assert.ok(world !== null);
+    const base = await patchedBase(registry);
+    const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY hello.txt /hello.txt\n`, 'hello.txt': 'hi\n' });
+    const tag = `${uniqueName('pkgread')}:1`;
+    const oldId = await buildImage({ context: project, tag });
+    const engine = await connectEngine({ env: { DOCKER_HOST: world.dockerHost } });
+    // The engine as it is, except that reading files out of an image fails.
+    const failingReads = new Proxy(engine, {
+      get: (target, key) => {
+        if (key === 'readImageFiles') return async () => Promise.reject(new Error('simulated: the engine cannot read the files'));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as EngineClient;
+    const credentials: CredentialSource = dockerCredentials({ configDir: path.join(world.dir, 'docker-config') });
+    const client = createRegistryClient({ credentials });
+    t.after(() => client.close());
+    const stateDir = path.join(await makeTempDir('pkgread-state'), 'state');
+
+    const outcome = await rebaseImage({ engine: failingReads, registry: client, credentials, stateDir }, { image: tag, to: null, dryRun: false, force: false });
+    assert.equal(outcome.status, 'failed', JSON.stringify(outcome));
+    assert.match(outcome.reasons.join('\n'), /simulated: the engine cannot read the files/);
+    assert.equal(await idOf(tag), oldId, 'the tag stays');
+    assert.ok(outcome.newImageId !== null, 'it got as far as the load');
+    await assert.rejects(docker(['image', 'inspect', outcome.newImageId]), 'the loaded image is removed again');
+    assert.deepEqual(await fs.readdir(path.join(stateDir, 'tmp')), [], 'no spool folder left');
   });
 
   for (const point of ['rebase:after-export', 'rebase:after-pull', 'rebase:after-load', 'tags:after-keep-tag', 'tags:after-first-move']) {

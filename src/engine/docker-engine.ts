@@ -22,8 +22,7 @@ import {
   withoutNoneTags,
 } from './engine-schemas.js';
 import { classifyEngineFailure, EngineError } from './engine-error.js';
-import { BuildError, BuildLog, builtImageId } from './build-log.js';
-import { packBuildContext } from './build-context.js';
+import { BUILD_TIMEOUT_MS, buildOperation, runBuild } from './engine-build.js';
 import type {
   BuildContextSpec,
   BuildOptions,
@@ -157,9 +156,6 @@ export function modemOptions(endpoint: EngineEndpoint, files: ModemTlsFiles, env
 
 /** Pulls and loads of large images take long; they get their own, generous deadline. */
 const TRANSFER_TIMEOUT_MS = 30 * 60 * 1000;
-
-/** A build runs the user's RUN steps: compilers, test suites. Its deadline is longer still. */
-const BUILD_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 
 /** Container logs without a TTY come framed: 8-byte headers (stream, size) before each chunk. */
 function demuxLogs(raw: Buffer): string {
@@ -317,9 +313,24 @@ class DockerodeEngineClient implements EngineClient {
     );
   }
 
-  saveImage(idOrRef: string): Promise<NodeJS.ReadableStream> {
+  saveImage(idOrRef: string, options: { signal?: AbortSignal } = {}): Promise<NodeJS.ReadableStream> {
     // Only the response headers are under the deadline; the caller reads the body at its pace.
-    return this.#call(`save image ${idOrRef}`, async (docker) => (await docker.getImage(idOrRef).get()) as NodeJS.ReadableStream);
+    return this.#call(`save image ${idOrRef}`, async (docker) => {
+      const signal = options.signal;
+      if (signal === undefined) return (await docker.getImage(idOrRef).get()) as NodeJS.ReadableStream;
+      signal.throwIfAborted();
+      // As dockerode's image.get(), which takes no signal; docker-modem passes it to the request.
+      return new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+        modemOf(docker).dial(
+          { path: `/images/${idOrRef}/get`, method: 'GET', isStream: true, statusCodes: { 200: true, 500: 'server error' }, abortSignal: signal },
+          (error: unknown, res: IncomingMessage | null) => {
+            if (error !== null && error !== undefined) return reject(error);
+            if (res === null) return reject(new Error('no response'));
+            resolve(res);
+          },
+        );
+      });
+    });
   }
 
   loadImage(tar: NodeJS.ReadableStream, options: { onProgress?: (message: string) => void } = {}): Promise<{ loaded: string[] }> {
@@ -424,81 +435,24 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   buildImage(context: BuildContextSpec, options: BuildOptions): Promise<BuildResult> {
-    const operation = `build ${context.dockerfile} in ${context.dir}`;
     return this.#call(
-      operation,
-      async (docker) => {
-        const packed = await packBuildContext(context);
-        const log = new BuildLog();
-        const emit = (lines: string[]): void => lines.forEach((line) => options.onLogLine?.(line));
-        let lastLine: string | null = null;
-        let aux: Record<string, unknown> | undefined;
-        const fail = (buildError: string, cause?: unknown): never => {
-          throw new BuildError({ endpoint: this.endpoint, operation, failure: 'http', buildError, logTail: log.tail(), cause });
-        };
-        // A failed read of the context (a file gone or unreadable mid-walk) ends the upload early.
-        const packFailed = new Promise<never>((_, reject) => {
-          packed.tar.once('error', (error: Error) => reject(new BuildError({
-            endpoint: this.endpoint, operation, failure: 'other', buildError: `cannot send the build context: ${error.message}`, logTail: log.tail(), cause: error,
-          })));
-        });
-        packFailed.catch(() => undefined);
-        const registryconfig = Object.fromEntries((options.authconfigs ?? []).map((auth) => [auth.serveraddress, auth]));
-        const query = {
-          dockerfile: packed.dockerfile,
-          ...(options.tags && options.tags.length > 0 ? { t: [...options.tags] } : {}),
-          buildargs: { ...options.buildArgs },
-          labels: { ...options.labels },
-          ...(options.target === null ? {} : { target: options.target }),
-          pull: options.pull,
-          nocache: options.noCache === true,
-          rm: true,
-          forcerm: true,
-          ...(Object.keys(registryconfig).length > 0 ? { registryconfig } : {}),
-        };
-        // A silent RUN (a long compile) sends nothing for minutes: this request gets a modem of
-        // its own whose socket idle timeout is the build's deadline, not the per-request one.
-        const modem = Object.assign(Object.create(Object.getPrototypeOf(docker.modem) as object) as object, docker.modem, { timeout: BUILD_TIMEOUT_MS + 1000 });
-        const builder = new DockerodeClass({ modem } as Dockerode.DockerOptions);
-        let response: NodeJS.ReadableStream;
-        try {
-          response = (await Promise.race([
-            builder.buildImage(packed.tar, query as unknown as Dockerode.ImageBuildOptions),
-            packFailed,
-          ])) as NodeJS.ReadableStream;
-        } catch (error) {
-          if (error instanceof BuildError) throw error;
-          // The engine refused the build before it started (400/500: a Dockerfile it cannot parse, …).
-          const failure = classifyEngineFailure(error);
-          if (failure.failure === 'http' || failure.failure === 'not-found') {
-            return fail(failure.detail.replace(/^HTTP \d+: /, ''), error);
-          }
-          throw new EngineError({ endpoint: this.endpoint, operation, ...failure });
-        }
-        const outcome = await Promise.race([
-          readProgressStream(response, (message) => {
-            if (message.stream !== undefined) {
-              const lines = log.push(message.stream);
-              if (lines.length > 0) lastLine = lines.at(-1) ?? lastLine;
-              emit(lines);
-            } else if (message.status !== undefined && message.error === undefined) {
-              // The builder's own pulls (pull: true) report status lines.
-              emit(log.pushLine(`${message.id ? `${message.id}: ` : ''}${message.status}`));
-            }
-            if (message.aux !== undefined) aux = message.aux;
-          }),
-          packFailed,
-        ]);
-        emit(log.end());
-        if (outcome.error !== null) {
-          emit(log.pushLine(outcome.error));
-          return fail(outcome.error);
-        }
-        const found = builtImageId(aux, lastLine);
-        if (found === null) return fail('the build ended without naming the image it built');
-        const imageId = found.startsWith('sha256:') ? found : ((await this.inspectImage(found))?.id ?? fail(`the engine has no image ${found} after the build`));
-        return { imageId, logTail: log.tail() };
-      },
+      buildOperation(context),
+      (docker) =>
+        runBuild(
+          {
+            endpoint: this.endpoint,
+            postBuild: async (tar, query) => {
+              // A silent RUN (a long compile) sends nothing for minutes: this request gets a modem of
+              // its own whose socket idle timeout is the build's deadline, not the per-request one.
+              const modem = Object.assign(Object.create(Object.getPrototypeOf(docker.modem) as object) as object, docker.modem, { timeout: BUILD_TIMEOUT_MS + 1000 });
+              const builder = new DockerodeClass({ modem } as Dockerode.DockerOptions);
+              return (await builder.buildImage(tar, query as unknown as Dockerode.ImageBuildOptions)) as NodeJS.ReadableStream;
+            },
+            inspectImage: (idOrRef) => this.inspectImage(idOrRef),
+          },
+          context,
+          options,
+        ),
       true,
       BUILD_TIMEOUT_MS,
     );

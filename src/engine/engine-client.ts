@@ -129,8 +129,11 @@ export interface EngineClient {
   imageHistory(idOrRef: string): Promise<HistoryEntry[]>;
   /** `docker pull ref`; rejects with the engine's own message when the stream reports an error. */
   pullImage(ref: string, options?: { auth?: EngineRegistryAuth | null; onProgress?: (message: string) => void }): Promise<void>;
-  /** `docker save`: the archive as a stream (legacy layout, plus OCI layout on Engine 25+). */
-  saveImage(idOrRef: string): Promise<NodeJS.ReadableStream>;
+  /**
+   * `docker save`: the archive as a stream (legacy layout, plus OCI layout on Engine 25+). Aborting
+   * `signal` cancels the request, and the stream once it flows.
+   */
+  saveImage(idOrRef: string, options?: { signal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
   /** `docker load`; rejects when the stream reports an error. Resolves to the ids/tags it says it loaded. */
   loadImage(tar: NodeJS.ReadableStream, options?: { onProgress?: (message: string) => void }): Promise<{ loaded: string[] }>;
   /** `docker tag source ref` (moves the tag when it exists). */

@@ -7,9 +7,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { LayerScan } from '../archive/layer-scan.js';
-import { readImageArchive } from '../archive/read-image-archive.js';
+import type { ImageArchive } from '../archive/read-image-archive.js';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { linkImages } from '../link/link-images.js';
@@ -19,6 +18,7 @@ import { engineAuthFrom } from '../rebuild/engine-auth.js';
 import type { PlatformSpec } from '../registry/platform.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import { type BaseConfig, configFromEngine, configFromRegistry } from './base-configs.js';
+import { exportImage, layersAbove, sameList } from './export-image.js';
 import { loadRebasedImage } from './load-rebased.js';
 import { diffPackages, summarizePackageDiff } from './package-diff.js';
 import { packagesFromLayers } from './package-db.js';
@@ -132,7 +132,14 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
   let outcome: Partial<RebaseOutcome> = { image: request.image, tags: [] };
   const tmpDir = path.join(deps.stateDir, 'tmp');
   let spoolDir: string | null = null;
-  let pendingReads: Promise<unknown> = Promise.resolve();
+  const exportCancel = new AbortController();
+  // Engine work started ahead of need; the rebase waits for it before it ends, however it ends.
+  const pending: Array<Promise<unknown>> = [];
+  /** Starts `work` now, to be awaited later; until then a rejection is not unhandled. */
+  const ahead = <T>(work: Promise<T>): Promise<T> => {
+    pending.push(work.catch(() => undefined));
+    return work;
+  };
   const finish = (status: RebaseStatus, reasons: string[] = []): RebaseOutcome => ({
     status,
     image: request.image,
@@ -156,13 +163,16 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
   try {
     const recovered = await recoverTagMove(deps.engine, deps.stateDir);
     if (recovered !== null) warnings.push(recovered);
-    await removeStaleSpools(tmpDir);
-    await removeTemporaryContainers(deps.engine);
+    // Independent of the image, so they run beside the reads below. Leftover containers go before
+    // the new base's files are read: that read's own container is also a temporary one.
+    const housekeeping = ahead(Promise.all([removeStaleSpools(tmpDir), removeTemporaryContainers(deps.engine)]));
+    const fullLoad = ahead(needsFullLoad(deps.engine));
 
     progress('reading the image');
     const found = await deps.engine.inspectImage(request.image);
     if (found === null) throw new Refusal('failed', [`no local image ${request.image} (see \`docker image ls\`)`]);
     const image = { ...found, repoTags: withoutKeepTags(found.repoTags) };
+    const history = ahead(deps.engine.imageHistory(image.id));
     outcome = { ...outcome, image: image.repoTags[0] ?? request.image, tags: image.repoTags, oldImageId: image.id };
     if (image.repoTags.length === 0) throw new Refusal('refused', [`${request.image} has no tag to move; tag it first`]);
     const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
@@ -179,7 +189,8 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     if (!baseRef.ok) throw new Refusal('failed', [`the base reference ${base.ref} is invalid: ${baseRef.error}`]);
 
     await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
-    spoolDir = await fs.mkdtemp(path.join(tmpDir, `rebase-${process.pid}-`));
+    const spool = await fs.mkdtemp(path.join(tmpDir, `rebase-${process.pid}-`));
+    spoolDir = spool;
 
     if (base.digest === null && base.localId === null) {
       // Nothing says which image of that name it was built on (the check reports it as unknown,
@@ -187,12 +198,29 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
       const why = link?.problem ?? `no local image of ${base.ref} is the one it was built on, and its digest is not known`;
       throw new Refusal('refused', [`${outcome.image} was built on ${base.ref}, but on which image of it is not known: ${why}; rebuild it from its Dockerfile instead: basewatch rebuild ${outcome.image}`]);
     }
-    progress('reading the old base');
-    const oldBase = await readOldBase(deps, base, baseRef.ref, platform, spoolDir);
 
-    progress('asking the registry for the new base');
-    const target = resolveTarget(request.to, baseRef.ref, deps.baseHint ?? null, local.images, warnings);
-    const newBase = await configFromRegistry(deps.registry, target, platform);
+    // The export does not wait for the registry when the link names a local base: the app layers
+    // are the image's layers above that base's (the old base read below must be that very image),
+    // so it starts now. Any way out before its result is used cancels it.
+    const predictedAppDiffIds = layersAbove(image, base.localId, local.images);
+    const earlyExport =
+      predictedAppDiffIds === null
+        ? null
+        : ahead(history.then((steps) => exportImage(deps.engine, image, steps, predictedAppDiffIds, spool, warnings, exportCancel.signal)));
+
+    // The old and the new base's configs are independent reads (registry round trips): both at once.
+    progress('reading the old and the new base');
+    const oldBasePromise = ahead(readOldBase(deps, base, baseRef.ref, platform, spool));
+    let target: ImageRef;
+    try {
+      target = resolveTarget(request.to, baseRef.ref, deps.baseHint ?? null, local.images, warnings);
+    } catch (error) {
+      await oldBasePromise; // a problem with the old base is reported first, as it comes first
+      throw error;
+    }
+    const newBasePromise = ahead(configFromRegistry(deps.registry, target, platform));
+    const oldBase = await oldBasePromise;
+    const newBase = await newBasePromise;
     if (!newBase.ok) throw new Refusal('failed', [`cannot resolve the new base ${formatImageRef(target)}: ${newBase.message}`]);
     // The base labels name a tag, so later checks compare against the right one: `--to` with
     // only a digest keeps the tag the image followed.
@@ -206,10 +234,18 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     const oldLayerCount = (JSON.parse(oldBase.bytes.toString('utf8')) as { rootfs?: { diff_ids?: unknown[] } }).rootfs?.diff_ids?.length ?? 0;
     const appDiffIds = image.diffIds.slice(oldLayerCount);
     // Work that does not depend on the export runs beside it.
-    const alreadyLocalPromise = deps.engine.inspectImage(newBase.value.configDigest);
-    const newFilesPromise = alreadyLocalPromise.then((found) => (found === null ? null : deps.engine.readImageFiles(found.id, PACKAGE_DB_PATHS)));
-    pendingReads = newFilesPromise.catch(() => undefined);
-    const archive = await exportImage(deps.engine, image, appDiffIds, spoolDir, warnings);
+    const alreadyLocalPromise = ahead(deps.engine.inspectImage(newBase.value.configDigest));
+    const newFilesPromise = ahead(
+      Promise.all([alreadyLocalPromise, housekeeping]).then(([local]) => (local === null ? null : deps.engine.readImageFiles(local.id, PACKAGE_DB_PATHS))),
+    );
+    let archive: ImageArchive;
+    if (earlyExport !== null && predictedAppDiffIds !== null && sameList(predictedAppDiffIds, appDiffIds)) {
+      archive = await earlyExport;
+    } else {
+      exportCancel.abort();
+      await earlyExport?.catch(() => undefined); // its spool files are gone before the next export writes its own
+      archive = await exportImage(deps.engine, image, await history, appDiffIds, spool, warnings, null);
+    }
     failpoint('rebase:after-export');
     if (archive.configDigest !== image.id) {
       throw new Refusal('failed', [`the engine exported a different image (${archive.configDigest}) than ${image.id}`]);
@@ -247,21 +283,27 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
       return finish('dry-run');
     }
 
+    const existedBeforePromise = ahead(deps.engine.inspectImage(imageIdOf(config.value.configBytes)));
     if (alreadyLocal === null) {
       progress(`pulling ${newRef}@${newBase.value.digest}`);
       const auth = engineAuthFrom(await deps.credentials(target.registry), target.registry);
       await deps.engine.pullImage(`${repositoryName(target)}@${newBase.value.digest}`, { auth, onProgress: progress });
     }
     failpoint('rebase:after-pull');
-    const pulled = await deps.engine.inspectImage(newBase.value.configDigest);
+    // Inspected just now when it was already local; after a pull, it must be there now.
+    const pulled = alreadyLocal ?? (await deps.engine.inspectImage(newBase.value.configDigest));
     if (pulled === null) {
       throw new Refusal('failed', [`after pulling ${newRef}@${newBase.value.digest} the engine has no image ${newBase.value.configDigest}`]);
     }
-    const newFiles = (await newFilesPromise) ?? (await deps.engine.readImageFiles(pulled.id, PACKAGE_DB_PATHS));
-    outcome = { ...outcome, packages: packageChanges(baseScans, newFiles) };
+    // Only the record of what changed needs the new base's packages: read beside the load, awaited before any tag moves.
+    const newFilesRead = alreadyLocal === null ? ahead(housekeeping.then(() => deps.engine.readImageFiles(pulled.id, PACKAGE_DB_PATHS))) : newFilesPromise;
 
     progress('loading the rebased image');
-    const existedBefore = (await deps.engine.inspectImage(imageIdOf(config.value.configBytes))) !== null;
+    const existedBefore = (await existedBeforePromise) !== null;
+    // Only an image this rebase created goes when it cannot be used; an identical one from before stays.
+    const discardLoaded = async (imageId: string): Promise<void> => {
+      if (!existedBefore) await deps.engine.removeImage(imageId).catch(() => false);
+    };
     const loaded = await loadRebasedImage(deps.engine, {
       configBytes: config.value.configBytes,
       baseDiffIds: config.value.diffIds.slice(0, config.value.diffIds.length - appDiffIds.length),
@@ -271,7 +313,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
         return { diffId, file: kept.file, size: kept.size };
       }),
       newBaseId: pulled.id,
-      fullOnly: await needsFullLoad(deps.engine),
+      fullOnly: await fullLoad,
     });
     warnings.push(...loaded.warnings);
     outcome = { ...outcome, newImageId: loaded.imageId, fastPath: loaded.fastPath, bytesMoved: loaded.bytes, baseLayersSkipped: loaded.baseLayersSkipped };
@@ -280,7 +322,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     progress('verifying the rebased image');
     const verified = await verifyRebased(deps.engine, loaded.imageId, config.value.diffIds);
     if (verified !== null) {
-      if (!existedBefore) await deps.engine.removeImage(loaded.imageId).catch(() => false);
+      await discardLoaded(loaded.imageId);
       throw new Refusal('failed', [verified]);
     }
 
@@ -288,11 +330,19 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
       progress('running the smoke test');
       const smoke = await runSmokeTest(deps.engine, loaded.imageId, deps.smokeTest);
       if (!smoke.ok) {
-        // Only an image this rebase created goes; an identical one from before stays.
-        if (!existedBefore) await deps.engine.removeImage(loaded.imageId).catch(() => false);
+        await discardLoaded(loaded.imageId);
         throw new Refusal('failed', [`${smoke.reason}; the tags stay on ${image.id}`]);
       }
     }
+
+    let newFiles: Map<string, Buffer> | null;
+    try {
+      newFiles = await newFilesRead;
+    } catch (error) {
+      await discardLoaded(loaded.imageId);
+      throw error;
+    }
+    outcome = { ...outcome, packages: packageChanges(baseScans, newFiles) };
 
     progress('moving the tags');
     const keepTag = keepTagFor(image.id);
@@ -326,8 +376,10 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     if (error instanceof Refusal) return finish(error.status, error.reasons);
     return finish('failed', [error instanceof Error ? error.message : String(error)]);
   } finally {
-    // A read of the new base's files still under way must not outlive the rebase (its container).
-    await pendingReads;
+    // Work still under way must not outlive the rebase (the files read's container, above all); an
+    // export whose result was not needed stops now.
+    exportCancel.abort();
+    await Promise.all(pending);
     if (spoolDir !== null) await fs.rm(spoolDir, { recursive: true, force: true });
   }
 }
@@ -408,32 +460,6 @@ async function readOldBase(
     problems.push(fromEngine.message);
   }
   throw new Refusal('failed', [`cannot read the config of the old base ${base.ref}: ${problems.join('; ') || 'it is neither local nor known by digest'}`]);
-}
-
-/**
- * `docker save` of the image, scanned, with the app layers kept. Only layers small enough to be
- * one of the app layers are spooled while their identity is unknown (legacy layout): a layer
- * tar is its files' bytes plus about 1 KiB of header and padding per file, so the bound below
- * covers app layers of tens of thousands of small files; a bigger one costs a second export,
- * never a wrong result.
- */
-async function exportImage(engine: EngineClient, image: ImageDetails, appDiffIds: readonly string[], spoolDir: string, warnings: string[]) {
-  const history = await engine.imageHistory(image.id);
-  const layerSteps = history.filter((step) => !step.emptyLayer);
-  const appSizes = layerSteps.slice(layerSteps.length - appDiffIds.length).map((step) => step.size);
-  const bound = layerSteps.length === image.diffIds.length ? Math.max(0, ...appSizes) * 2 + 64 * 1024 * 1024 : undefined;
-  const read = async (maxSpoolBytes: number | undefined) =>
-    readImageArchive((await engine.saveImage(image.id)) as Readable, {
-      keepLayers: new Set(appDiffIds),
-      spoolDir,
-      image: image.id,
-      ...(maxSpoolBytes === undefined ? {} : { maxSpoolBytes }),
-    });
-  const archive = await read(bound);
-  if (bound === undefined || appDiffIds.every((diffId) => archive.kept.has(diffId))) return archive;
-  warnings.push('an app layer was larger than expected from its history; exported the image a second time');
-  for (const layer of archive.kept.values()) await fs.rm(layer.file, { force: true });
-  return read(undefined);
 }
 
 /** The containerd image store and Podman read every layer file of a load: no placeholders there. */
