@@ -1,5 +1,6 @@
 /** Reads the local images the linker needs from the engine: details for all, histories for a few. */
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
+import { EngineError } from '../engine/engine-error.js';
 import { type HistoryStep, imagesNeedingHistory } from '../link/link-images.js';
 import { withoutKeepTags } from '../rebase/rebase-journal.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -23,10 +24,17 @@ export async function readLocalImages(engine: EngineClient): Promise<LocalImages
     .filter((image): image is ImageDetails => image !== null)
     .map((image) => ({ ...image, repoTags: withoutKeepTags(image.repoTags) }));
   const histories = new Map<string, HistoryStep[]>();
+  const gone = new Set<string>();
   await mapLimit(imagesNeedingHistory(images), ENGINE_CONCURRENCY, async (id) => {
-    // Oldest step first, as the engine client returns it.
-    const entries = await engine.imageHistory(id);
-    histories.set(id, entries.map((entry) => ({ createdBy: entry.createdBy, created: entry.created })));
+    try {
+      // Oldest step first, as the engine client returns it.
+      const entries = await engine.imageHistory(id);
+      histories.set(id, entries.map((entry) => ({ createdBy: entry.createdBy, created: entry.created })));
+    } catch (error) {
+      // Removed since the list (a `docker image prune` meanwhile): gone, as for inspect above.
+      if (!(error instanceof EngineError && error.statusCode === 404)) throw error;
+      gone.add(id);
+    }
   });
-  return { images, histories };
+  return { images: gone.size === 0 ? images : images.filter((image) => !gone.has(image.id)), histories };
 }
