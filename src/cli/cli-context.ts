@@ -1,7 +1,6 @@
 /** What most commands need first: settings and an engine, with failures printed the same way. */
 import { ConfigError, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
-import { connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import { type BasewatchPaths, basewatchPaths } from '../paths.js';
 import { EXIT } from './exit-codes.js';
@@ -40,6 +39,8 @@ export function lockBusyExit(io: CliIo, notDone: string, error: Error): number {
 /** An engine that answered, or the exit code after listing what was tried. */
 export async function engineOrExit(io: CliIo): Promise<EngineClient | number> {
   try {
+    // Loaded here, not with this module: commands that need no engine (`status`) use the rest.
+    const { connectEngine } = await import('../engine/connect.js');
     return await connectEngine({ env: io.env as NodeJS.ProcessEnv });
   } catch (error) {
     fail(io, error instanceof Error ? error.message : String(error));

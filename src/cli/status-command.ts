@@ -5,6 +5,7 @@ import { describeDaemonStatus } from '../daemon/describe-status.js';
 import { basewatchPaths } from '../paths.js';
 import { readHistory } from '../rebase/rebase-journal.js';
 import { STATE_FILE_NAME, StateLockTimeoutError, loadState } from '../state/state-store.js';
+import { lockBusyExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { renderCheck } from './render-check.js';
@@ -28,11 +29,9 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
   try {
     loaded = await loadState(stateFile, now);
   } catch (error) {
-    // Only a corrupt file is read under the lock (to set it aside). Not through cli-context,
-    // which would load the engine client.
+    // Only a corrupt file is read under the lock (to set it aside).
     if (!(error instanceof StateLockTimeoutError)) throw error;
-    io.stderr.write(errStyle.red(`basewatch: cannot show the status: ${error.message}\n`));
-    return EXIT.failed;
+    return lockBusyExit(io, 'cannot show the status', error);
   }
   const { state, warning } = loaded;
   if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));

@@ -11,7 +11,7 @@ export interface LocalImages {
 }
 
 /** Parallel requests to the engine socket: enough to hide latency, few enough not to flood it. */
-const ENGINE_CONCURRENCY = 8;
+export const ENGINE_CONCURRENCY = 8;
 
 export async function readLocalImages(engine: EngineClient): Promise<LocalImages> {
   const summaries = await engine.listImages();

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
+import { ENGINE_CONCURRENCY } from '../inventory/read-images.js';
 import type { DockerfileReading } from '../inventory/read-projects.js';
 import type { HistoryStep, ImageLink } from '../link/link-images.js';
 import { type DockerfileSteps, dockerfileSteps, restsOnBase, suggestDockerfile } from '../link/suggest-dockerfile.js';
@@ -25,8 +26,6 @@ export interface SuggestLinksInput {
   /** Folder the command's paths are relative to (the user's shell); absolute paths when null. */
   readonly displayCwd: string | null;
 }
-
-const ENGINE_CONCURRENCY = 8;
 
 /** `'…'`-quotes a word a shell would split or expand. */
 function shellWord(word: string): string {
