@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setSetting } from '../src/config/config-store.js';
 import { askDaemon } from '../src/daemon/control-client.js';
-import type { CycleResult } from '../src/pipeline/cycle.js';
+import type { CycleResult } from '../src/record/cycle-result.js';
 import { normalizeImageRef } from '../src/refs/image-ref.js';
 import {
   buildImage,

@@ -7,7 +7,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ProjectFileEvent, ProjectFileWatcher } from '../src/daemon/file-watcher.js';
-import { silentLogger } from '../src/daemon/logger.js';
+import { silentLogger } from '../src/util/logger.js';
 import { makeTempDir } from './helpers/world.js';
 
 interface Watching {

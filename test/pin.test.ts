@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { CliIo } from '../src/cli/main.js';
 import { runPinCommand } from '../src/cli/pin-command.js';
-import { registryPinResolver, updatePins } from '../src/pin/update-pins.js';
+import { registryPinResolver, updatePins } from '../src/act/pin/update-pins.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
 import { getWorld, makeTempDir, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 import { pushImage, pushMultiArch } from './registry-content.js';

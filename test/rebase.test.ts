@@ -24,7 +24,7 @@ import {
 import { patchedBase } from './helpers/patched-base.js';
 import { connectEngine } from '../src/engine/connect.js';
 import type { EngineClient } from '../src/engine/docker-engine.js';
-import { rebaseImage } from '../src/rebase/rebase-image.js';
+import { rebaseImage } from '../src/act/rebase/rebase-image.js';
 import { type CredentialSource, dockerCredentials } from '../src/registry/credentials.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
 

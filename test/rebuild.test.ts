@@ -9,10 +9,10 @@ import type { CliIo } from '../src/cli/main.js';
 import { defaultSettings } from '../src/config/settings.js';
 import { createEngineClient } from '../src/engine/docker-engine.js';
 import { BuildError } from '../src/engine/build-log.js';
-import { basewatchPaths } from '../src/paths.js';
+import { basewatchPaths } from '../src/config/paths.js';
 import { rebuildForPlan } from '../src/pipeline/rebuild-for-plan.js';
 import { dockerCredentials } from '../src/registry/credentials.js';
-import { hostPlatform } from '../src/dockerfile/platform-args.js';
+import { hostPlatform } from '../src/inventory/dockerfile/platform-args.js';
 import { DOCKER_MANIFEST, pushIndex, pushImage as pushRawImage } from './registry-content.js';
 import {
   buildImage,

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { makeTempDir, runBasewatch } from './helpers/world.js';
 
-const FILE_LOCK_MODULE = JSON.stringify(new URL('../src/state/file-lock.js', import.meta.url).href);
+const FILE_LOCK_MODULE = JSON.stringify(new URL('../src/util/file-lock.js', import.meta.url).href);
 
 /** A process that takes the lock in `dir` as a basewatch would, then keeps it until killed. */
 async function holdLock(dir: string): Promise<ChildProcess> {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { askDaemon } from '../daemon/control-client.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
-import { recordCheck } from '../pipeline/record-check.js';
-import { readBuildLinks } from '../rebuild/build-links.js';
+import { recordCheck } from '../record/record-check.js';
+import { readBuildLinks } from '../record/build-links.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
-import { STATE_FILE_NAME, StateLockTimeoutError } from '../state/state-store.js';
+import { STATE_FILE_NAME, StateLockTimeoutError } from '../record/state-store.js';
 import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';

@@ -2,7 +2,7 @@
 import { ConfigError, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import type { EngineClient } from '../engine/docker-engine.js';
-import { type BasewatchPaths, basewatchPaths } from '../paths.js';
+import { type BasewatchPaths, basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { colorEnabled, createStyle } from './style.js';

@@ -1,7 +1,7 @@
 /** `basewatch config path|list|get|set|unset`. */
 import { ConfigError, configFilePath, loadSettings, setSetting, unsetSetting } from '../config/config-store.js';
 import { SETTING_DOCS, SETTING_KEYS, type SettingKey, defaultSettings, isSettingKey } from '../config/settings.js';
-import { basewatchPaths } from '../paths.js';
+import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 import { colorEnabled, createStyle } from './style.js';

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { DaemonController, daemonLogFile } from '../daemon/daemon-controller.js';
-import { type LogLevel, createLogger, isLogLevel, rotatingFileSink, streamSink } from '../daemon/logger.js';
-import { basewatchPaths } from '../paths.js';
+import { type LogLevel, createLogger, isLogLevel, rotatingFileSink, streamSink } from '../util/logger.js';
+import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 

@@ -14,7 +14,7 @@ import { renderServiceFile } from '../daemon/service-files.js';
 import { connectEngine } from '../engine/connect.js';
 import { checkDesktop } from '../notify/desktop.js';
 import { webhookOrigin } from '../notify/webhook.js';
-import { basewatchPaths } from '../paths.js';
+import { basewatchPaths } from '../config/paths.js';
 import { findCredentialHelper } from '../registry/credential-helper.js';
 import { dockerConfigDir } from '../registry/credentials.js';
 import { EXIT } from './exit-codes.js';

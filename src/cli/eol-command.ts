@@ -2,10 +2,10 @@
  * `basewatch eol update`: refresh the end-of-life table from endoflife.date into the cache.
  * `basewatch eol [image...]`: say which table is in use and what it says about the images.
  */
-import { basewatchPaths } from '../paths.js';
-import { eolFindings } from '../eol/eol-for.js';
-import { loadEolTable } from '../eol/eol-table.js';
-import { type FetchLike, refreshEolTable, saveEolTable } from '../eol/refresh-eol.js';
+import { basewatchPaths } from '../config/paths.js';
+import { eolFindings } from '../resolve/eol/eol-for.js';
+import { loadEolTable } from '../resolve/eol/eol-table.js';
+import { type FetchLike, refreshEolTable, saveEolTable } from '../resolve/eol/refresh-eol.js';
 import { parseImageRef } from '../refs/image-ref.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';

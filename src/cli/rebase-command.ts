@@ -1,12 +1,12 @@
 /** `basewatch rebase` and `basewatch rollback`. */
-import { type RebaseOutcome, rebaseImage } from '../rebase/rebase-image.js';
-import { TagMoveLockTimeoutError } from '../rebase/rebase-journal.js';
-import { type RollbackOutcome, rollbackImage } from '../rebase/rollback-image.js';
+import { type RebaseOutcome, rebaseImage } from '../act/rebase/rebase-image.js';
+import { TagMoveLockTimeoutError } from '../act/tag-moves.js';
+import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import path from 'node:path';
 import type { EngineClient } from '../engine/docker-engine.js';
-import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
+import { STATE_FILE_NAME, loadState } from '../record/state-store.js';
 import { progressReporter } from './check-command.js';
 import { cliPaths, engineOrExit, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';

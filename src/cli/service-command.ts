@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LAUNCHD_LABEL, SYSTEMD_UNIT_NAME, type ServicePlatform, defaultScriptPath, renderServiceFile } from '../daemon/service-files.js';
-import { basewatchPaths } from '../paths.js';
+import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 

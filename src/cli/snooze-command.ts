@@ -1,8 +1,8 @@
 /** `basewatch snooze [<image|base> <duration>]`: silence notifications about one image or base for a while; no arguments lists the snoozes. */
-import { basewatchPaths } from '../paths.js';
+import { basewatchPaths } from '../config/paths.js';
 import { loadNotifyMemory, updateNotifyMemory, withSnooze } from '../notify/notify-memory.js';
 import { parseImageRef } from '../refs/image-ref.js';
-import { FileLockTimeoutError } from '../state/file-lock.js';
+import { FileLockTimeoutError } from '../util/file-lock.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';

@@ -2,9 +2,9 @@
 import path from 'node:path';
 import { readDaemonStatus } from '../daemon/control-client.js';
 import { describeDaemonStatus } from '../daemon/describe-status.js';
-import { basewatchPaths } from '../paths.js';
-import { readHistory } from '../rebase/rebase-journal.js';
-import { STATE_FILE_NAME, StateLockTimeoutError, loadState } from '../state/state-store.js';
+import { basewatchPaths } from '../config/paths.js';
+import { readHistory } from '../act/tag-moves.js';
+import { STATE_FILE_NAME, StateLockTimeoutError, loadState } from '../record/state-store.js';
 import { lockBusyExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';

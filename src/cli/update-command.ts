@@ -1,9 +1,9 @@
 /** `basewatch update`: one cycle (check, plan per policy, act, record), or its plan with --dry-run. */
-import type { ActionOutcome, CycleResult } from '../pipeline/cycle.js';
+import type { ActionOutcome, CycleResult } from '../record/cycle-result.js';
 import { askDaemon } from '../daemon/control-client.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
-import { describePlan } from '../update/plan-actions.js';
-import { StateLockTimeoutError } from '../state/state-store.js';
+import { describePlan } from '../plan/plan-actions.js';
+import { StateLockTimeoutError } from '../record/state-store.js';
 import { progressReporter } from './check-command.js';
 import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadSettings, setSetting } from '../config/config-store.js';
 import { askDaemon } from '../daemon/control-client.js';
-import { basewatchPaths } from '../paths.js';
+import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './main.js';
 

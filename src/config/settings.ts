@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { isValidCron } from '../schedule/cron.js';
+import { isValidCron } from '../util/cron.js';
 import { parseDuration } from '../util/duration.js';
-import { parseAllowedVersions } from '../versions/version-range.js';
+import { parseAllowedVersions } from '../refs/version-range.js';
 
 const RegistryHost = z
   .string()

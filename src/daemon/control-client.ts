@@ -4,8 +4,8 @@
  * socket, or nobody listening on it): the caller then does the work itself.
  */
 import http from 'node:http';
-import type { BasewatchPaths } from '../paths.js';
-import type { CycleResult } from '../pipeline/cycle.js';
+import type { BasewatchPaths } from '../config/paths.js';
+import type { CycleResult } from '../record/cycle-result.js';
 import {
   type CycleRequestBody,
   CycleResultSchema,

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { POLICIES } from '../config/settings.js';
-import type { BasewatchPaths } from '../paths.js';
-import type { CycleResult } from '../pipeline/cycle.js';
+import type { BasewatchPaths } from '../config/paths.js';
+import type { CycleResult } from '../record/cycle-result.js';
 import { CheckReportSchema } from '../report/check-report-schema.js';
 
 export const CONTROL_SOCKET_NAME = 'daemon.sock';

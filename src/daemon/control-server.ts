@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import type { CycleResult } from '../pipeline/cycle.js';
+import type { CycleResult } from '../record/cycle-result.js';
 import { CycleQueueStoppedError } from './cycle-queue.js';
 import { type CycleRequestBody, CycleRequestBodySchema, type DaemonStatus } from './control-protocol.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 
 export interface ControlHandlers {
   status(): DaemonStatus;

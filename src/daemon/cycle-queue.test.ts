@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CycleResult } from '../pipeline/cycle.js';
+import type { CycleResult } from '../record/cycle-result.js';
 import type { CheckReport } from '../report/check-report.js';
 import { type CycleRequest, CycleQueue, CycleQueueStoppedError, mergeRequests } from './cycle-queue.js';
-import { silentLogger } from './logger.js';
+import { silentLogger } from '../util/logger.js';
 
 const report = { engine: null, offline: false, roots: [], images: [], dockerfiles: [], compose: [], registries: [], errors: [] } as unknown as CheckReport;
 const request = (kind: CycleRequest['trigger']['kind'], images: string[] = [], detail?: string, dryRun = false): CycleRequest => ({

@@ -4,8 +4,8 @@
  * cost one extra cycle, not one each. Every caller gets the result of the cycle that covered
  * its request.
  */
-import type { CycleResult, CycleTrigger } from '../pipeline/cycle.js';
-import type { Logger } from './logger.js';
+import type { CycleResult, CycleTrigger } from '../record/cycle-result.js';
+import type { Logger } from '../util/logger.js';
 
 export interface CycleRequest {
   readonly trigger: CycleTrigger;

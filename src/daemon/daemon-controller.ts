@@ -8,8 +8,8 @@
 import path from 'node:path';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
-import type { BasewatchPaths } from '../paths.js';
-import type { CycleResult, CycleTrigger } from '../pipeline/cycle.js';
+import type { BasewatchPaths } from '../config/paths.js';
+import type { CycleResult, CycleTrigger } from '../record/cycle-result.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
 import { CycleNotifier } from '../notify/cycle-notifier.js';
 import { type ControlCycleBody, ControlServer } from './control-server.js';
@@ -20,7 +20,7 @@ import { type Debouncer, createDebouncer } from './debounce.js';
 import { EngineEventGate } from './engine-event-gate.js';
 import { EngineWatcher } from './engine-watcher.js';
 import { ProjectFileWatcher, watchSingleFile } from './file-watcher.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 import { Scheduler } from './scheduler.js';
 
 export type CycleRunner = (request: CycleRequest, settings: Settings) => Promise<CycleResult>;

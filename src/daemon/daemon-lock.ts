@@ -1,5 +1,5 @@
 /**
- * One daemon per user: a file lock in the runtime folder (see state/file-lock: two daemons taking
+ * One daemon per user: a file lock in the runtime folder (see util/file-lock: two daemons taking
  * over a dead one's lock at the same moment cannot both get it), plus the control socket. The
  * lock records the daemon's pid and start time, so a reused pid is not taken for a running
  * daemon. The pid file beside it is for people and scripts (`kill $(cat daemon.pid)`); only the
@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { BasewatchPaths } from '../paths.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
-import { tryTakeFileLock } from '../state/file-lock.js';
+import type { BasewatchPaths } from '../config/paths.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { tryTakeFileLock } from '../util/file-lock.js';
 import { type ProcessIdentity, processExists, processStartTime } from '../util/process-identity.js';
 import { readDaemonStatus } from './control-client.js';
 import { controlSocketPath, pidFilePath } from './control-protocol.js';

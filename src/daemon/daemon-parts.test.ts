@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { EngineUnreachableError } from '../engine/connect.js';
 import { parseEngineEvent, readEngineEvents } from '../engine/engine-events.js';
-import type { CycleResult } from '../pipeline/cycle.js';
+import type { CycleResult } from '../record/cycle-result.js';
 import { causedByCycle } from './engine-event-gate.js';
 import { describeEngineProblem, imageForEvent, reconnectDelayMs } from './engine-watcher.js';
 import { describeWatchLimit, isInSkippedFolder } from './file-watcher.js';

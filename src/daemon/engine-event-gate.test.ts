@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { EngineEvent } from '../engine/engine-events.js';
-import type { ActionOutcome, CycleResult } from '../pipeline/cycle.js';
+import type { ActionOutcome, CycleResult } from '../record/cycle-result.js';
 import type { CheckReport } from '../report/check-report.js';
 import { type CycleRequest, CycleQueue } from './cycle-queue.js';
 import { EngineEventGate } from './engine-event-gate.js';
-import { silentLogger } from './logger.js';
+import { silentLogger } from '../util/logger.js';
 
 const report = { engine: null, offline: false, roots: [], images: [], dockerfiles: [], compose: [], registries: [], errors: [] } as unknown as CheckReport;
 const rebased: ActionOutcome = {

@@ -8,10 +8,10 @@
  * one, instead of waiting, held, for whatever triggers the one after.
  */
 import type { EngineEvent } from '../engine/engine-events.js';
-import type { CycleResult } from '../pipeline/cycle.js';
+import type { CycleResult } from '../record/cycle-result.js';
 import { normalizeImageRef } from '../refs/image-ref.js';
 import type { RunningCycle } from './cycle-queue.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 
 /** Pure: did a cycle's own work (tags moved, a base pulled) cause this engine event? */
 export function causedByCycle(event: EngineEvent, result: CycleResult): boolean {

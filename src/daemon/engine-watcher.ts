@@ -9,7 +9,7 @@ import { EngineUnreachableError, connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { EngineEvent, EngineEventStream } from '../engine/engine-events.js';
 import type { DaemonEngineState } from './control-protocol.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 
 /** Pure: the wait before reconnect attempt `attempt` (0-based): 1 s, 2 s, 4 s … up to `maxMs`. */
 export function reconnectDelayMs(attempt: number, maxMs = 30_000): number {

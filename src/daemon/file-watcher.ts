@@ -19,7 +19,7 @@ import path from 'node:path';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { SKIPPED_FOLDERS, projectFileKind } from '../inventory/find-project-files.js';
 import { mapLimit } from '../util/map-limit.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 
 export type ProjectFileEvent = { readonly kind: 'added' | 'changed' | 'removed'; readonly file: string };
 

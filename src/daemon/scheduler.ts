@@ -1,5 +1,5 @@
 /**
- * The scheduled checks: settings.schedule through src/schedule/cron.ts, each run delayed by a
+ * The scheduled checks: settings.schedule through src/util/cron.ts, each run delayed by a
  * little random jitter (so many machines on one cron do not hit a registry in the same second),
  * and a catch-up check when the machine wakes up: timers do not run during suspend, so a run
  * due while the lid was shut is otherwise lost until the next one.
@@ -7,9 +7,9 @@
  * Waking is seen as the wall clock jumping ahead of the monotonic clock (which Linux and macOS
  * stop during suspend); a clock set forward by hand looks the same and gets the same catch-up.
  */
-import { type CronJob, scheduleCron } from '../schedule/cron.js';
-import type { CycleTrigger } from '../pipeline/cycle.js';
-import type { Logger } from './logger.js';
+import { type CronJob, scheduleCron } from '../util/cron.js';
+import type { CycleTrigger } from '../record/cycle-result.js';
+import type { Logger } from '../util/logger.js';
 
 /** Pure: how far the wall clock moved beyond the monotonic one between two ticks (ms), or null. */
 export function clockJumpMs(

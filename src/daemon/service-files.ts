@@ -29,7 +29,7 @@ export interface ServiceFile {
   readonly content: string;
 }
 
-const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const packageRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 export function defaultScriptPath(): string {
   return path.join(packageRoot, 'bin', 'basewatch.js');

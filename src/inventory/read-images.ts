@@ -2,7 +2,7 @@
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { EngineError } from '../engine/engine-error.js';
 import { type HistoryStep, imagesNeedingHistory } from '../link/link-images.js';
-import { withoutKeepTags } from '../rebase/rebase-journal.js';
+import { withoutKeepTags } from '../act/tag-moves.js';
 import { mapLimit } from '../util/map-limit.js';
 
 export interface LocalImages {

@@ -13,8 +13,8 @@
  *             `WORKDIR /app`, `CMD ["python" "app.py"]`, `ARG X=1`, `ENV K=V`.
  * A guess is only ever suggested, never acted on: the user confirms it with `basewatch link`.
  */
-import { analyzeDockerfile } from '../dockerfile/analyze-dockerfile.js';
-import { type DockerfileInstruction, parseDockerfile } from '../dockerfile/parse-dockerfile.js';
+import { analyzeDockerfile } from '../inventory/dockerfile/analyze-dockerfile.js';
+import { type DockerfileInstruction, parseDockerfile } from '../inventory/dockerfile/parse-dockerfile.js';
 import { parseImageRef, repositoryName } from '../refs/image-ref.js';
 
 /** One history entry a Dockerfile instruction leaves in the image. */

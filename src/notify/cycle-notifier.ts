@@ -4,8 +4,8 @@
  * display or a dead webhook is logged once and the daemon carries on.
  */
 import type { Settings } from '../config/settings.js';
-import type { Logger } from '../daemon/logger.js';
-import type { CycleResult } from '../pipeline/cycle.js';
+import type { Logger } from '../util/logger.js';
+import type { CycleResult } from '../record/cycle-result.js';
 import { type DesktopCheck, type DesktopMessage, type SendResult, checkDesktop, sendDesktopNotification } from './desktop.js';
 import { type Notification, buildNotification, notifiableItems } from './notification-message.js';
 import { loadNotifyMemory, rememberSent, unseenItems, updateNotifyMemory } from './notify-memory.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ActionOutcome, CycleResult } from '../pipeline/cycle.js';
+import type { ActionOutcome, CycleResult } from '../record/cycle-result.js';
 import type { CheckReport } from '../report/check-report.js';
 import { buildNotification, listTargets, notifiableItems, patchedPackages, shortRef } from './notification-message.js';
 

@@ -3,7 +3,7 @@
  * notification and to one message for all of them (one notification per cycle, never one per
  * image). Desktop and webhook senders only deliver what this builds.
  */
-import type { ActionKind, ActionOutcome, CycleResult } from '../pipeline/cycle.js';
+import type { ActionKind, ActionOutcome, CycleResult } from '../record/cycle-result.js';
 
 /** Outcomes of actions, plus `newer`: a newer version tag of a base (told once per tag). */
 export type NotifiableKind = Extract<ActionKind, 'rebased' | 'rebuilt' | 'pinned' | 'failed' | 'reported'> | 'newer';

@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { normalizeImageRef } from '../refs/image-ref.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
-import { withFileLock } from '../state/file-lock.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { withFileLock } from '../util/file-lock.js';
 import type { NotificationItem } from './notification-message.js';
 import { notificationKey } from './notification-message.js';
 

@@ -1,12 +1,12 @@
-/** Rebuilds a planned image from its Dockerfile: the update cycle's bridge to src/rebuild/. */
+/** Rebuilds a planned image from its Dockerfile: the update cycle's bridge to src/act/rebuild/. */
 import type { Settings } from '../config/settings.js';
 import type { EngineClient } from '../engine/docker-engine.js';
-import type { BasewatchPaths } from '../paths.js';
-import { resolveBuildSource } from '../rebuild/build-source.js';
-import type { ApprovedBase } from '../rebuild/pin-approved-base.js';
-import { type PullCache, rebuildImage } from '../rebuild/rebuild-image.js';
+import type { BasewatchPaths } from '../config/paths.js';
+import { resolveBuildSource } from '../act/rebuild/build-source.js';
+import type { ApprovedBase } from '../act/rebuild/pin-approved-base.js';
+import { type PullCache, rebuildImage } from '../act/rebuild/rebuild-image.js';
 import type { CredentialSource } from '../registry/credentials.js';
-import type { PlanEntry } from '../update/plan-actions.js';
+import type { PlanEntry } from '../plan/plan-actions.js';
 
 export interface RebuildContext {
   readonly engine: EngineClient;

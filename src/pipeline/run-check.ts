@@ -13,8 +13,8 @@ import { type DockerfileReading, readProjects } from '../inventory/read-projects
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
 import { normalizeImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
-import type { BuildLink } from '../rebuild/build-links.js';
-import type { PlatformSpec } from '../registry/platform.js';
+import type { BuildLink } from '../record/build-links.js';
+import type { PlatformSpec } from '../refs/platform.js';
 import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
 import type {
   CheckReport,
@@ -25,8 +25,8 @@ import type {
   ReportError,
   SuggestedLinkReport,
 } from '../report/check-report.js';
-import { type UpstreamChecker, type UpstreamObservation, createUpstreamChecker, parsePlatform } from './check-upstream.js';
-import { type BaseNoter, createBaseNoter } from './base-notes.js';
+import { type UpstreamChecker, type UpstreamObservation, createUpstreamChecker, parsePlatform } from '../resolve/check-upstream.js';
+import { type BaseNoter, createBaseNoter } from '../resolve/base-notes.js';
 import { localCopyOf } from './local-copy.js';
 import { suggestLinks } from './suggest-links.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type State, StateSchema } from '../state/state-store.js';
+import { type State, StateSchema } from '../record/state-store.js';
 import { seenTagsFrom } from './seen-tags.js';
 
 const d = (c: string): string => `sha256:${c.repeat(64)}`;

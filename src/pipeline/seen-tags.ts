@@ -6,7 +6,7 @@
  * registry answering for a tag with that digest.
  */
 import { formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
-import { type State, peekState } from '../state/state-store.js';
+import { type State, peekState } from '../record/state-store.js';
 
 /** Pure: `repository@digest` → `repository:tag`, from what the state recorded. */
 export function seenTagsFrom(state: State): Map<string, string> {

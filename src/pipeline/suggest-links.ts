@@ -9,7 +9,7 @@ import { ENGINE_CONCURRENCY } from '../inventory/read-images.js';
 import type { DockerfileReading } from '../inventory/read-projects.js';
 import type { HistoryStep, ImageLink } from '../link/link-images.js';
 import { type DockerfileSteps, dockerfileSteps, restsOnBase, suggestDockerfile } from '../link/suggest-dockerfile.js';
-import { type BuildLink, findBuildLink } from '../rebuild/build-links.js';
+import { type BuildLink, findBuildLink } from '../record/build-links.js';
 import { normalizeImageRef } from '../refs/image-ref.js';
 import type { SuggestedLinkReport } from '../report/check-report.js';
 import { mapLimit } from '../util/map-limit.js';

@@ -7,20 +7,20 @@ import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';
-import type { BasewatchPaths } from '../paths.js';
-import type { RebaseOutcome } from '../rebase/rebase-image.js';
-import { recoverTagMove } from '../rebase/rebase-journal.js';
+import type { BasewatchPaths } from '../config/paths.js';
+import type { RebaseOutcome } from '../act/rebase/rebase-image.js';
+import { recoverTagMove } from '../act/tag-moves.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
-import { STATE_FILE_NAME, loadState } from '../state/state-store.js';
-import { type PlanEntry, describePlan, planActions, planPinUpdates } from '../update/plan-actions.js';
+import { STATE_FILE_NAME, loadState } from '../record/state-store.js';
+import { type PlanEntry, describePlan, planActions, planPinUpdates } from '../plan/plan-actions.js';
 import { parseDuration } from '../util/duration.js';
-import type { ActionOutcome, CycleResult, CycleTrigger } from './cycle.js';
-import { recordCheck } from './record-check.js';
+import type { ActionOutcome, CycleResult, CycleTrigger } from '../record/cycle-result.js';
+import { recordCheck } from '../record/record-check.js';
 import { readSeenTags } from './seen-tags.js';
 import { runCheck } from './run-check.js';
-import { findBuildLink, readBuildLinks } from '../rebuild/build-links.js';
-import type { PullCache } from '../rebuild/rebuild-image.js';
+import { findBuildLink, readBuildLinks } from '../record/build-links.js';
+import type { PullCache } from '../act/rebuild/rebuild-image.js';
 
 export interface UpdateCycleOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -154,7 +154,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     for (const file of pinFiles) {
       progress(`${file}: updating digest pins`);
       try {
-        const { registryPinResolver, updatePins } = await import('../pin/update-pins.js');
+        const { registryPinResolver, updatePins } = await import('../act/pin/update-pins.js');
         const result = await updatePins(file, registryPinResolver(registry), { onlyPinned: true });
         if (result.changes.length > 0) {
           const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
@@ -182,7 +182,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     if (action.kind === 'skip') return outcome(entry, 'skipped', entry.why);
     // Rebase, rebuild and pin code is loaded when a plan first needs it: most cycles change
     // nothing, and an idle daemon should not hold the archive and build machinery.
-    const { rebaseImage } = await import('../rebase/rebase-image.js');
+    const { rebaseImage } = await import('../act/rebase/rebase-image.js');
     const rebased: RebaseOutcome = await rebaseImage(
       { engine, registry, credentials, stateDir: options.paths.state, smokeTest: options.settings.smokeTest },
       // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now.

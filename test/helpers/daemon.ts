@@ -7,7 +7,7 @@ import { setSetting } from '../../src/config/config-store.js';
 import type { SettingKey } from '../../src/config/settings.js';
 import { askDaemon } from '../../src/daemon/control-client.js';
 import type { DaemonStatus } from '../../src/daemon/control-protocol.js';
-import type { CycleResult } from '../../src/pipeline/cycle.js';
+import type { CycleResult } from '../../src/record/cycle-result.js';
 import { repoRoot } from './basewatch.js';
 import { requireWorld } from './current-world.js';
 import { makeTempDir } from './temp.js';

@@ -1,6 +1,6 @@
 // What integration tests import: the world they run against and helpers to make fixtures in it.
 //
-//   import { getWorld, skipWithoutWorld, makeBaseImage, … } from '../helpers/world.js';
+//   import { getWorld, skipWithoutWorld, makeBaseImage, … } from './world.js';
 //   describe('rebase', { skip: skipWithoutWorld() }, () => { … });
 export { getWorld, requireWorld, skipWithoutWorld, type World } from './current-world.js';
 export {

@@ -1,0 +1,87 @@
+/**
+ * Loads a rebased image into the engine, streaming: the archive is written into the engine's
+ * load request as it is produced, never assembled on disk.
+ *
+ * Fast path (classic image store): config + app layers + EMPTY placeholders for the new base's
+ * layers, which the engine already has from the pull and skips by chain ID. The containerd
+ * store and Podman read every layer file, so there (or when the engine refuses the fast
+ * archive) the new base's layers are passed through from the engine's own export of it.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { copyLayersOfArchive } from '../../archive/copy-archive-layers.js';
+import { LoadArchiveWriter, writeLoadArchive } from '../../archive/write-load-archive.js';
+import type { EngineClient } from '../../engine/docker-engine.js';
+
+export interface LoadRebasedInput {
+  readonly configBytes: Buffer;
+  /** The new base's diff_ids (bottom of the new image). */
+  readonly baseDiffIds: readonly string[];
+  /** The app's layers, spooled from the export of the old image. */
+  readonly appLayers: ReadonlyArray<{ diffId: string; file: string; size: number }>;
+  readonly newBaseId: string;
+  /** Set when the engine cannot take placeholder layers (containerd store, Podman). */
+  readonly fullOnly: boolean;
+}
+
+export interface LoadedImage {
+  readonly imageId: string;
+  readonly fastPath: boolean;
+  readonly bytes: number;
+  readonly baseLayersSkipped: number;
+  readonly warnings: readonly string[];
+}
+
+/** Runs a writer into the engine's load; whichever side fails first stops the other. */
+async function streamIntoLoad(engine: EngineClient, write: (target: PassThrough) => Promise<{ bytes: number }>): Promise<number> {
+  const pipe = new PassThrough();
+  const loading = engine.loadImage(pipe);
+  // A load that fails early must not leave the writer waiting on backpressure forever.
+  loading.catch((error: unknown) => pipe.destroy(error instanceof Error ? error : new Error(String(error))));
+  const writing = write(pipe).catch((error: unknown) => {
+    pipe.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  });
+  const [written] = await Promise.all([writing, loading]);
+  return written.bytes;
+}
+
+export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedInput): Promise<LoadedImage> {
+  const imageId = `sha256:${createHash('sha256').update(input.configBytes).digest('hex')}`;
+  const warnings: string[] = [];
+  const appSources = input.appLayers.map((layer) => ({
+    diffId: layer.diffId,
+    source: { kind: 'file' as const, file: layer.file, size: layer.size },
+  }));
+
+  if (!input.fullOnly) {
+    try {
+      const bytes = await streamIntoLoad(engine, (target) =>
+        writeLoadArchive(target, {
+          configBytes: input.configBytes,
+          repoTag: null,
+          layers: [...input.baseDiffIds.map((diffId) => ({ diffId, source: { kind: 'placeholder' as const } })), ...appSources],
+        }),
+      );
+      return { imageId, fastPath: true, bytes, baseLayersSkipped: input.baseDiffIds.length, warnings };
+    } catch (error) {
+      warnings.push(
+        `the engine refused the fast load (${error instanceof Error ? error.message : String(error)}); loaded the full image instead`,
+      );
+    }
+  }
+
+  const bytes = await streamIntoLoad(engine, async (target) => {
+    const writer = new LoadArchiveWriter(target);
+    try {
+      const source = (await engine.saveImage(input.newBaseId)) as Readable;
+      await copyLayersOfArchive(source, writer, { wanted: new Set(input.baseDiffIds) });
+      for (const { diffId, source: layer } of appSources) await writer.addLayer(diffId, layer);
+      return await writer.finish(input.configBytes, null);
+    } catch (error) {
+      writer.abort(error);
+      throw error;
+    }
+  });
+  return { imageId, fastPath: false, bytes, baseLayersSkipped: 0, warnings };
+}

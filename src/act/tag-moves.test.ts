@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { tryTakeFileLock } from '../util/file-lock.js';
+import type { EngineClient } from '../engine/docker-engine.js';
+import {
+  JOURNAL_FILE,
+  TAG_MOVE_LOCK_NAME,
+  type TagMove,
+  TagMoveLockTimeoutError,
+  describeLeftTags,
+  moveTags,
+  readHistory,
+  withTagMoveLock,
+} from './tag-moves.js';
+
+const dirs: string[] = [];
+after(async () => {
+  for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+});
+async function stateDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tag-move-lock-'));
+  dirs.push(dir);
+  return path.join(dir, 'state');
+}
+
+const JOURNAL_MODULE = JSON.stringify(new URL('./tag-moves.js', import.meta.url).href);
+
+/** A node process that does nothing until killed; `basewatch` in its command line like the real one. */
+function idleProcess(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'basewatch'], { stdio: 'ignore' });
+}
+
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
+}
+
+/** A pid that ran and is gone. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await exited(child);
+  return child.pid!;
+}
+
+/** What a basewatch killed while moving tags leaves: it took the lock and never let go. */
+async function crashInsideLock(dir: string): Promise<void> {
+  const script = `
+    const { withTagMoveLock } = await import(${JOURNAL_MODULE});
+    await withTagMoveLock(process.argv[1], async () => {
+      process.stdout.write('in\\n');
+      await new Promise(() => setInterval(() => {}, 1000));
+    });
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  assert.equal((await lines.next()).value, 'in');
+  child.kill('SIGKILL');
+  await exited(child);
+}
+
+/**
+ * Mover processes: each, told "go" on stdin, takes the lock `rounds` times and inside writes
+ * "enter <pid>", waits a moment and writes "exit <pid>" to the shared log (O_APPEND, one write
+ * per line, so lines never tear).
+ */
+const MOVER = `
+  const { withTagMoveLock } = await import(${JOURNAL_MODULE});
+  const { appendFileSync } = await import('node:fs');
+  const [dir, log, rounds] = process.argv.slice(1);
+  process.stdout.write('ready\\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  for (let i = 0; i < Number(rounds); i++) {
+    await withTagMoveLock(dir, async () => {
+      appendFileSync(log, 'enter ' + process.pid + '\\n');
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+      appendFileSync(log, 'exit ' + process.pid + '\\n');
+    });
+  }
+  process.exit(0);
+`;
+
+async function raceMovers(dir: string, movers: number, rounds: number): Promise<void> {
+  const log = path.join(path.dirname(dir), 'moves.log');
+  await fs.rm(log, { force: true });
+  const children = Array.from({ length: movers }, () =>
+    spawn(process.execPath, ['--input-type=module', '-e', MOVER, dir, log, String(rounds)], { stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+  const stderr = children.map((child) => {
+    let text = '';
+    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    return () => text;
+  });
+  const codes = children.map((child) => new Promise<number | null>((resolve) => child.once('exit', resolve)));
+  await Promise.all(children.map((child) => createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()));
+  for (const child of children) child.stdin!.end('go\n');
+  assert.deepEqual(await Promise.all(codes), children.map(() => 0), stderr.map((text) => text()).join('\n'));
+
+  const lines = (await fs.readFile(log, 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 2 * movers * rounds);
+  for (let i = 0; i < lines.length; i += 2) {
+    const pid = lines[i]!.split(' ')[1];
+    assert.deepEqual([lines[i], lines[i + 1]], [`enter ${pid}`, `exit ${pid}`], `two movers held the lock at once (log line ${i + 1}):\n${lines.slice(Math.max(0, i - 2), i + 4).join('\n')}`);
+  }
+}
+
+describe('tag-move lock', () => {
+  it('lets one process at a time move tags, also when a killed mover left its lock behind', { timeout: 120_000 }, async () => {
+    const dir = await stateDir();
+    await crashInsideLock(dir);
+    await raceMovers(dir, 5, 20);
+  });
+
+  it('takes over a stale lock file of an older basewatch (pid gone) at once', { timeout: 120_000 }, async () => {
+    const dir = await stateDir();
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, TAG_MOVE_LOCK_NAME), String(await deadPid()));
+    await raceMovers(dir, 5, 20);
+    assert.ok((await fs.stat(path.join(dir, TAG_MOVE_LOCK_NAME))).isDirectory());
+  });
+
+  it('waits for an older basewatch that holds its lock file, then names it; never for a stale one', async () => {
+    const dir = await stateDir();
+    await fs.mkdir(dir, { recursive: true });
+    const legacy = path.join(dir, TAG_MOVE_LOCK_NAME);
+    const older = idleProcess();
+    try {
+      await fs.writeFile(legacy, String(older.pid));
+      await assert.rejects(withTagMoveLock(dir, async () => 'moved', { waitMs: 300 }), (error) => {
+        assert.ok(error instanceof TagMoveLockTimeoutError);
+        assert.match(error.message, new RegExp(`older basewatch \\(pid ${older.pid}\\).*kill ${older.pid}`));
+        return true;
+      });
+      // Older than any move of that version took: its pid is alive only because it was reused.
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      await fs.utimes(legacy, hourAgo, hourAgo);
+      assert.equal(await withTagMoveLock(dir, async () => 'moved', { waitMs: 300 }), 'moved');
+    } finally {
+      older.kill('SIGKILL');
+      await exited(older);
+    }
+
+    // Created empty by an older version that died before writing its pid; fresh, it may still be writing.
+    await fs.rm(legacy, { recursive: true });
+    await fs.writeFile(legacy, '');
+    await assert.rejects(withTagMoveLock(dir, async () => 'moved', { waitMs: 300 }), TagMoveLockTimeoutError);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await fs.utimes(legacy, minuteAgo, minuteAgo);
+    assert.equal(await withTagMoveLock(dir, async () => 'moved', { waitMs: 300 }), 'moved');
+  });
+
+  it('gives up on a live holder after the wait with an error naming its pid', async () => {
+    const dir = await stateDir();
+    const held = await tryTakeFileLock(path.join(dir, TAG_MOVE_LOCK_NAME));
+    assert.ok(held.ok);
+    try {
+      await assert.rejects(withTagMoveLock(dir, async () => 'moved', { waitMs: 200 }), (error) => {
+        assert.ok(error instanceof TagMoveLockTimeoutError);
+        assert.match(error.message, new RegExp(`another basewatch \\(pid ${process.pid}\\) has been moving image tags .*kill ${process.pid}`));
+        return true;
+      });
+    } finally {
+      await held.lock.release();
+    }
+    assert.equal(await withTagMoveLock(dir, async () => 'moved', { waitMs: 200 }), 'moved');
+  });
+
+  it('errors inside the lock reach the caller, and the lock is free afterwards', async () => {
+    const dir = await stateDir();
+    await assert.rejects(withTagMoveLock(dir, async () => { throw new Error('engine said no'); }), /engine said no/);
+    assert.equal(await withTagMoveLock(dir, async () => 'moved', { waitMs: 200 }), 'moved');
+  });
+});
+
+/** Just the tag calls of an engine: tag -> image id, and the calls made, in order. */
+function fakeEngine(tags: Record<string, string>, onTag?: (tag: string) => void) {
+  const calls: string[] = [];
+  const engine = {
+    async inspectImage(ref: string) {
+      const id = ref.startsWith('sha256:') ? ref : tags[ref];
+      if (id === undefined) return null;
+      return { id, repoTags: Object.keys(tags).filter((tag) => tags[tag] === id) };
+    },
+    async tagImage(source: string, ref: string) {
+      onTag?.(ref);
+      calls.push(`${ref} -> ${source}`);
+      tags[ref] = source;
+    },
+  } as unknown as EngineClient;
+  return { engine, calls, tags };
+}
+
+function move(tags: string[]): TagMove {
+  return { kind: 'rebase', image: tags[0]!, tags, fromId: 'sha256:old', toId: 'sha256:new', keepTag: 'basewatch-rollback:old', at: '2025-01-01T00:00:00.000Z', details: {} };
+}
+
+describe('moveTags', () => {
+  it('moves only the tags still on the image the operation started from, and records only those', async () => {
+    const dir = await stateDir();
+    const { engine, tags } = fakeEngine({ 'app:1': 'sha256:old', 'app:dev': 'sha256:users-build', 'app:latest': 'sha256:old' });
+    const result = await moveTags(engine, dir, move(['app:1', 'app:dev', 'app:latest', 'app:gone']));
+    assert.deepEqual(result, {
+      moved: ['app:1', 'app:latest'],
+      alreadyThere: [],
+      left: [{ tag: 'app:dev', nowId: 'sha256:users-build' }, { tag: 'app:gone', nowId: null }],
+    });
+    assert.equal(tags['app:dev'], 'sha256:users-build');
+    assert.equal(tags['app:gone'], undefined, 'a removed tag is not made again');
+    assert.equal(tags['basewatch-rollback:old'], 'sha256:old');
+    assert.deepEqual((await readHistory(dir)).map((entry) => entry.tags), [['app:1', 'app:latest']]);
+    await assert.rejects(fs.access(path.join(dir, JOURNAL_FILE)));
+    assert.deepEqual(describeLeftTags('rebase', result.left), [
+      'app:dev was re-pointed to sha256:users-build while rebasing; left it there',
+      'app:gone was removed while rebasing; left it out',
+    ]);
+  });
+
+  it('changes nothing when no tag is on that image any more: no keep tag, journal or history', async () => {
+    const dir = await stateDir();
+    const { engine, calls } = fakeEngine({ 'app:1': 'sha256:new', 'app:dev': 'sha256:users-build' });
+    const result = await moveTags(engine, dir, move(['app:1', 'app:dev']));
+    assert.deepEqual(result, { moved: [], alreadyThere: ['app:1'], left: [{ tag: 'app:dev', nowId: 'sha256:users-build' }] });
+    assert.deepEqual(calls, []);
+    assert.deepEqual(await readHistory(dir), []);
+  });
+
+  it('checks each tag again right before its move', async () => {
+    const dir = await stateDir();
+    const state = fakeEngine({ 'app:1': 'sha256:old', 'app:2': 'sha256:old' }, (tag) => {
+      // While app:1 moves, someone builds app:2 anew.
+      if (tag === 'app:1') state.tags['app:2'] = 'sha256:users-build';
+    });
+    const result = await moveTags(state.engine, dir, move(['app:1', 'app:2']));
+    assert.deepEqual(result, { moved: ['app:1'], alreadyThere: [], left: [{ tag: 'app:2', nowId: 'sha256:users-build' }] });
+    assert.equal(state.tags['app:2'], 'sha256:users-build');
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * What `basewatch update` (and the daemon) will do with each image: pure, from the check report,
+ * the settings, what the state knows of upstream digests, and the time. `--dry-run` prints these
+ * plans as they would run.
+ */
+import path from 'node:path';
+import type { Policy, PolicyRule } from '../config/settings.js';
+import type { CheckReport, ImageReport } from '../report/check-report.js';
+import { type UpstreamSeen, upstreamKey } from '../record/state-store.js';
+import { formatDuration } from '../util/duration.js';
+import { matchesImageGlob } from '../refs/image-glob.js';
+
+export type PlannedAction =
+  /** Rebase; when it is refused, rebuild (auto with a known Dockerfile) or only report. */
+  | { readonly kind: 'rebase'; readonly otherwise: 'rebuild' | 'report' }
+  | { readonly kind: 'rebuild' }
+  | { readonly kind: 'report' }
+  | { readonly kind: 'skip' };
+
+export interface PlanEntry {
+  readonly image: string;
+  readonly imageId: string;
+  readonly baseRef: string | null;
+  /** The upstream digest the action moves to. */
+  readonly digest: string | null;
+  readonly policy: Policy;
+  readonly action: PlannedAction;
+  /** Why this action: the rule that chose the policy, or why nothing happens. */
+  readonly why: string;
+}
+
+export interface PlanInput {
+  readonly report: CheckReport;
+  readonly policy: Policy;
+  readonly policies: readonly PolicyRule[];
+  readonly ignore: readonly string[];
+  readonly minimumAgeSeconds: number;
+  readonly upstream: Readonly<Record<string, UpstreamSeen>>;
+  /** Images (ids) with a Dockerfile basewatch knows how to rebuild from (compose or `basewatch link`). */
+  readonly buildable: ReadonlySet<string>;
+  readonly now: Date;
+}
+
+function composeProject(report: CheckReport, image: ImageReport): string | null {
+  const file = image.source?.compose;
+  return file ? (report.compose.find((entry) => entry.path === file)?.project ?? null) : null;
+}
+
+function isInside(file: string, folder: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+export function choosePolicy(input: Pick<PlanInput, 'policy' | 'policies' | 'report'>, image: ImageReport): { policy: Policy; why: string } {
+  for (const [index, rule] of input.policies.entries()) {
+    if (rule.image !== undefined && !matchesImageGlob(rule.image, image.tags)) continue;
+    if (rule.compose !== undefined && composeProject(input.report, image) !== rule.compose) continue;
+    if (rule.folder !== undefined && !(image.source?.dockerfile && isInside(image.source.dockerfile, rule.folder))) continue;
+    return { policy: rule.policy, why: `policies[${index}] says ${rule.policy}` };
+  }
+  return { policy: input.policy, why: `default policy ${input.policy}` };
+}
+
+export function planActions(input: PlanInput): PlanEntry[] {
+  return input.report.images.map((image): PlanEntry => {
+    const base = image.base;
+    const common = { image: image.name, imageId: image.id, baseRef: base?.ref ?? null, digest: base?.latest ?? null };
+    const skip = (why: string): PlanEntry => ({ ...common, policy: input.policy, action: { kind: 'skip' }, why });
+
+    const ignoredBy = input.ignore.find((glob) => matchesImageGlob(glob, image.tags));
+    if (ignoredBy !== undefined) return skip(`ignored (ignore: ${ignoredBy})`);
+    if (image.status !== 'outdated' || base === null) {
+      const why = image.status === 'current' ? 'up to date' : `${image.status}${image.reason ? `: ${image.reason}` : ''}`;
+      return skip(why);
+    }
+
+    const { policy, why } = choosePolicy(input, image);
+    const seen = input.upstream[upstreamKey(base.ref, image.platform)];
+    if (input.minimumAgeSeconds > 0) {
+      // The record of this check; its firstSeenAt already survives other platforms' republishes.
+      const firstSeen = seen !== undefined && seen.digest === base.latest ? Date.parse(seen.firstSeenAt) : input.now.getTime();
+      const age = Math.max(0, Math.floor((input.now.getTime() - firstSeen) / 1000));
+      if (age < input.minimumAgeSeconds) {
+        return {
+          ...common,
+          policy,
+          action: { kind: 'skip' },
+          why: `the new digest was first seen ${formatDuration(age)} ago; waiting until it is ${formatDuration(input.minimumAgeSeconds)} old (minimumAge)`,
+        };
+      }
+    }
+    const buildable = input.buildable.has(image.id);
+    switch (policy) {
+      case 'notify':
+      case 'pin':
+        return { ...common, policy, action: { kind: 'report' }, why };
+      case 'rebase':
+        return { ...common, policy, action: { kind: 'rebase', otherwise: 'report' }, why };
+      case 'rebuild':
+        return buildable
+          ? { ...common, policy, action: { kind: 'rebuild' }, why }
+          : { ...common, policy, action: { kind: 'report' }, why: `${why}, but no Dockerfile is known for it (${image.suggestedLink ? `looks built from ${image.suggestedLink.shown}: ${image.suggestedLink.command}` : `basewatch link ${image.name} <Dockerfile>`})` };
+      case 'auto':
+        return { ...common, policy, action: { kind: 'rebase', otherwise: buildable ? 'rebuild' : 'report' }, why };
+    }
+  });
+}
+
+export function describePlan(entry: PlanEntry): string {
+  switch (entry.action.kind) {
+    case 'rebase':
+      return entry.action.otherwise === 'rebuild' ? 'rebase (rebuild if not safe)' : 'rebase (report if not safe)';
+    case 'rebuild':
+      return 'rebuild';
+    case 'report':
+      return 'report only';
+    case 'skip':
+      return 'nothing';
+  }
+}
+
+/**
+ * Dockerfiles whose digest pins are behind their tags and whose policy is `pin`: the rule for
+ * their folder (the first folder rule containing them), else the default policy.
+ */
+export function planPinUpdates(input: Pick<PlanInput, 'report' | 'policy' | 'policies'>): string[] {
+  return input.report.dockerfiles
+    .filter((file) => file.bases.some((base) => base.pinned !== null && base.status === 'outdated'))
+    .filter((file) => {
+      const rule = input.policies.find((candidate) => candidate.folder !== undefined && isInside(file.path, candidate.folder));
+      return (rule?.policy ?? input.policy) === 'pin';
+    })
+    .map((file) => file.path);
+}

@@ -1,0 +1,81 @@
+/**
+ * How images are built, as the user told `basewatch link <image> <Dockerfile>`. Kept in the state
+ * folder (one JSON file, written atomically, parsed through a schema when read): `rebuild` looks
+ * here first for an image that no compose file describes.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { normalizeImageRef } from '../refs/image-ref.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+
+export const BUILD_LINKS_FILE = 'build-links.json';
+
+export const BuildLinkSchema = z.object({
+  /** Normalised reference (`docker.io/library/app:1`): the image this Dockerfile builds. */
+  image: z.string().min(1),
+  /** Absolute path. */
+  dockerfile: z.string().min(1),
+  /** Absolute path of the build context. */
+  context: z.string().min(1),
+  target: z.string().min(1).nullable(),
+  buildArgs: z.record(z.string(), z.string()),
+  linkedAt: z.string(),
+});
+export type BuildLink = z.infer<typeof BuildLinkSchema>;
+
+const BuildLinksFileSchema = z.object({
+  version: z.literal(1),
+  links: z.array(BuildLinkSchema),
+});
+
+export type BuildLinksReading =
+  | { readonly ok: true; readonly links: readonly BuildLink[] }
+  | { readonly ok: false; readonly file: string; readonly message: string };
+
+export function buildLinksFile(stateDir: string): string {
+  return path.join(stateDir, BUILD_LINKS_FILE);
+}
+
+/** The recorded links; none when the file does not exist; a problem (never a throw) when it is unreadable. */
+export async function readBuildLinks(stateDir: string): Promise<BuildLinksReading> {
+  const file = buildLinksFile(stateDir);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, links: [] };
+    return { ok: false, file, message: `cannot read ${file}: ${(error as Error).message}` };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, file, message: `${file} is not JSON: ${(error as Error).message}` };
+  }
+  const parsed = BuildLinksFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, file, message: `${file}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}` };
+  }
+  return { ok: true, links: parsed.data.links };
+}
+
+/** Records a link, replacing an earlier one for the same image. */
+export async function saveBuildLink(stateDir: string, link: BuildLink): Promise<{ ok: true } | { ok: false; message: string }> {
+  const current = await readBuildLinks(stateDir);
+  if (!current.ok) return { ok: false, message: `${current.message}; fix or remove it, then link again` };
+  const links = [...current.links.filter((l) => l.image !== link.image), link];
+  try {
+    await writeFileAtomic(buildLinksFile(stateDir), `${JSON.stringify({ version: 1, links }, null, 2)}\n`);
+  } catch (error) {
+    return { ok: false, message: `cannot write ${buildLinksFile(stateDir)}: ${(error as Error).message}` };
+  }
+  return { ok: true };
+}
+
+/** The link for any of these image names (tags, as the user or the engine writes them). */
+export function findBuildLink(links: readonly BuildLink[], names: readonly string[]): BuildLink | null {
+  const wanted = new Set(names.flatMap((name) => normalizeImageRef(name) ?? []));
+  return links.find((link) => wanted.has(link.image)) ?? null;
+}

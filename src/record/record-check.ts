@@ -1,0 +1,44 @@
+/**
+ * Records an online check in the state file: the report `basewatch status` shows, when each
+ * upstream digest was first seen (for `minimumAge`), and the registries' rate-limit budgets.
+ * Offline checks are not recorded: they know nothing of upstream and would hide what the last
+ * online check learned.
+ */
+import { CheckReportSchema } from '../report/check-report-schema.js';
+import { type State, updateState, upstreamKey } from './state-store.js';
+import type { CheckResult } from '../pipeline/run-check.js';
+
+export function mergeCheckIntoState(state: State, result: CheckResult, at: Date, durationMs: number): State {
+  const upstream = { ...state.upstream };
+  for (const seen of result.observations) {
+    const key = upstreamKey(seen.ref, seen.platform);
+    const previous = upstream[key];
+    // "First seen" is about this platform's image: another platform's republish (a new index
+    // digest over the same platform manifest) must not restart the minimumAge clock.
+    const samePlatformImage =
+      previous?.platformDigest != null && seen.platformDigest !== null ? previous.platformDigest === seen.platformDigest : previous?.digest === seen.digest;
+    const sameDigest = previous !== undefined && samePlatformImage;
+    upstream[key] = {
+      ...seen,
+      platformDigest: seen.platformDigest ?? (sameDigest ? previous.platformDigest : null),
+      configDigest: seen.configDigest ?? (sameDigest ? previous.configDigest : null),
+      firstSeenAt: sameDigest ? previous.firstSeenAt : seen.checkedAt,
+    };
+  }
+  const registries = { ...state.registries };
+  for (const seen of result.report.registries) registries[seen.registry] = { ...seen };
+  return {
+    ...state,
+    // Through the schema: what is stored is exactly what `status` will be able to read back.
+    lastCheck: { at: at.toISOString(), durationMs, report: CheckReportSchema.parse(result.report) },
+    upstream,
+    registries,
+  };
+}
+
+/** Returns a warning when the state file had to be set aside. */
+export async function recordCheck(stateFile: string, result: CheckResult, at: Date, durationMs: number): Promise<string | null> {
+  // Merged into the file as it is now: the daemon and a `check` run by hand may record at once.
+  const { warning } = await updateState(stateFile, (state) => mergeCheckIntoState(state, result, at, durationMs), at);
+  return warning;
+}
