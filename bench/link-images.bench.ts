@@ -3,7 +3,8 @@
  * comparing every image with every named image (pairwise prefix scan), in the same run.
  */
 import { performance } from 'node:perf_hooks';
-import { type LinkableImage, linkImages } from '../src/link/link-images.js';
+import { linkImages } from '../src/link/link-images.js';
+import { type LinkableImage } from '../src/inventory/local-image.js';
 
 function layer(n: number): string {
   return `sha256:${n.toString(16).padStart(64, '0')}`;

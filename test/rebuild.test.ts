@@ -12,7 +12,7 @@ import { BuildError } from '../src/engine/build-log.js';
 import { basewatchPaths } from '../src/config/paths.js';
 import { rebuildForPlan } from '../src/pipeline/rebuild-for-plan.js';
 import { dockerCredentials } from '../src/registry/credentials.js';
-import { hostPlatform } from '../src/inventory/dockerfile/platform-args.js';
+import { hostPlatform } from '../src/refs/platform.js';
 import { DOCKER_MANIFEST, pushIndex, pushImage as pushRawImage } from './registry-content.js';
 import {
   buildImage,
@@ -254,6 +254,7 @@ describe('basewatch rebuild (real engine and registry)', { skip: skipWithoutWorl
         engine,
         credentials: dockerCredentials({ env }),
         paths: basewatchPaths(env),
+        buildLinks: { ok: true, links: [] },
         settings: defaultSettings(),
         roots: [project],
         env,

@@ -1,6 +1,7 @@
 /** `basewatch rollback`: puts an image's tags back on the image a rebase or rebuild replaced. */
 import type { EngineClient } from '../engine/docker-engine.js';
-import { describeLeftTags, keepTagFor, moveTagsHoldingLock, readHistory, recoverTagMove, withTagMoveLock, withoutKeepTags } from './tag-moves.js';
+import { describeLeftTags, moveTagsHoldingLock, readHistory, recoverTagMove, withTagMoveLock } from './tag-moves.js';
+import { keepTagFor, withoutKeepTags } from '../refs/keep-tags.js';
 
 export interface RollbackOutcome {
   readonly status: 'rolled-back' | 'nothing' | 'failed';

@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { FileLockTimeoutError, withFileLock } from '../util/file-lock.js';
 import { processExists } from '../util/process-identity.js';
 import { failpoint } from '../util/failpoint.js';
+import { withoutKeepTags } from '../refs/keep-tags.js';
 
 export const JOURNAL_FILE = 'tag-move-journal.json';
 export const HISTORY_FILE = 'history.jsonl';
@@ -33,22 +34,6 @@ export const TagMoveSchema = z.object({
   details: z.record(z.string(), z.unknown()).default({}),
 });
 export type TagMove = z.infer<typeof TagMoveSchema>;
-
-const KEEP_REPOSITORY = 'basewatch-rollback';
-
-/** `basewatch-rollback:<12 hex of the image id>`: one per kept image, valid as a Docker reference. */
-export function keepTagFor(imageId: string): string {
-  return `${KEEP_REPOSITORY}:${imageId.replace(/^sha256:/, '').slice(0, 12)}`;
-}
-
-/** Our own keep tags are not the user's names: never linked, reported, moved or matched. */
-export function isKeepTag(tag: string): boolean {
-  return tag.startsWith(`${KEEP_REPOSITORY}:`) || tag.startsWith(`docker.io/library/${KEEP_REPOSITORY}:`);
-}
-
-export function withoutKeepTags(tags: readonly string[]): string[] {
-  return tags.filter((tag) => !isKeepTag(tag));
-}
 
 /**
  * The lock's folder in the state folder (see util/file-lock). Basewatch before this version kept

@@ -7,7 +7,8 @@ import { connectEngine } from '../engine/connect.js';
 import { basewatchPaths } from '../config/paths.js';
 import { familiarImageRef, parseImageRef } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
-import { type BuildLink, saveBuildLink } from '../record/build-links.js';
+import { readBuildLinks, saveBuildLink } from '../record/build-links.js';
+import type { BuildLink } from '../inventory/build-link.js';
 import { type BuildSourceVia, type BuildSpec, resolveBuildSource } from '../act/rebuild/build-source.js';
 import { type RebuildOutcome, rebuildImage } from '../act/rebuild/rebuild-image.js';
 import { progressReporter } from './check-command.js';
@@ -106,7 +107,7 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
     return report.status === 'failed' ? EXIT.failed : EXIT.ok;
   };
 
-  const source = await resolveBuildSource({ engine, stateDir: paths.state, roots, cwd: io.cwd, env: io.env }, options.target);
+  const source = await resolveBuildSource({ engine, buildLinks: await readBuildLinks(paths.state), roots, cwd: io.cwd, env: io.env }, options.target);
   if (!source.ok) {
     return print({
       status: 'failed', image: options.target, tags: [], oldImageId: null, newImageId: null, baseRef: null, baseDigest: null,

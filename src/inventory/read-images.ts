@@ -1,8 +1,8 @@
 /** Reads the local images the linker needs from the engine: details for all, histories for a few. */
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { EngineError } from '../engine/engine-error.js';
-import { type HistoryStep, imagesNeedingHistory } from '../link/link-images.js';
-import { withoutKeepTags } from '../act/tag-moves.js';
+import { type HistoryStep, imagesNeedingHistory } from './local-image.js';
+import { withoutKeepTags } from '../refs/keep-tags.js';
 import { mapLimit } from '../util/map-limit.js';
 
 export interface LocalImages {

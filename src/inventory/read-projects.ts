@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeCompose, parseDotEnv } from './compose/analyze-compose.js';
 import { type DockerfileAnalysis, type DockerfileImageUse, analyzeDockerfile } from './dockerfile/analyze-dockerfile.js';
-import type { BuildHint } from '../link/link-images.js';
+import type { BuildHint } from './local-image.js';
 import type { ComposeReport, FileError, ReportError } from '../report/check-report.js';
 import { describeFsError } from './find-project-files.js';
 

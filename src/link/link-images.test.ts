@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type BuildHint,
-  type HistoryStep,
-  type LinkableImage,
-  imagesNeedingHistory,
-  linkImages,
-} from './link-images.js';
+import { linkImages } from './link-images.js';
+import { type BuildHint, type HistoryStep, type LinkableImage, imagesNeedingHistory } from '../inventory/local-image.js';
 
 // Readable names for fake digests, mapped onto hex so they parse as real ones.
 const HEX: Record<string, string> = { d: 'd', p: '1', o: '0', n: '2', r: '3', e: 'e' };

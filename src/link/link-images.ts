@@ -25,41 +25,11 @@ import {
   tagMatches,
 } from '../refs/image-ref.js';
 import type { BaseNotes, ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
+import { type BuildHint, type HistoryStep, type LinkableImage, isNamedImage } from '../inventory/local-image.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
 export const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
 export const BUILDPACKS_METADATA_LABEL = 'io.buildpacks.lifecycle.metadata';
-
-export interface LinkableImage {
-  readonly id: string;
-  readonly repoTags: readonly string[];
-  readonly repoDigests: readonly string[];
-  readonly labels: Readonly<Record<string, string>>;
-  readonly diffIds: readonly string[];
-  readonly os: string;
-  readonly architecture: string;
-  readonly variant: string | null;
-}
-
-/** One build step, oldest first; enough to tell whether one history is a prefix of another. */
-export interface HistoryStep {
-  readonly createdBy: string;
-  readonly created: number;
-}
-
-/** What a compose service says about how an image is built. */
-export interface BuildHint {
-  /** Normalised image reference the service produces. */
-  readonly imageRef: string;
-  readonly composeFile: string;
-  readonly service: string;
-  readonly context: string;
-  readonly dockerfile: string | null;
-  readonly target: string | null;
-  readonly args: Readonly<Record<string, string>>;
-  /** Normalised reference of the Dockerfile's final base (with these args/target), when known. */
-  readonly baseRef: string | null;
-}
 
 export interface LinkInput {
   readonly images: readonly LinkableImage[];
@@ -90,11 +60,6 @@ export function imagePlatform(image: Pick<LinkableImage, 'os' | 'architecture' |
   return [image.os, image.architecture, image.variant].filter((part) => part !== null && part !== '').join('/');
 }
 
-/** Images that carry a name (tag, or a RepoDigest left after a newer pull) can serve as bases. */
-function isNamed(image: LinkableImage): boolean {
-  return image.repoTags.length > 0 || image.repoDigests.length > 0;
-}
-
 interface TrieNode {
   readonly children: Map<string, TrieNode>;
   readonly images: LinkableImage[];
@@ -108,7 +73,7 @@ function newNode(): TrieNode {
 function buildLayerTrie(images: readonly LinkableImage[]): TrieNode {
   const root = newNode();
   for (const image of images) {
-    if (!isNamed(image) || image.diffIds.length === 0) continue;
+    if (!isNamedImage(image) || image.diffIds.length === 0) continue;
     let node = root;
     for (const diffId of image.diffIds) {
       let next = node.children.get(diffId);
@@ -121,37 +86,6 @@ function buildLayerTrie(images: readonly LinkableImage[]): TrieNode {
     if (!node.images.some((other) => other.id === image.id)) node.images.push(image);
   }
   return root;
-}
-
-/**
- * Ids whose history the linker needs: images that share their exact layer list with another
- * named image. Layers alone cannot tell which of them was built on the other (a Dockerfile of
- * only ENV/CMD lines adds no layer), so the caller fetches their histories.
- */
-export function imagesNeedingHistory(images: readonly LinkableImage[]): string[] {
-  const byLayers = new Map<string, Set<string>>();
-  for (const image of images) {
-    if (image.diffIds.length === 0) continue;
-    const key = image.diffIds.join(' ');
-    const ids = byLayers.get(key) ?? new Set<string>();
-    ids.add(image.id);
-    byLayers.set(key, ids);
-  }
-  const tied = new Set([...byLayers].filter(([, ids]) => ids.size > 1).map(([key]) => key));
-  const needed = new Set([...tied].flatMap((key) => [...(byLayers.get(key) ?? [])]));
-  // An image built on top of a tied layer list needs its own history too: only the history
-  // tells which of the tied images it was built on (a RUN that changes nothing adds no layer).
-  for (const image of images) {
-    let prefix = '';
-    for (const diffId of image.diffIds.slice(0, -1)) {
-      prefix = prefix === '' ? diffId : `${prefix} ${diffId}`;
-      if (tied.has(prefix)) {
-        needed.add(image.id);
-        break;
-      }
-    }
-  }
-  return [...needed];
 }
 
 function isHistoryPrefix(prefix: readonly HistoryStep[], of: readonly HistoryStep[], strict: boolean): boolean {

@@ -7,6 +7,7 @@ import type { ApprovedBase } from '../act/rebuild/pin-approved-base.js';
 import { type PullCache, rebuildImage } from '../act/rebuild/rebuild-image.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { PlanEntry } from '../plan/plan-actions.js';
+import type { BuildLinksReading } from '../inventory/build-link.js';
 
 export interface RebuildContext {
   readonly engine: EngineClient;
@@ -16,6 +17,8 @@ export interface RebuildContext {
   readonly roots: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** The build links the cycle read before its check. */
+  readonly buildLinks: BuildLinksReading;
   /** One per cycle: images on the same base pull it once. */
   readonly pulls: PullCache;
 }
@@ -27,7 +30,7 @@ export type RebuildResult =
 
 export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry): Promise<RebuildResult> {
   const source = await resolveBuildSource(
-    { engine: context.engine, stateDir: context.paths.state, roots: context.roots, cwd: context.cwd, env: context.env },
+    { engine: context.engine, buildLinks: context.buildLinks, roots: context.roots, cwd: context.cwd, env: context.env },
     entry.image,
   );
   if (!source.ok) return { ok: false, skipped: false, reason: source.message, warnings: [] };

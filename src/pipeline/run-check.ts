@@ -13,8 +13,8 @@ import { type DockerfileReading, readProjects } from '../inventory/read-projects
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
 import { normalizeImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
-import type { BuildLink } from '../record/build-links.js';
-import type { PlatformSpec } from '../refs/platform.js';
+import type { BuildLink } from '../inventory/build-link.js';
+import { type PlatformSpec, hostPlatform } from '../refs/platform.js';
 import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
 import type {
   CheckReport,
@@ -219,12 +219,6 @@ export function selectImages(links: readonly ImageLink[], wanted: readonly strin
 function repositoryOf(ref: string): string | null {
   const parsed = parseImageRef(ref);
   return parsed.ok ? repositoryName(parsed.ref) : null;
-}
-
-/** Docker's names for Node's CPU names, for when no engine tells us its platform. */
-function hostPlatform(): PlatformSpec {
-  const arch = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }[process.arch as string];
-  return { os: 'linux', architecture: arch ?? process.arch };
 }
 
 function openRegistry(options: CheckOptions): RegistryClient {

@@ -19,7 +19,8 @@ import type { ActionOutcome, CycleResult, CycleTrigger } from '../record/cycle-r
 import { recordCheck } from '../record/record-check.js';
 import { readSeenTags } from './seen-tags.js';
 import { runCheck } from './run-check.js';
-import { findBuildLink, readBuildLinks } from '../record/build-links.js';
+import { readBuildLinks } from '../record/build-links.js';
+import { findBuildLink } from '../inventory/build-link.js';
 import type { PullCache } from '../act/rebuild/rebuild-image.js';
 
 export interface UpdateCycleOptions {
@@ -214,7 +215,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   async function rebuilt(entry: PlanEntry, whyNotRebased?: string, rebaseWarnings: readonly string[] = []): Promise<ActionOutcome> {
     const { rebuildForPlan } = await import('./rebuild-for-plan.js');
     const result = await rebuildForPlan(
-      { engine, credentials, paths: options.paths, settings: options.settings, roots: check.report.roots, env: options.env, cwd: options.cwd, pulls },
+      { engine, credentials, paths: options.paths, settings: options.settings, roots: check.report.roots, env: options.env, cwd: options.cwd, buildLinks: links, pulls },
       entry,
     );
     const prefix = whyNotRebased ? `not rebaseable (${whyNotRebased}); ` : '';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Policy, PolicyRule } from '../config/settings.js';
 import type { CheckReport, ImageReport } from '../report/check-report.js';
-import { type UpstreamSeen, upstreamKey } from '../record/state-store.js';
+import { type UpstreamSeen, upstreamKey } from '../resolve/upstream-seen.js';
 import { formatDuration } from '../util/duration.js';
 import { matchesImageGlob } from '../refs/image-glob.js';
 

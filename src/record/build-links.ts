@@ -6,32 +6,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { normalizeImageRef } from '../refs/image-ref.js';
+import { type BuildLink, type BuildLinksReading, BuildLinkSchema } from '../inventory/build-link.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
 export const BUILD_LINKS_FILE = 'build-links.json';
-
-export const BuildLinkSchema = z.object({
-  /** Normalised reference (`docker.io/library/app:1`): the image this Dockerfile builds. */
-  image: z.string().min(1),
-  /** Absolute path. */
-  dockerfile: z.string().min(1),
-  /** Absolute path of the build context. */
-  context: z.string().min(1),
-  target: z.string().min(1).nullable(),
-  buildArgs: z.record(z.string(), z.string()),
-  linkedAt: z.string(),
-});
-export type BuildLink = z.infer<typeof BuildLinkSchema>;
 
 const BuildLinksFileSchema = z.object({
   version: z.literal(1),
   links: z.array(BuildLinkSchema),
 });
-
-export type BuildLinksReading =
-  | { readonly ok: true; readonly links: readonly BuildLink[] }
-  | { readonly ok: false; readonly file: string; readonly message: string };
 
 export function buildLinksFile(stateDir: string): string {
   return path.join(stateDir, BUILD_LINKS_FILE);
@@ -72,10 +55,4 @@ export async function saveBuildLink(stateDir: string, link: BuildLink): Promise<
     return { ok: false, message: `cannot write ${buildLinksFile(stateDir)}: ${(error as Error).message}` };
   }
   return { ok: true };
-}
-
-/** The link for any of these image names (tags, as the user or the engine writes them). */
-export function findBuildLink(links: readonly BuildLink[], names: readonly string[]): BuildLink | null {
-  const wanted = new Set(names.flatMap((name) => normalizeImageRef(name) ?? []));
-  return links.find((link) => wanted.has(link.image)) ?? null;
 }

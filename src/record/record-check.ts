@@ -5,10 +5,18 @@
  * online check learned.
  */
 import { CheckReportSchema } from '../report/check-report-schema.js';
-import { type State, updateState, upstreamKey } from './state-store.js';
-import type { CheckResult } from '../pipeline/run-check.js';
+import type { CheckReport } from '../report/check-report.js';
+import type { UpstreamObservation } from '../resolve/check-upstream.js';
+import { upstreamKey } from '../resolve/upstream-seen.js';
+import { type State, updateState } from './state-store.js';
 
-export function mergeCheckIntoState(state: State, result: CheckResult, at: Date, durationMs: number): State {
+/** What a check hands the record step: its report and the upstream tags it resolved. */
+export interface CheckToRecord {
+  readonly report: CheckReport;
+  readonly observations: readonly UpstreamObservation[];
+}
+
+export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Date, durationMs: number): State {
   const upstream = { ...state.upstream };
   for (const seen of result.observations) {
     const key = upstreamKey(seen.ref, seen.platform);
@@ -37,7 +45,7 @@ export function mergeCheckIntoState(state: State, result: CheckResult, at: Date,
 }
 
 /** Returns a warning when the state file had to be set aside. */
-export async function recordCheck(stateFile: string, result: CheckResult, at: Date, durationMs: number): Promise<string | null> {
+export async function recordCheck(stateFile: string, result: CheckToRecord, at: Date, durationMs: number): Promise<string | null> {
   // Merged into the file as it is now: the daemon and a `check` run by hand may record at once.
   const { warning } = await updateState(stateFile, (state) => mergeCheckIntoState(state, result, at, durationMs), at);
   return warning;

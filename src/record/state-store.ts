@@ -13,20 +13,7 @@ import { z } from 'zod';
 import { CheckReportSchema } from '../report/check-report-schema.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.js';
 import { FileLockTimeoutError, withFileLock } from '../util/file-lock.js';
-
-export const UpstreamSeenSchema = z.object({
-  ref: z.string(),
-  platform: z.string(),
-  /** What the tag resolved to (index or manifest digest). */
-  digest: z.string(),
-  /** The manifest for this platform. */
-  platformDigest: z.string().nullable(),
-  /** Image ID a pull of it gives (the manifest's config digest). */
-  configDigest: z.string().nullable(),
-  firstSeenAt: z.string(),
-  checkedAt: z.string(),
-});
-export type UpstreamSeen = z.infer<typeof UpstreamSeenSchema>;
+import { UpstreamSeenSchema } from '../resolve/upstream-seen.js';
 
 export const RateLimitSeenSchema = z.object({
   registry: z.string(),
@@ -40,7 +27,7 @@ export type RateLimitSeen = z.infer<typeof RateLimitSeenSchema>;
 export const StateSchema = z.object({
   version: z.literal(1),
   lastCheck: z.object({ at: z.string(), durationMs: z.number(), report: CheckReportSchema }).nullable(),
-  /** Keyed by {@link upstreamKey}. */
+  /** Keyed by upstreamKey (resolve/upstream-seen). */
   upstream: z.record(z.string(), UpstreamSeenSchema),
   registries: z.record(z.string(), RateLimitSeenSchema),
 });
@@ -50,10 +37,6 @@ export const STATE_FILE_NAME = 'state.json';
 
 export function emptyState(): State {
   return { version: 1, lastCheck: null, upstream: {}, registries: {} };
-}
-
-export function upstreamKey(ref: string, platform: string): string {
-  return `${ref} ${platform}`;
 }
 
 /** The lock folder beside the state file that makes each read-modify-write whole. */

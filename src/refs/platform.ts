@@ -1,18 +1,14 @@
 /**
- * Picks the child of an image index that Docker would pull for a platform (containerd's
- * `platforms.Only` as used by `docker pull`): same os and architecture after normalising
- * aliases, the exact variant preferred, older compatible arm variants accepted, attestation
- * entries (`unknown/unknown`) never chosen. Pure.
+ * The platform vocabulary: an os/architecture/variant triple, normalised the way containerd
+ * does (aliases resolved, default arm variants filled in) and formatted as `linux/arm64/v8`.
  */
-import type { IndexEntry, ManifestIndex } from '../registry/manifest-schemas.js';
-
 export interface PlatformSpec {
   readonly os: string;
   readonly architecture: string;
   readonly variant?: string | null;
 }
 
-interface NormalizedPlatform {
+export interface NormalizedPlatform {
   os: string;
   architecture: string;
   variant: string;
@@ -51,37 +47,24 @@ export function formatPlatform(platform: PlatformSpec): string {
   return [platform.os, platform.architecture, platform.variant].filter((part) => part != null && part !== '').join('/');
 }
 
-export function isAttestationEntry(entry: IndexEntry): boolean {
-  if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') return true;
-  return entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown';
-}
+// Node's process.arch names differ from the GOARCH names Docker uses.
+const NODE_TO_DOCKER_ARCH: Readonly<Record<string, { architecture: string; variant: string | null }>> = {
+  x64: { architecture: 'amd64', variant: null },
+  arm64: { architecture: 'arm64', variant: null },
+  arm: { architecture: 'arm', variant: 'v7' },
+  ia32: { architecture: '386', variant: null },
+  ppc64: { architecture: 'ppc64le', variant: null },
+  s390x: { architecture: 's390x', variant: null },
+  riscv64: { architecture: 'riscv64', variant: null },
+  loong64: { architecture: 'loong64', variant: null },
+  mips64el: { architecture: 'mips64le', variant: null },
+};
 
-/** Lower is better; null when the entry cannot run on the wanted platform. */
-function rank(wanted: NormalizedPlatform, entry: IndexEntry): number | null {
-  if (entry.platform === undefined || isAttestationEntry(entry)) return null;
-  const have = normalizePlatform(entry.platform);
-  if (have.os !== wanted.os || have.architecture !== wanted.architecture) return null;
-  if (have.variant === wanted.variant) return 0;
-  // An armv7 host runs v6 and v5 images (Docker would pull them when no v7 exists).
-  if (wanted.architecture === 'arm') {
-    const want = Number(wanted.variant.slice(1));
-    const got = Number(have.variant.slice(1));
-    if (Number.isInteger(want) && Number.isInteger(got) && got < want) return want - got;
-  }
-  return null;
-}
-
-/** The index entry Docker would pull for `platform`, or null when the index has none. */
-export function selectPlatformManifest(index: ManifestIndex, platform: PlatformSpec): IndexEntry | null {
-  const wanted = normalizePlatform(platform);
-  let best: IndexEntry | null = null;
-  let bestRank = Number.POSITIVE_INFINITY;
-  for (const entry of index.manifests) {
-    const r = rank(wanted, entry);
-    if (r !== null && r < bestRank) {
-      best = entry;
-      bestRank = r;
-    }
-  }
-  return best;
+/**
+ * The platform a local Docker engine builds and pulls for by default: linux on this machine's
+ * CPU, in Docker's names. For when no engine tells us its own.
+ */
+export function hostPlatform(arch: string = process.arch): PlatformSpec {
+  const mapped = NODE_TO_DOCKER_ARCH[arch];
+  return { os: 'linux', architecture: mapped?.architecture ?? arch, variant: mapped?.variant ?? null };
 }

@@ -10,7 +10,8 @@
  * same count against Docker Hub's pull limit, which counts GETs).
  */
 import type { ImageRef } from '../refs/image-ref.js';
-import { type PlatformSpec, formatPlatform, isAttestationEntry, selectPlatformManifest } from '../refs/platform.js';
+import { type PlatformSpec, formatPlatform } from '../refs/platform.js';
+import { isAttestationEntry, selectPlatformManifest } from './select-platform.js';
 import type { RegistryClient } from './registry-client.js';
 import { type RegistryFailure, registryFailure } from './registry-failure.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BUILD_LINKS_FILE, readBuildLinks, saveBuildLink } from '../../record/build-links.js';
+import { readBuildLinks, saveBuildLink } from '../../record/build-links.js';
 import { classifyTarget, resolveBuildSource } from './build-source.js';
 
 const roots: string[] = [];
@@ -45,7 +45,7 @@ describe('resolveBuildSource', () => {
 
   it('finds a compose service by file#service, by bare name, and by the image it builds', async () => {
     const root = await tree({ 'compose.yaml': COMPOSE, '.env': 'TAG=7\n', 'web/web.Dockerfile': 'FROM x\n', 'worker/Dockerfile': 'FROM y\n' });
-    const deps = { engine: null, stateDir: path.join(root, 'state'), roots: [root], cwd: root, env: {} };
+    const deps = { engine: null, buildLinks: { ok: true as const, links: [] }, roots: [root], cwd: root, env: {} };
     const web = await resolveBuildSource(deps, 'compose.yaml#web');
     assert.ok(web.ok);
     assert.deepEqual(web.spec, {
@@ -69,33 +69,17 @@ describe('resolveBuildSource', () => {
   it('prefers a recorded link, finds it from the Dockerfile too, and says how to link when nothing is known', async () => {
     const root = await tree({ 'app/Dockerfile': 'FROM x\n' });
     const stateDir = path.join(root, 'state');
-    const deps = { engine: null, stateDir, roots: [root], cwd: root, env: {} };
+    let deps = { engine: null, buildLinks: await readBuildLinks(stateDir), roots: [root], cwd: root, env: {} };
     const missing = await resolveBuildSource(deps, 'app:1');
     assert.equal(missing.ok, false);
     assert.match(!missing.ok ? missing.message : '', /cannot tell how app:1 is built: .*basewatch link app:1 <Dockerfile>/);
     const dockerfile = path.join(root, 'app/Dockerfile');
     assert.deepEqual(await saveBuildLink(stateDir, { image: 'docker.io/library/app:1', dockerfile, context: root, target: null, buildArgs: { A: '1' }, linkedAt: 'now' }), { ok: true });
+    deps = { ...deps, buildLinks: await readBuildLinks(stateDir) };
     const linked = await resolveBuildSource(deps, 'app:1');
     assert.ok(linked.ok && linked.via === 'link');
     assert.deepEqual(linked.spec, { dockerfile, context: root, target: null, buildArgs: { A: '1' }, image: 'app:1', tags: [], compose: null, service: null });
     const fromFile = await resolveBuildSource(deps, 'app/Dockerfile');
     assert.ok(fromFile.ok && fromFile.spec.image === 'app:1');
-  });
-});
-
-describe('build links', () => {
-  it('replaces the link of the same image and reports a broken file instead of throwing', async () => {
-    const stateDir = await tree({});
-    const link = { image: 'docker.io/library/app:1', dockerfile: '/a/Dockerfile', context: '/a', target: null, buildArgs: {}, linkedAt: 't1' };
-    await saveBuildLink(stateDir, link);
-    await saveBuildLink(stateDir, { ...link, target: 'prod', linkedAt: 't2' });
-    const read = await readBuildLinks(stateDir);
-    assert.ok(read.ok);
-    assert.deepEqual(read.links, [{ ...link, target: 'prod', linkedAt: 't2' }]);
-    await fs.writeFile(path.join(stateDir, BUILD_LINKS_FILE), '{"version":1,"links":[{"image":3}]}');
-    const broken = await readBuildLinks(stateDir);
-    assert.equal(broken.ok, false);
-    const saved = await saveBuildLink(stateDir, link);
-    assert.equal(saved.ok, false);
   });
 });

@@ -10,7 +10,7 @@ import { type ComposeService, analyzeCompose, parseDotEnv } from '../../inventor
 import type { EngineClient } from '../../engine/docker-engine.js';
 import { findProjectFiles, projectFileKind } from '../../inventory/find-project-files.js';
 import { familiarImageRef, normalizeImageRef, parseImageRef } from '../../refs/image-ref.js';
-import { type BuildLink, findBuildLink, readBuildLinks } from '../../record/build-links.js';
+import { type BuildLink, type BuildLinksReading, findBuildLink } from '../../inventory/build-link.js';
 
 export interface BuildSpec {
   /** Absolute path. */
@@ -37,7 +37,8 @@ export type BuildSourceResult =
 export interface BuildSourceDeps {
   /** To learn the tags of an image named by id or by one of several tags; null skips that. */
   readonly engine: EngineClient | null;
-  readonly stateDir: string;
+  /** The recorded build links (record/build-links), as the caller read them. */
+  readonly buildLinks: BuildLinksReading;
   /** Absolute folders searched for compose files. */
   readonly roots: readonly string[];
   /** Relative paths in a target are taken from here. */
@@ -87,7 +88,7 @@ export async function resolveBuildSource(deps: BuildSourceDeps, target: string):
 
 async function fromDockerfile(deps: BuildSourceDeps, dockerfile: string): Promise<BuildSourceResult> {
   const warnings: string[] = [];
-  const links = await readLinks(deps.stateDir, warnings);
+  const links = linksOf(deps.buildLinks, warnings);
   const linked = links.filter((link) => link.dockerfile === dockerfile);
   const services = (await composeServicesUnder(deps, warnings)).filter(({ service }) => service.build?.dockerfile === dockerfile);
   const choices = [
@@ -106,7 +107,7 @@ async function fromImage(deps: BuildSourceDeps, image: string): Promise<BuildSou
   const warnings: string[] = [];
   const local = deps.engine === null ? null : await deps.engine.inspectImage(image);
   const names = [image, ...(local?.repoTags ?? [])];
-  const links = await readLinks(deps.stateDir, warnings);
+  const links = linksOf(deps.buildLinks, warnings);
   const link = findBuildLink(links, names);
   if (link !== null) return fromLink(link, image, warnings);
 
@@ -171,8 +172,7 @@ function fromService(file: string, service: ComposeService, warnings: readonly s
   };
 }
 
-async function readLinks(stateDir: string, warnings: string[]): Promise<readonly BuildLink[]> {
-  const reading = await readBuildLinks(stateDir);
+function linksOf(reading: BuildLinksReading, warnings: string[]): readonly BuildLink[] {
   if (reading.ok) return reading.links;
   warnings.push(`recorded links were not read: ${reading.message}`);
   return [];

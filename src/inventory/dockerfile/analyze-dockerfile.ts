@@ -9,10 +9,9 @@ import { expandWord } from './expand-word.js';
 import type { VariableLookup } from './expand-word.js';
 import { mountFromOption, parseDockerfile } from './parse-dockerfile.js';
 import type { DockerfileInstruction } from './parse-dockerfile.js';
-import { hostPlatform, platformArgs } from './platform-args.js';
-import type { Platform } from './platform-args.js';
+import { type PlatformSpec, hostPlatform } from '../../refs/platform.js';
+import { platformArgs } from './platform-args.js';
 
-export type { Platform } from './platform-args.js';
 
 export type ImageUseKind = 'from' | 'copy-from' | 'mount-from';
 
@@ -72,9 +71,9 @@ export interface AnalyzeOptions {
   /** Stage to build (`--target`), case-insensitive. Default: the last stage. */
   target?: string | null;
   /** Target platform for TARGETOS/TARGETARCH/… Default: linux on this machine's CPU. */
-  platform?: Platform;
+  platform?: PlatformSpec;
   /** Build platform for BUILDOS/BUILDARCH/… Default: linux on this machine's CPU (the local engine). */
-  buildPlatform?: Platform;
+  buildPlatform?: PlatformSpec;
 }
 
 /** BuildKit's rule for `AS` names, checked after lower-casing. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IndexEntry, ManifestIndex } from '../registry/manifest-schemas.js';
-import { type PlatformSpec, selectPlatformManifest } from './platform.js';
+import type { IndexEntry, ManifestIndex } from './manifest-schemas.js';
+import { type PlatformSpec } from '../refs/platform.js';
+import { selectPlatformManifest } from './select-platform.js';
 
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 let next = 1;
