@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { CliIo } from '../src/cli/main.js';
+import type { CliIo } from '../src/cli/cli-io.js';
 import { runPinCommand } from '../src/cli/pin-command.js';
 import { registryPinResolver, updatePins } from '../src/act/pin/update-pins.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runLinkCommand, runRebuildCommand } from '../src/cli/rebuild-command.js';
-import type { CliIo } from '../src/cli/main.js';
+import type { CliIo } from '../src/cli/cli-io.js';
 import { defaultSettings } from '../src/config/settings.js';
 import { createEngineClient } from '../src/engine/docker-engine.js';
 import { BuildError } from '../src/engine/build-log.js';

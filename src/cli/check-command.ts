@@ -8,7 +8,7 @@ import type { CheckReport } from '../report/check-report.js';
 import { STATE_FILE_NAME, StateLockTimeoutError } from '../record/state-store.js';
 import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
 import { colorEnabled, createStyle } from './style.js';
 

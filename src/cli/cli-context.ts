@@ -4,7 +4,7 @@ import type { Settings } from '../config/settings.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import { type BasewatchPaths, basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { colorEnabled, createStyle } from './style.js';
 
 export function cliPaths(io: CliIo): BasewatchPaths {

@@ -3,7 +3,7 @@ import { ConfigError, configFilePath, loadSettings, setSetting, unsetSetting } f
 import { SETTING_DOCS, SETTING_KEYS, type SettingKey, defaultSettings, isSettingKey } from '../config/settings.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { colorEnabled, createStyle } from './style.js';
 
 export type ConfigAction =

@@ -9,7 +9,7 @@ import { DaemonController, daemonLogFile } from '../daemon/daemon-controller.js'
 import { type LogLevel, createLogger, isLogLevel, rotatingFileSink, streamSink } from '../util/logger.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 
 export interface DaemonCommandOptions {
   /** Default: $BASEWATCH_LOG_LEVEL, else info. */

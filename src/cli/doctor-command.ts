@@ -18,7 +18,7 @@ import { basewatchPaths } from '../config/paths.js';
 import { findCredentialHelper } from '../registry/credential-helper.js';
 import { dockerConfigDir } from '../registry/credentials.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 
 export type DoctorLevel = 'ok' | 'warn' | 'fail';
 

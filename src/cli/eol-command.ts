@@ -8,7 +8,7 @@ import { loadEolTable } from '../resolve/eol/eol-table.js';
 import { type FetchLike, refreshEolTable, saveEolTable } from '../resolve/eol/refresh-eol.js';
 import { parseImageRef } from '../refs/image-ref.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { colorEnabled, createStyle } from './style.js';
 
 export type EolCommandOptions =

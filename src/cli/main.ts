@@ -6,16 +6,10 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
+import type { CliIo } from './cli-io.js';
 
 // Each command's module is imported when that command runs, so `status` or `config` do not load
 // the engine, registry and rebase code, and the daemon holds only what its cycles use.
-
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-}
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };

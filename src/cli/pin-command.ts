@@ -9,7 +9,7 @@ import { type FilePinResult, registryPinResolver, updatePins } from '../act/pin/
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
 
 export interface PinCommandOptions {

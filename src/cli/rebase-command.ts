@@ -10,7 +10,7 @@ import { STATE_FILE_NAME, loadState } from '../record/state-store.js';
 import { progressReporter } from './check-command.js';
 import { cliPaths, engineOrExit, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
 

@@ -13,7 +13,7 @@ import { type BuildSourceVia, type BuildSpec, resolveBuildSource } from '../act/
 import { type RebuildOutcome, rebuildImage } from '../act/rebuild/rebuild-image.js';
 import { progressReporter } from './check-command.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LAUNCHD_LABEL, SYSTEMD_UNIT_NAME, type ServicePlatform, defaultScriptPath, renderServiceFile } from '../daemon/service-files.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 
 export interface ServiceCommandOptions {
   readonly action: 'install' | 'uninstall' | 'status';

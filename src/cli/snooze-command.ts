@@ -5,7 +5,7 @@ import { parseImageRef } from '../refs/image-ref.js';
 import { FileLockTimeoutError } from '../util/file-lock.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 
 export interface SnoozeCommandOptions {
   readonly target: string | null;

@@ -7,7 +7,7 @@ import { readHistory } from '../act/tag-moves.js';
 import { STATE_FILE_NAME, StateLockTimeoutError, loadState } from '../record/state-store.js';
 import { lockBusyExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
 import { colorEnabled, createStyle } from './style.js';
 

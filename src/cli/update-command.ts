@@ -7,7 +7,7 @@ import { StateLockTimeoutError } from '../record/state-store.js';
 import { progressReporter } from './check-command.js';
 import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { type Style, colorEnabled, createStyle, formatTable } from './style.js';
 

@@ -5,7 +5,7 @@ import { ConfigError, loadSettings, setSetting } from '../config/config-store.js
 import { askDaemon } from '../daemon/control-client.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 
 export interface WatchCommandOptions {
   readonly kind: 'watch' | 'unwatch';
