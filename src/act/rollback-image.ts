@@ -1,6 +1,9 @@
 /** `basewatch rollback`: puts an image's tags back on the image a rebase or rebuild replaced. */
 import type { EngineClient } from '../engine/docker-engine.js';
-import { describeLeftTags, moveTagsHoldingLock, readHistory, recoverTagMove, withTagMoveLock } from './tag-moves.js';
+import { recoverTagMove } from './tag-moves/recover-tag-move.js';
+import { describeLeftTags, moveTagsHoldingLock } from './tag-moves/move-tags.js';
+import { withTagMoveLock } from './tag-moves/tag-move-lock.js';
+import { readHistory } from './tag-moves/history.js';
 import { keepTagFor, withoutKeepTags } from '../refs/keep-tags.js';
 
 export interface RollbackOutcome {

@@ -1,6 +1,6 @@
 /** `basewatch rebase` and `basewatch rollback`. */
 import { type RebaseOutcome, rebaseImage } from '../act/rebase/rebase-image.js';
-import { TagMoveLockTimeoutError } from '../act/tag-moves.js';
+import { TagMoveLockTimeoutError } from '../act/tag-moves/tag-move-lock.js';
 import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readDaemonStatus } from '../daemon/control-client.js';
 import { describeDaemonStatus } from '../daemon/describe-status.js';
 import { basewatchPaths } from '../config/paths.js';
-import { readHistory } from '../act/tag-moves.js';
+import { readHistory } from '../act/tag-moves/history.js';
 import { STATE_FILE_NAME, StateLockTimeoutError, loadState } from '../record/state-store.js';
 import { lockBusyExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';

@@ -9,7 +9,7 @@ import { connectEngine } from '../engine/connect.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { RebaseOutcome } from '../act/rebase/rebase-image.js';
-import { recoverTagMove } from '../act/tag-moves.js';
+import { recoverTagMove } from '../act/tag-moves/recover-tag-move.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import { STATE_FILE_NAME, loadState } from '../record/state-store.js';

@@ -5,18 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import { tryTakeFileLock } from '../util/file-lock.js';
-import type { EngineClient } from '../engine/docker-engine.js';
-import {
-  JOURNAL_FILE,
-  TAG_MOVE_LOCK_NAME,
-  type TagMove,
-  TagMoveLockTimeoutError,
-  describeLeftTags,
-  moveTags,
-  readHistory,
-  withTagMoveLock,
-} from './tag-moves.js';
+import { tryTakeFileLock } from '../../util/file-lock.js';
+import type { EngineClient } from '../../engine/docker-engine.js';
+import { type TagMove, readHistory } from './history.js';
+import { JOURNAL_FILE, describeLeftTags, moveTags } from './move-tags.js';
+import { TAG_MOVE_LOCK_NAME, TagMoveLockTimeoutError, withTagMoveLock } from './tag-move-lock.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -28,7 +21,7 @@ async function stateDir(): Promise<string> {
   return path.join(dir, 'state');
 }
 
-const JOURNAL_MODULE = JSON.stringify(new URL('./tag-moves.js', import.meta.url).href);
+const LOCK_MODULE = JSON.stringify(new URL('./tag-move-lock.js', import.meta.url).href);
 
 /** A node process that does nothing until killed; `basewatch` in its command line like the real one. */
 function idleProcess(): ChildProcess {
@@ -49,7 +42,7 @@ async function deadPid(): Promise<number> {
 /** What a basewatch killed while moving tags leaves: it took the lock and never let go. */
 async function crashInsideLock(dir: string): Promise<void> {
   const script = `
-    const { withTagMoveLock } = await import(${JOURNAL_MODULE});
+    const { withTagMoveLock } = await import(${LOCK_MODULE});
     await withTagMoveLock(process.argv[1], async () => {
       process.stdout.write('in\\n');
       await new Promise(() => setInterval(() => {}, 1000));
@@ -68,7 +61,7 @@ async function crashInsideLock(dir: string): Promise<void> {
  * per line, so lines never tear).
  */
 const MOVER = `
-  const { withTagMoveLock } = await import(${JOURNAL_MODULE});
+  const { withTagMoveLock } = await import(${LOCK_MODULE});
   const { appendFileSync } = await import('node:fs');
   const [dir, log, rounds] = process.argv.slice(1);
   process.stdout.write('ready\\n');
