@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
 import { mustParseImageRef } from '../src/refs/image-ref.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
-import { RegistryUsageError } from '../src/registry/registry-failure.js';
+import { RegistryConfigError } from '../src/registry/registry-failure.js';
 import { pushImage } from './registry-content.js';
 import { makeTlsFiles, registrySkipReason, startRegistry, tempDir } from './registry-harness.js';
 
@@ -69,7 +69,15 @@ describe('TLS registries', { skip }, () => {
     assert.ok(got.ok && got.digest === pushed.digest);
   });
 
-  it('throws a usage error for an unreadable CA file', () => {
-    assert.throws(() => createRegistryClient({ caFiles: ['/nonexistent/ca.pem'] }), RegistryUsageError);
+  it('throws a configuration error naming an unreadable CA file', () => {
+    let thrown: unknown = null;
+    try {
+      createRegistryClient({ caFiles: ['/nonexistent/ca.pem'] });
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown instanceof RegistryConfigError, `got ${String(thrown)}`);
+    assert.equal(thrown.setting, 'caFiles');
+    assert.match(thrown.message, /cannot read the CA file \/nonexistent\/ca\.pem \(ENOENT\)/);
   });
 });

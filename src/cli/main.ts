@@ -235,6 +235,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       // Help and version "errors" are successes.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    // Loaded on this path only: the mapper knows every module's error classes.
+    const known = (await import('./error-exit.js')).errorExit(error);
+    if (known !== null) {
+      io.stderr.write(errStyle.red(`basewatch: ${known.message}\n`));
+      return known.code;
+    }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr.write(errStyle.red(`basewatch: internal error (please report it): ${message}\n`));
     return EXIT.internal;

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
+import { failpoint } from '../util/failpoint.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { RebaseOutcome } from '../act/rebase/rebase-image.js';
@@ -130,6 +131,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   const work = plan.filter((entry) => entry.action.kind !== 'skip');
   if (work.length === 0 && pinFiles.length === 0) return finish([]);
 
+  failpoint('update:before-act');
   const engine = await connectEngine({ env: options.env as NodeJS.ProcessEnv });
   // A tag move a crash interrupted is finished first, so this cycle sees whole images.
   await recoverTagMove(engine, options.paths.state).catch(() => null);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, fetch } from 'undici';
-import { RegistryUsageError, type TransportError, classifyTransportError } from './registry-failure.js';
+import { RegistryConfigError, type TransportError, classifyTransportError } from './registry-failure.js';
 
 export interface TransportOptions {
   /** Extra PEM CA files trusted in addition to Node's bundled roots. */
@@ -47,7 +47,10 @@ function readCaFiles(files: readonly string[]): string[] {
     try {
       return readFileSync(file, 'utf8');
     } catch (error) {
-      throw new RegistryUsageError(`caFiles: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new RegistryConfigError(
+        'caFiles',
+        `caFiles: cannot read the CA file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); fix the path with \`basewatch config set caFiles <file,...>\` or remove it with \`basewatch config unset caFiles\``,
+      );
     }
   });
 }

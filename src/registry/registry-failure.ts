@@ -35,9 +35,21 @@ export function registryFailure(
   return retryAfterSeconds === undefined ? failure : { ...failure, retryAfterSeconds };
 }
 
-/** Thrown for misuse of the client (a reference without tag or digest, unreadable CA file). */
+/** Thrown for misuse of the client by our own code (a reference without tag or digest): a bug. */
 export class RegistryUsageError extends Error {
   override readonly name = 'RegistryUsageError';
+}
+
+/** Thrown when the user's registry settings cannot be used (an unreadable `caFiles` entry). */
+export class RegistryConfigError extends Error {
+  override readonly name = 'RegistryConfigError';
+  /** The setting at fault, e.g. `caFiles`. */
+  readonly setting: string;
+
+  constructor(setting: string, message: string) {
+    super(message);
+    this.setting = setting;
+  }
 }
 
 /** What went wrong below HTTP: the transport's view, before it is phrased for a user. */

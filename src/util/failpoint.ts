@@ -16,7 +16,8 @@ export type FailpointName =
   | 'rebase:after-load'
   | 'rebuild:after-build'
   | 'tags:after-keep-tag'
-  | 'tags:after-first-move';
+  | 'tags:after-first-move'
+  | 'update:before-act';
 
 export function failpoint(name: FailpointName): void {
   if (process.env.BASEWATCH_FAILPOINT !== name) return;
