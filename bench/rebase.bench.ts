@@ -18,6 +18,9 @@ import { rebaseImage } from '../src/act/rebase/rebase-image.js';
 import { rollbackImage } from '../src/act/rollback-image.js';
 import { dockerCredentials } from '../src/registry/credentials.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
+import { basewatchPaths } from '../src/config/paths.js';
+import { defaultSettings } from '../src/config/settings.js';
+import { linkForAct } from '../src/pipeline/link-for-act.js';
 import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, uniqueName, writeProject } from '../test/helpers/world.js';
 
 const RUNS = 3;
@@ -62,12 +65,20 @@ async function runScenario(engine: EngineClient, registryHost: string, scenario:
   const tag = `${uniqueName('bench-app')}:1`;
   await buildImage({ context: project, tag });
 
-  const stateDir = path.join(await makeTempDir('bench-state'), 'state');
+  const home = await makeTempDir('bench-home');
+  const paths = basewatchPaths({ BASEWATCH_HOME: home });
+  const stateDir = paths.state;
+  // What `basewatch rebase` does: link with the check's linker (offline), then rebase that link.
+  const linked = async (on: EngineClient) => {
+    const result = await linkForAct({ engine: on, settings: defaultSettings(), paths, env: {}, cwd: project, roots: [project], image: tag });
+    if (!result.ok) throw new Error(`bench link of ${tag}: ${result.message}`);
+    return result.linked;
+  };
   const credentials = dockerCredentials();
   const registry = createRegistryClient({ credentials });
   try {
     // Warm-up: pulls the new base (not timed) and checks the rebase works at all.
-    const first = await rebaseImage({ engine, registry, credentials, stateDir }, { image: tag, to: null, dryRun: false, force: false });
+    const first = await rebaseImage({ engine, registry, credentials, stateDir }, { image: tag, to: null, dryRun: false, force: false, linked: await linked(engine) });
     if (first.status !== 'rebased') throw new Error(`bench rebase of ${tag}: ${first.status}: ${first.reasons.join('; ')}`);
     await rollbackImage({ engine, stateDir }, tag);
 
@@ -81,9 +92,11 @@ async function runScenario(engine: EngineClient, registryHost: string, scenario:
       traces.push(trace);
       rebases.push(
         await timed(async () => {
+          const traced = trace.wrap('engine', engine);
+          trace.mark('linking it to its base');
           const outcome = await rebaseImage(
-            { engine: trace.wrap('engine', engine), registry: trace.wrap('registry', registry), credentials, stateDir, onProgress: (step) => trace.mark(step) },
-            { image: tag, to: null, dryRun: false, force: false },
+            { engine: traced, registry: trace.wrap('registry', registry), credentials, stateDir, onProgress: (step) => trace.mark(step) },
+            { image: tag, to: null, dryRun: false, force: false, linked: await linked(traced) },
           );
           if (outcome.status !== 'rebased') throw new Error(`bench rebase: ${outcome.status}: ${outcome.reasons.join('; ')}`);
         }),

@@ -24,6 +24,10 @@ import {
 import { patchedBase } from './helpers/patched-base.js';
 import { connectEngine } from '../src/engine/connect.js';
 import type { EngineClient } from '../src/engine/docker-engine.js';
+import { EngineError } from '../src/engine/engine-error.js';
+import { basewatchPaths } from '../src/config/paths.js';
+import { defaultSettings } from '../src/config/settings.js';
+import { linkForAct } from '../src/pipeline/link-for-act.js';
 import { rebaseImage } from '../src/act/rebase/rebase-image.js';
 import { type CredentialSource, dockerCredentials } from '../src/registry/credentials.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
@@ -287,7 +291,10 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     // The engine as it is, except that reading files out of an image fails.
     const failingReads = new Proxy(engine, {
       get: (target, key) => {
-        if (key === 'readImageFiles') return async () => Promise.reject(new Error('simulated: the engine cannot read the files'));
+        if (key === 'readImageFiles') {
+          return async () =>
+            Promise.reject(new EngineError({ endpoint: engine.endpoint, operation: 'read files', failure: 'http', detail: 'simulated: the engine cannot read the files', statusCode: 500 }));
+        }
         const value: unknown = Reflect.get(target, key);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
@@ -295,9 +302,15 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     const credentials: CredentialSource = dockerCredentials({ configDir: path.join(world.dir, 'docker-config') });
     const client = createRegistryClient({ credentials });
     t.after(() => client.close());
-    const stateDir = path.join(await makeTempDir('pkgread-state'), 'state');
+    const paths = basewatchPaths({ BASEWATCH_HOME: await makeTempDir('pkgread-home') });
+    const stateDir = paths.state;
+    const linked = await linkForAct({ engine, settings: defaultSettings(), paths, env: {}, cwd: project, roots: [project], image: tag });
+    assert.ok(linked.ok, JSON.stringify(linked));
 
-    const outcome = await rebaseImage({ engine: failingReads, registry: client, credentials, stateDir }, { image: tag, to: null, dryRun: false, force: false });
+    const outcome = await rebaseImage(
+      { engine: failingReads, registry: client, credentials, stateDir },
+      { image: tag, to: null, dryRun: false, force: false, linked: linked.linked },
+    );
     assert.equal(outcome.status, 'failed', JSON.stringify(outcome));
     assert.match(outcome.reasons.join('\n'), /simulated: the engine cannot read the files/);
     assert.equal(await idOf(tag), oldId, 'the tag stays');

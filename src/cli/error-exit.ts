@@ -8,7 +8,7 @@
  */
 import { ConfigError } from '../config/settings-file.js';
 import { EngineUnreachableError } from '../engine/connect.js';
-import { EngineError, type EngineFailure } from '../engine/engine-error.js';
+import { isEngineGone } from '../engine/engine-error.js';
 import { RegistryConfigError } from '../registry/registry-failure.js';
 import { FileLockTimeoutError } from '../util/file-lock.js';
 import { StateLockTimeoutError } from '../record/state-store.js';
@@ -20,21 +20,6 @@ export interface ErrorExit {
   /** One line, without the `basewatch: ` prefix. */
   readonly message: string;
 }
-
-/** Failures of the connection itself: the engine went away or cannot be reached any more. */
-const ENGINE_GONE: ReadonlySet<EngineFailure> = new Set<EngineFailure>([
-  'no-socket',
-  'refused',
-  'permission',
-  'timeout',
-  'host-not-found',
-  'unreachable',
-  'reset',
-  'tls',
-  'tls-files',
-  'ssh-auth',
-  'not-docker',
-]);
 
 function oneLine(text: string): string {
   return text
@@ -54,7 +39,7 @@ export function errorExit(error: unknown): ErrorExit | null {
     const detail = [...tried, ...error.problems].join('; ');
     return { code: EXIT.engineUnreachable, message: `cannot reach a Docker engine${detail === '' ? '' : `: ${detail}`}` };
   }
-  if (error instanceof EngineError && ENGINE_GONE.has(error.failure)) {
+  if (isEngineGone(error)) {
     return { code: EXIT.engineUnreachable, message: `the Docker engine stopped answering: ${oneLine(error.message)}` };
   }
   if (error instanceof StateLockTimeoutError || error instanceof TagMoveLockTimeoutError || error instanceof FileLockTimeoutError) {

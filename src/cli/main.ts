@@ -73,9 +73,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--dry-run', 'say what would happen; change nothing (no pull, no load, no tag moved)')
     .option('--force', 'rebase although the seam check refuses (app layers touch base files), with a warning')
     .option('--json', 'print the outcome as one JSON object')
-    .action(async (image: string, options: { to?: string; dryRun?: boolean; force?: boolean; json?: boolean }) => {
+    .addOption(new Option('--root <dir>', 'folder whose compose files and Dockerfiles say how images are built, as for check (repeatable; default: the roots setting, else the current folder)').argParser(collect).default([], 'roots setting'))
+    .action(async (image: string, options: { to?: string; dryRun?: boolean; force?: boolean; json?: boolean; root: string[] }) => {
       exitCode = await (await import('./rebase-command.js')).runRebaseCommand(
-        { image, to: options.to ?? null, dryRun: options.dryRun === true, force: options.force === true, json: options.json === true },
+        { image, to: options.to ?? null, dryRun: options.dryRun === true, force: options.force === true, json: options.json === true, roots: options.root },
         io,
       );
     });

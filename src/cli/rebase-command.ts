@@ -5,8 +5,7 @@ import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import path from 'node:path';
-import type { EngineClient } from '../engine/docker-engine.js';
-import { STATE_FILE_NAME, loadState } from '../record/state-store.js';
+import { linkForAct } from '../pipeline/link-for-act.js';
 import { progressReporter } from './check-command.js';
 import { cliPaths, engineOrExit, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
@@ -20,6 +19,8 @@ export interface RebaseCommandOptions {
   readonly dryRun: boolean;
   readonly force: boolean;
   readonly json: boolean;
+  /** Where compose files and Dockerfiles are read for the link; none: as `check` does. */
+  readonly roots: readonly string[];
 }
 
 function formatBytes(bytes: number): string {
@@ -89,11 +90,15 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   });
   const progress = progressReporter(io, options.json);
   try {
-    const baseHint = await lastCheckedBase(paths.state, engine, options.image);
-    const outcome = await rebaseImage(
-      { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, baseHint, onProgress: (step) => progress.update(step) },
-      { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force },
-    );
+    progress.update('linking it to its base');
+    const roots = options.roots.map((root) => path.resolve(io.cwd, root));
+    const linked = await linkForAct({ engine, settings, paths, env: io.env, cwd: io.cwd, roots, image: options.image });
+    const outcome = linked.ok
+      ? await rebaseImage(
+          { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, onProgress: (step) => progress.update(step) },
+          { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force, linked: linked.linked },
+        )
+      : notLinked(options.image, linked.message);
     progress.done();
     io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRebase(outcome, style));
     switch (outcome.status) {
@@ -109,12 +114,26 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   }
 }
 
-/** The base (with its tag) the last recorded check linked this image to, e.g. via its compose file. */
-async function lastCheckedBase(stateDir: string, engine: EngineClient, image: string): Promise<string | null> {
-  const found = await engine.inspectImage(image).catch(() => null);
-  if (found === null) return null;
-  const { state } = await loadState(path.join(stateDir, STATE_FILE_NAME)).catch(() => ({ state: null }));
-  return state?.lastCheck?.report.images.find((entry) => entry.id === found.id)?.base?.ref ?? null;
+/** The outcome of a rebase that could not start: the image is not there to link. */
+function notLinked(image: string, reason: string): RebaseOutcome {
+  return {
+    status: 'failed',
+    image,
+    tags: [],
+    oldImageId: null,
+    newImageId: null,
+    oldBase: null,
+    newBase: null,
+    layersReused: 0,
+    baseLayersSkipped: 0,
+    bytesMoved: 0,
+    seconds: 0,
+    fastPath: null,
+    packages: null,
+    reasons: [`${reason} (see \`docker image ls\`)`],
+    warnings: [],
+    keepTag: null,
+  };
 }
 
 export function renderRollback(outcome: RollbackOutcome, style: Style): string {

@@ -50,6 +50,29 @@ export class EngineError extends Error {
   }
 }
 
+/** Failures of the connection itself: the engine went away, or cannot be reached any more. */
+const CONNECTION_FAILURES: ReadonlySet<EngineFailure> = new Set<EngineFailure>([
+  'no-socket',
+  'refused',
+  'permission',
+  'timeout',
+  'host-not-found',
+  'unreachable',
+  'reset',
+  'tls',
+  'tls-files',
+  'ssh-auth',
+  'not-docker',
+]);
+
+/**
+ * An engine request that failed because the engine is gone (stopped, socket removed, connection
+ * dropped), not because of what was asked: no later request of the same command can succeed.
+ */
+export function isEngineGone(error: unknown): error is EngineError {
+  return error instanceof EngineError && CONNECTION_FAILURES.has(error.failure);
+}
+
 const TLS_CODE = /^(?:ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
 /** Maps what node, docker-modem and ssh2 throw to a failure kind and a short detail. */

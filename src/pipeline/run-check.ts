@@ -49,6 +49,10 @@ export interface CheckOptions {
   /** Tags earlier checks saw base digests under (pipeline/seen-tags); default none. */
   readonly seenTags?: ReadonlyMap<string, string>;
   readonly connect?: ConnectOptions;
+  /** An engine the caller connected already (the cycle's own); default: connect with `connect`. */
+  readonly engine?: EngineClient;
+  /** The cycle's registry client, closed by the caller; default: one of the check's own, from settings. */
+  readonly registry?: RegistryClient;
   /** Links `basewatch link` recorded; images with one get no suggested link. Default none. */
   readonly buildLinks?: readonly BuildLink[];
   /**
@@ -64,6 +68,14 @@ export interface CheckResult {
   readonly report: CheckReport;
   /** Tag resolutions made, for the state's "first seen" record. */
   readonly observations: readonly UpstreamObservation[];
+  /**
+   * The links the report was made from, one per reported image, and every local image read: the
+   * act step works from these (a rebase never links again, so it acts on what was reported).
+   */
+  readonly links: readonly ImageLink[];
+  readonly localImages: readonly ImageDetails[];
+  /** The engine the check read, for the act step to go on with; null when none answered. */
+  readonly engine: EngineClient | null;
 }
 
 const OFFLINE_REASON = 'not checked upstream (offline)';
@@ -163,7 +175,7 @@ interface OpenedEngine {
 
 async function openEngine(options: CheckOptions, errors: ReportError[]): Promise<OpenedEngine | null> {
   try {
-    const engine = await connectEngine(options.connect);
+    const engine = options.engine ?? (await connectEngine(options.connect));
     const info = await engine.info();
     return {
       engine,
@@ -267,7 +279,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     }
   }
 
-  const registry = options.offline ? null : openRegistry(options);
+  const ownRegistry = options.offline || options.registry !== undefined ? null : openRegistry(options);
+  const registry = options.offline ? null : (options.registry ?? ownRegistry);
   try {
     const checker = registry === null ? null : createUpstreamChecker(registry);
     if (checker !== null) progress('asking registries');
@@ -292,8 +305,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       registries: (registry?.rateLimits() ?? []).map((seen) => ({ ...seen })),
       errors,
     };
-    return { report, observations: checker?.observations() ?? [] };
+    return { report, observations: checker?.observations() ?? [], links, localImages: images ?? [], engine: opened?.engine ?? null };
   } finally {
-    await registry?.close();
+    await ownRegistry?.close();
   }
 }

@@ -12,7 +12,8 @@ import type { BasewatchPaths } from '../config/paths.js';
 import type { RebaseOutcome } from '../act/rebase/rebase-image.js';
 import { recoverTagMove } from '../act/tag-moves/recover-tag-move.js';
 import { dockerCredentials } from '../registry/credentials.js';
-import { createRegistryClient } from '../registry/registry-client.js';
+import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
+import type { CredentialSource } from '../registry/credentials.js';
 import { STATE_FILE_NAME, loadState } from '../record/state-store.js';
 import { type PlanEntry, describePlan, planActions, planPinUpdates } from '../plan/plan-actions.js';
 import { parseDuration } from '../util/duration.js';
@@ -21,7 +22,8 @@ import { recordCheck } from '../record/record-check.js';
 import { readSeenTags } from './seen-tags.js';
 import { runCheck } from './run-check.js';
 import { readBuildLinks } from '../record/build-links.js';
-import { findBuildLink } from '../inventory/build-link.js';
+import { type BuildLinksReading, findBuildLink } from '../inventory/build-link.js';
+import { actFailureReason } from '../act/act-failure.js';
 import type { PullCache } from '../act/rebuild/rebuild-image.js';
 
 export interface UpdateCycleOptions {
@@ -73,14 +75,39 @@ async function containersOn(engine: EngineClient, imageId: string): Promise<stri
 }
 
 export async function runUpdateCycle(options: UpdateCycleOptions): Promise<CycleResult> {
+  // Rebuildable: built by a compose service under the roots, or linked with `basewatch link`.
+  const links = await readBuildLinks(options.paths.state);
+  // One registry client for the whole cycle: the check's questions and the act step's pulls share
+  // its tokens, rate-limit budget and connections.
+  const credentials = dockerCredentials({ env: options.env as NodeJS.ProcessEnv });
+  const registry = createRegistryClient({
+    insecureRegistries: options.settings.insecureRegistries,
+    caFiles: options.settings.caFiles,
+    timeoutMs: options.settings.registryTimeoutSeconds * 1000,
+    credentials,
+  });
+  try {
+    return await checkPlanAct(options, { registry, credentials, links });
+  } finally {
+    await registry.close();
+  }
+}
+
+interface CycleParts {
+  readonly registry: RegistryClient;
+  readonly credentials: CredentialSource;
+  readonly links: BuildLinksReading;
+}
+
+async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Promise<CycleResult> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const progress = options.onProgress ?? (() => {});
   const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
-  // Rebuildable: built by a compose service under the roots, or linked with `basewatch link`.
-  const links = await readBuildLinks(options.paths.state);
+  const { registry, credentials, links } = parts;
   const linked = links.ok ? links.links : [];
   const check = await runCheck({
+    registry,
     roots: options.roots,
     cwd: options.cwd,
     env: options.env,
@@ -132,49 +159,44 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   if (work.length === 0 && pinFiles.length === 0) return finish([]);
 
   failpoint('update:before-act');
-  const engine = await connectEngine({ env: options.env as NodeJS.ProcessEnv });
+  // The engine the check read (work was planned, so one answered).
+  const engine = check.engine ?? (await connectEngine({ env: options.env as NodeJS.ProcessEnv }));
   // A tag move a crash interrupted is finished first, so this cycle sees whole images.
   await recoverTagMove(engine, options.paths.state).catch(() => null);
-  const credentials = dockerCredentials({ env: options.env as NodeJS.ProcessEnv });
-  const registry = createRegistryClient({
-    insecureRegistries: options.settings.insecureRegistries,
-    caFiles: options.settings.caFiles,
-    timeoutMs: options.settings.registryTimeoutSeconds * 1000,
-    credentials,
-  });
   const actions: ActionOutcome[] = [];
   const pulls: PullCache = new Map();
-  try {
-    for (const entry of work) {
-      progress(`${entry.image}: ${describePlan(entry)}`);
-      try {
-        actions.push(await act(entry));
-      } catch (error) {
-        actions.push(outcome(entry, 'failed', error instanceof Error ? error.message : String(error)));
-      }
+  for (const entry of work) {
+    progress(`${entry.image}: ${describePlan(entry)}`);
+    try {
+      actions.push(await act(entry));
+    } catch (error) {
+      // An engine that is gone, or a bug, ends the cycle (see act/act-failure); the rest is this image's failure.
+      const reason = actFailureReason(error);
+      if (reason === null) throw error;
+      actions.push(outcome(entry, 'failed', reason));
     }
-    // Policy pin: move each stale pin to its tag's current digest, in the file (never in git).
-    for (const file of pinFiles) {
-      progress(`${file}: updating digest pins`);
-      try {
-        const { registryPinResolver, updatePins } = await import('../act/pin/update-pins.js');
-        const result = await updatePins(file, registryPinResolver(registry), { onlyPinned: true });
-        if (result.changes.length > 0) {
-          const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
-          // The digests make each new pin its own notification, not a repeat of last week's.
-          const digests = result.changes.map((c) => c.to.replace(/^.*@/, '')).join(',');
-          actions.push(pinOutcome(file, 'pinned', `updated ${result.changes.length} pin(s): ${moved}`, digests));
-        }
-        if (result.problems.length > 0) {
-          const problems = result.problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.message}` : p.message)).join('; ');
-          actions.push(pinOutcome(file, 'failed', problems, problems));
-        }
-      } catch (error) {
-        actions.push(pinOutcome(file, 'failed', error instanceof Error ? error.message : String(error)));
+  }
+  // Policy pin: move each stale pin to its tag's current digest, in the file (never in git).
+  for (const file of pinFiles) {
+    progress(`${file}: updating digest pins`);
+    try {
+      const { registryPinResolver, updatePins } = await import('../act/pin/update-pins.js');
+      const result = await updatePins(file, registryPinResolver(registry), { onlyPinned: true });
+      if (result.changes.length > 0) {
+        const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
+        // The digests make each new pin its own notification, not a repeat of last week's.
+        const digests = result.changes.map((c) => c.to.replace(/^.*@/, '')).join(',');
+        actions.push(pinOutcome(file, 'pinned', `updated ${result.changes.length} pin(s): ${moved}`, digests));
       }
+      if (result.problems.length > 0) {
+        const problems = result.problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.message}` : p.message)).join('; ');
+        actions.push(pinOutcome(file, 'failed', problems, problems));
+      }
+    } catch (error) {
+      const reason = actFailureReason(error);
+      if (reason === null) throw error;
+      actions.push(pinOutcome(file, 'failed', reason));
     }
-  } finally {
-    await registry.close();
   }
   return finish(actions);
 
@@ -186,10 +208,19 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
     // Rebase, rebuild and pin code is loaded when a plan first needs it: most cycles change
     // nothing, and an idle daemon should not hold the archive and build machinery.
     const { rebaseImage } = await import('../act/rebase/rebase-image.js');
+    const link = check.links.find((candidate) => candidate.image.id === entry.imageId);
+    if (link === undefined) return outcome(entry, 'failed', `the check has no link for ${entry.imageId}`);
     const rebased: RebaseOutcome = await rebaseImage(
       { engine, registry, credentials, stateDir: options.paths.state, smokeTest: options.settings.smokeTest },
-      // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now.
-      { image: entry.image, to: entry.baseRef !== null && entry.digest !== null ? `${entry.baseRef}@${entry.digest}` : null, dryRun: false, force: false },
+      // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now;
+      // onto the link the check reported, not one of the rebase's own.
+      {
+        image: entry.image,
+        to: entry.baseRef !== null && entry.digest !== null ? `${entry.baseRef}@${entry.digest}` : null,
+        dryRun: false,
+        force: false,
+        linked: { link, localImages: check.localImages },
+      },
     );
     if (rebased.status === 'rebased') {
       return outcome(entry, 'rebased', `rebased onto ${rebased.newBase?.ref ?? entry.baseRef}`, {

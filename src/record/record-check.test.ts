@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { emptyState } from './state-store.js';
-import type { CheckResult } from '../pipeline/run-check.js';
+import type { CheckToRecord } from './record-check.js';
 import { mergeCheckIntoState } from './record-check.js';
 
 const report = { engine: null, offline: false, roots: [], images: [], dockerfiles: [], compose: [], registries: [], errors: [] };
-const observe = (digest: string, platformDigest: string, checkedAt: string): CheckResult => ({
+const observe = (digest: string, platformDigest: string, checkedAt: string): CheckToRecord => ({
   report,
   observations: [{ ref: 'docker.io/library/python:3.12', platform: 'linux/amd64', digest, platformDigest, configDigest: 'c', checkedAt }],
 });

@@ -10,8 +10,7 @@ import path from 'node:path';
 import type { LayerScan } from '../../archive/layer-scan.js';
 import type { ImageArchive } from '../../archive/read-image-archive.js';
 import type { EngineClient, ImageDetails } from '../../engine/docker-engine.js';
-import { readLocalImages } from '../../inventory/read-images.js';
-import { linkImages } from '../../link/link-images.js';
+import type { ImageLink } from '../../link/link-images.js';
 import { type ImageRef, formatImageRef, parseImageRef, repositoryName } from '../../refs/image-ref.js';
 import type { CredentialSource } from '../../registry/credentials.js';
 import { engineAuthFrom } from '../rebuild/engine-auth.js';
@@ -30,6 +29,7 @@ import { rebaseConfig } from './rebase-config.js';
 import { checkSeam } from './seam-check.js';
 import { failpoint } from '../../util/failpoint.js';
 import { runSmokeTest } from '../smoke-test.js';
+import { actFailureReason } from '../act-failure.js';
 
 export interface RebaseRequest {
   /** A tag, name or id of a local image. */
@@ -39,6 +39,14 @@ export interface RebaseRequest {
   readonly dryRun: boolean;
   /** Override the seam check (and io.buildpacks.rebasable=false), with a warning. */
   readonly force: boolean;
+  /** What the check linked the image to; the rebase never links on its own. */
+  readonly linked: LinkedImage;
+}
+
+/** A check's link of one image, with the local images it was made from (any may be its base). */
+export interface LinkedImage {
+  readonly link: ImageLink;
+  readonly localImages: readonly ImageDetails[];
 }
 
 export interface RebaseDeps {
@@ -48,11 +56,6 @@ export interface RebaseDeps {
   readonly stateDir: string;
   /** The `smokeTest` setting: run in a container of the new image before any tag moves. */
   readonly smokeTest?: string | null;
-  /**
-   * The base reference (with its tag) the last check linked this image to, e.g. through its
-   * compose file. Used when the image's own link knows the base only by digest.
-   */
-  readonly baseHint?: string | null;
   readonly onProgress?: (step: string) => void;
   readonly now?: () => Date;
 }
@@ -180,12 +183,15 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     if (image.repoTags.length === 0) throw new Refusal('refused', [`${request.image} has no tag to move; tag it first`]);
     const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
 
-    progress('linking it to its base');
-    const local = await readLocalImages(deps.engine);
-    const link = linkImages({ images: local.images, hints: [], histories: local.histories }).find((l) => l.image.id === image.id);
-    const base = link?.base ?? null;
+    const { link, localImages } = request.linked;
+    if (link.image.id !== image.id) {
+      // Re-tagged since the check: its link is another image's.
+      throw new Refusal('failed', [`${request.image} is ${image.id} now, not the ${link.image.id} the check linked; check again`]);
+    }
+    const local = { images: localImages };
+    const base = link.base;
     if (base === null) {
-      throw new Refusal('refused', [`cannot tell which base ${outcome.image} was built on: ${link?.problem ?? 'no link'}`]);
+      throw new Refusal('refused', [`cannot tell which base ${outcome.image} was built on: ${link.problem ?? 'no link'}`]);
     }
     outcome = { ...outcome, oldBase: { ref: base.ref, digest: base.digest } };
     const baseRef = parseImageRef(base.ref);
@@ -198,7 +204,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     if (base.digest === null && base.localId === null) {
       // Nothing says which image of that name it was built on (the check reports it as unknown,
       // with this reason): there is no old base to lift the app layers off.
-      const why = link?.problem ?? `no local image of ${base.ref} is the one it was built on, and its digest is not known`;
+      const why = link.problem ?? `no local image of ${base.ref} is the one it was built on, and its digest is not known`;
       throw new Refusal('refused', [`${outcome.image} was built on ${base.ref}, but on which image of it is not known: ${why}; rebuild it from its Dockerfile instead: basewatch rebuild ${outcome.image}`]);
     }
 
@@ -216,7 +222,7 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     const oldBasePromise = ahead(readOldBase(deps, base, baseRef.ref, platform, spool));
     let target: ImageRef;
     try {
-      target = resolveTarget(request.to, baseRef.ref, deps.baseHint ?? null, local.images, warnings);
+      target = resolveTarget(request.to, baseRef.ref, local.images, warnings);
     } catch (error) {
       await oldBasePromise; // a problem with the old base is reported first, as it comes first
       throw error;
@@ -377,7 +383,9 @@ export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Pro
     return finish('skipped', [...leftAlone, `no tag is on ${image.id} any more; ${what}`]);
   } catch (error) {
     if (error instanceof Refusal) return finish(error.status, error.reasons);
-    return finish('failed', [error instanceof Error ? error.message : String(error)]);
+    const reason = actFailureReason(error);
+    if (reason === null) throw error;
+    return finish('failed', [reason]);
   } finally {
     // Work still under way must not outlive the rebase (the files read's container, above all); an
     // export whose result was not needed stops now.
@@ -406,12 +414,12 @@ async function removeTemporaryContainers(engine: EngineClient): Promise<void> {
 }
 
 /**
- * The new base: `--to`, else the base's own tag. A base known only by its digest (its tag moved
- * on to a newer pull, the usual case after `docker pull` or `docker build --pull`) takes the tag
- * the last check knew for it, else the one local tag of its repository, with a warning; with
- * several local tags it could be any of them, and the user says which.
+ * The new base: `--to`, else the base's own tag (the check's link names it with the tag it knows:
+ * from a compose file, a label, or a tag earlier checks saw the digest under). A base known only
+ * by its digest takes the one local tag of its repository, with a warning; with several local
+ * tags it could be any of them, and the user says which.
  */
-function resolveTarget(to: string | null, baseRef: ImageRef, hint: string | null, images: readonly ImageDetails[], warnings: string[]): ImageRef {
+function resolveTarget(to: string | null, baseRef: ImageRef, images: readonly ImageDetails[], warnings: string[]): ImageRef {
   if (to !== null) {
     const parsed = parseImageRef(to);
     if (!parsed.ok) throw new Refusal('failed', [`--to ${to}: ${parsed.error}`]);
@@ -419,8 +427,6 @@ function resolveTarget(to: string | null, baseRef: ImageRef, hint: string | null
   }
   if (baseRef.tag !== null) return { ...baseRef, digest: null };
   const repository = repositoryName(baseRef);
-  const hinted = hint === null ? null : parseImageRef(hint);
-  if (hinted?.ok && hinted.ref.tag !== null && repositoryName(hinted.ref) === repository) return { ...hinted.ref, digest: null };
   const tags = [
     ...new Set(
       images.flatMap((image) =>

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import { runSmokeTest } from '../smoke-test.js';
+import { actFailureReason } from '../act-failure.js';
 import { analyzeDockerfile } from '../../inventory/dockerfile/analyze-dockerfile.js';
 import { BuildError, type EngineClient, type EngineRegistryAuth, type ImageDetails } from '../../engine/docker-engine.js';
 import { recoverTagMove } from '../tag-moves/recover-tag-move.js';
@@ -249,7 +250,9 @@ export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: 
     return finish('skipped', [...leftAlone, `no tag is on ${old.id} any more; ${what}`]);
   } catch (error) {
     if (error instanceof Failure) return finish('failed', error.reasons);
-    return finish('failed', [error instanceof Error ? error.message : String(error)]);
+    const reason = actFailureReason(error);
+    if (reason === null) throw error;
+    return finish('failed', [reason]);
   }
 }
 
@@ -279,7 +282,9 @@ async function pullBase(deps: RebuildDeps, pull: BasePull): Promise<string | nul
     try {
       await deps.engine.pullImage(pull.pullRef, { auth });
     } catch (error) {
-      throw new Failure([`cannot pull ${familiarImageRef(pull.parsed)}: ${error instanceof Error ? error.message : String(error)}`]);
+      const reason = actFailureReason(error);
+      if (reason === null) throw error;
+      throw new Failure([`cannot pull ${familiarImageRef(pull.parsed)}: ${reason}`]);
     }
     if (pull.parsed.digest !== null) return pull.parsed.digest;
     const pulled = await deps.engine.inspectImage(pull.pullRef);
