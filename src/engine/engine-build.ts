@@ -1,8 +1,8 @@
 /**
  * `docker build` through the engine's API (the classic builder): packs the context, sends it,
  * reads the build's output stream and turns a failed build, which the engine answers with 200,
- * into a `BuildError`. The request itself goes through `BuildTransport`, which docker-engine.ts
- * (the one module that imports dockerode) provides.
+ * into a `BuildError`. The request itself goes through `BuildTransport`, which
+ * build-and-event-requests.ts provides over dockerode.
  */
 import { BuildError, BuildLog, builtImageId } from './build-log.js';
 import { packBuildContext } from './build-context.js';
