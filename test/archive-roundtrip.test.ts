@@ -86,7 +86,10 @@ describe('archive round trip through the engine', () => {
     assert.equal(image.configDigest, appId);
     assert.deepEqual(image.manifest.repoTags, [appRef]);
     assert.equal(image.layers[0]?.captured.get('var/lib/dpkg/status')?.toString(), dpkgStatus(DEFAULT_DPKG));
-    assert.ok(image.layers[1]?.entries.some((entry) => entry.path === 'hello.txt' && entry.type === 'file'));
+    assert.ok(
+      image.layers[1]?.entries.some((entry) => entry.path === 'hello.txt' && entry.type === 'file'),
+      JSON.stringify(image.layers[1]?.entries.map((entry) => `${entry.type} ${entry.path}`)),
+    );
     assert.deepEqual([...image.kept.keys()], [appDiffId]);
     assert.deepEqual(await readdir(spoolDir), [`${appDiffId.slice('sha256:'.length)}.tar`]);
   });

@@ -289,7 +289,10 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
         report.errors.some((error) => error.where === locked && /permission denied/.test(error.message)),
         JSON.stringify(report.errors),
       );
-      assert.ok(report.errors.some((error) => error.where === path.join(project, 'missing') && /no such file/.test(error.message)));
+      assert.ok(
+        report.errors.some((error) => error.where === path.join(project, 'missing') && /no such file/.test(error.message)),
+        JSON.stringify(report.errors),
+      );
       assert.ok(report.dockerfiles.some((file) => file.path === path.join(project, 'ok/Dockerfile')));
     } finally {
       await fs.chmod(locked, 0o755);

@@ -47,7 +47,8 @@ describe('htpasswd (Basic) registry', { skip }, () => {
     const head = await client.headManifest(ref);
     assert.deepEqual(head, { ok: true, digest: pushed.digest, mediaType: pushed.mediaType, size: pushed.size });
     const got = await client.getManifest(ref);
-    assert.ok(got.ok && got.digest === pushed.digest);
+    assert.ok(got.ok, JSON.stringify(got));
+    assert.equal(got.digest, pushed.digest);
   });
 
   it('uses a credential helper found on PATH', async (t) => {
@@ -59,7 +60,8 @@ describe('htpasswd (Basic) registry', { skip }, () => {
     const client = createRegistryClient({ credentials: dockerCredentials({ env, helperDirs: [] }) });
     t.after(() => client.close());
     const head = await client.headManifest(ref);
-    assert.ok(head.ok && head.digest === pushed.digest, JSON.stringify(head));
+    assert.ok(head.ok, JSON.stringify(head));
+    assert.equal(head.digest, pushed.digest, JSON.stringify(head));
   });
 
   it('fails clearly without credentials', async (t) => {
@@ -78,7 +80,8 @@ describe('htpasswd (Basic) registry', { skip }, () => {
     const client = createRegistryClient({ credentials: credentialsFor(t, { auths: { [registry.address]: { auth: b64(`alice:${wrong}`) } } }) });
     t.after(() => client.close());
     const head = await client.headManifest(ref);
-    assert.ok(!head.ok && head.kind === 'unauthorized', JSON.stringify(head));
+    assert.ok(!head.ok, JSON.stringify(head));
+    assert.equal(head.kind, 'unauthorized', JSON.stringify(head));
     assert.match(head.message, /rejected the credentials from auths in .*config\.json \(user "alice"\); run `docker login 127\.0\.0\.1:\d+` again$/);
     assertNoSecret(head, wrong, b64(`alice:${wrong}`));
   });
@@ -108,12 +111,15 @@ describe('token-auth registry', { skip }, () => {
 
     const ref = mustParseImageRef(`${registry.address}/team/base:1`);
     const resolved = await resolvePlatformManifest(client, ref, { os: 'linux', architecture: 'arm64', variant: 'v8' });
-    assert.ok(resolved.ok && !resolved.unchanged && resolved.platformDigest === multi.arm64.digest, JSON.stringify(resolved));
+    assert.ok(resolved.ok, JSON.stringify(resolved));
+    assert.ok(!resolved.unchanged, JSON.stringify(resolved));
+    assert.equal(resolved.platformDigest, multi.arm64.digest, JSON.stringify(resolved));
     await resolvePlatformManifest(client, ref, { os: 'linux', architecture: 'amd64' });
     assert.deepEqual(tokens.requests, [{ method: 'GET', grant: 'password', scope: 'repository:team/base:pull' }]);
 
     const head = await client.headManifest(mustParseImageRef(`${registry.address}/team/other:1`));
-    assert.ok(head.ok && head.digest === other.digest);
+    assert.ok(head.ok, JSON.stringify(head));
+    assert.equal(head.digest, other.digest);
     assert.equal(tokens.requests.length, 2);
     assert.equal(tokens.requests[1]?.scope, 'repository:team/other:pull');
   });
@@ -149,7 +155,8 @@ describe('token-auth registry', { skip }, () => {
     const client = createRegistryClient({ credentials: credentialsFor(t, { auths: { [registry.address]: { identitytoken: 'refresh-abc' } } }) });
     t.after(() => client.close());
     const head = await client.headManifest(mustParseImageRef(`${registry.address}/team/base:1`));
-    assert.ok(head.ok && head.digest === pushed.digest, JSON.stringify(head));
+    assert.ok(head.ok, JSON.stringify(head));
+    assert.equal(head.digest, pushed.digest, JSON.stringify(head));
     assert.deepEqual(tokens.requests, [{ method: 'POST', grant: 'refresh_token', scope: 'repository:team/base:pull' }]);
   });
 
@@ -160,13 +167,16 @@ describe('token-auth registry', { skip }, () => {
     const client = createRegistryClient({ credentials: credentialsFor(t, { auths: { [registry.address]: { auth: b64(`bob:${wrong}`) } } }) });
     t.after(() => client.close());
     const head = await client.headManifest(mustParseImageRef(`${registry.address}/team/base:1`));
-    assert.ok(!head.ok && head.kind === 'unauthorized', JSON.stringify(head));
+    assert.ok(!head.ok, JSON.stringify(head));
+    assert.equal(head.kind, 'unauthorized', JSON.stringify(head));
     assert.match(head.message, new RegExp(`^${registry.address}: 401 unauthorized for token server http://127\\.0\\.0\\.1:\\d+/token \\(401 Unauthorized\\): the registry rejected the credentials`));
     assertNoSecret(head, wrong, b64(`bob:${wrong}`));
 
     const anonymous = createRegistryClient();
     t.after(() => anonymous.close());
     const denied = await anonymous.headManifest(mustParseImageRef(`${registry.address}/team/base:1`));
-    assert.ok(!denied.ok && denied.kind === 'unauthorized' && /anonymous access was refused and no credential source is configured$/.test(denied.message), JSON.stringify(denied));
+    assert.ok(!denied.ok, JSON.stringify(denied));
+    assert.equal(denied.kind, 'unauthorized', JSON.stringify(denied));
+    assert.match(denied.message, /anonymous access was refused and no credential source is configured$/, JSON.stringify(denied));
   });
 });

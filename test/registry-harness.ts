@@ -148,7 +148,8 @@ export async function startHttpServer(
       }),
   );
   const address = server.address();
-  assert.ok(typeof address === 'object' && address !== null);
+  assert.ok(typeof address === 'object', `server.address() is ${JSON.stringify(address)}`);
+  assert.ok(address !== null, 'server.address() is null: the server is not listening');
   return { address: `127.0.0.1:${address.port}`, server };
 }
 

@@ -33,7 +33,9 @@ it('takes the lock, refuses a second daemon naming the first pid, and releases',
   assert.equal((await stat(paths.runtime)).mode & 0o777, 0o700);
   const second = await acquireDaemonLock(paths, probes(new Set([1111])), 2222);
   assert.equal(second.ok, false);
-  assert.ok(!second.ok && second.pid === 1111 && /pid 1111/.test(second.message), JSON.stringify(second));
+  assert.ok(!second.ok, JSON.stringify(second));
+  assert.equal(second.pid, 1111, JSON.stringify(second));
+  assert.match(second.message, /pid 1111/);
   await first.lock.release();
   assert.equal(existsSync(first.lock.pidFile), false);
   // 1111 still "runs", but it let go: the lock is free.
@@ -63,7 +65,8 @@ it('refuses when a daemon answers on the socket even without a lock', async () =
   await rm(held.lock.pidFile);
   await rm(path.join(paths.runtime, DAEMON_LOCK_NAME), { recursive: true });
   const second = await acquireDaemonLock(paths, probes(new Set(), 5555), 6666);
-  assert.ok(!second.ok && second.pid === 5555);
+  assert.ok(!second.ok, JSON.stringify(second));
+  assert.equal(second.pid, 5555);
   assert.equal(existsSync(held.lock.pidFile), false, 'the refused daemon wrote no pid file');
   // 6666 still runs, but the lock it took for a moment is released.
   assert.ok((await acquireDaemonLock(paths, probes(new Set([6666])), 7777)).ok, 'and let go of the lock');
@@ -105,7 +108,8 @@ it('tells a reused pid from the daemon that took the lock by its start time', as
     const running = await runtime();
     assert.ok((await acquireDaemonLock(running, defaultProbes, pid)).ok);
     const refused = await acquireDaemonLock(running);
-    assert.ok(!refused.ok && refused.pid === pid, JSON.stringify(refused));
+    assert.ok(!refused.ok, JSON.stringify(refused));
+    assert.equal(refused.pid, pid, JSON.stringify(refused));
   } finally {
     other.kill('SIGKILL');
   }

@@ -103,7 +103,8 @@ describe('lookupCredential from auths', () => {
     const result = await lookupCredential('ghcr.io', opts(w));
     assert.equal(result.credential, null);
     assert.match(result.problem ?? '', /not base64 of user:password/);
-    assert.ok(!(result.problem ?? '').includes(SECRET) && !(result.problem ?? '').includes(b64(`nocolon${SECRET}`)));
+    assert.ok(!(result.problem ?? '').includes(SECRET), `the problem echoes the secret: ${result.problem}`);
+    assert.ok(!(result.problem ?? '').includes(b64(`nocolon${SECRET}`)), `the problem echoes the auth value: ${result.problem}`);
   });
 
   it('finds no credential and no problem without config.json', async () => {

@@ -43,14 +43,19 @@ describe('resolvePlatformManifest', () => {
     const calls: string[] = [];
     const resolved = await resolvePlatformManifest(fakeRegistry(calls), byTag, linux);
     assert.deepEqual(calls, [`HEAD 1`, `GET ${MANIFEST_DIGEST}`]);
-    assert.ok(resolved.ok && !resolved.unchanged && resolved.configDigest === CONFIG_DIGEST, JSON.stringify(resolved));
+    assert.ok(resolved.ok, JSON.stringify(resolved));
+    assert.ok(!resolved.unchanged, JSON.stringify(resolved));
+    assert.equal(resolved.configDigest, CONFIG_DIGEST, JSON.stringify(resolved));
   });
 
   it('a digest: GET straight away, no HEAD (the GET checks the bytes against the digest)', async () => {
     const calls: string[] = [];
     const resolved = await resolvePlatformManifest(fakeRegistry(calls), byDigest, linux);
     assert.deepEqual(calls, [`GET ${MANIFEST_DIGEST}`]);
-    assert.ok(resolved.ok && !resolved.unchanged && resolved.digest === MANIFEST_DIGEST && resolved.configDigest === CONFIG_DIGEST);
+    assert.ok(resolved.ok, JSON.stringify(resolved));
+    assert.ok(!resolved.unchanged, JSON.stringify(resolved));
+    assert.equal(resolved.digest, MANIFEST_DIGEST);
+    assert.equal(resolved.configDigest, CONFIG_DIGEST);
   });
 
   it('a known digest still costs one HEAD, and nothing more when it matches', async () => {

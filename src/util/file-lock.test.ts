@@ -30,14 +30,17 @@ it('takes, refuses while held, and is free again once released', async () => {
   const dir = await lockDir();
   const live = new Set([1, 2]);
   const first = await tryTakeFileLock(dir, { self: who(1), isRunning: alive(live) });
-  assert.ok(first.ok && first.tookOver === null);
+  assert.ok(first.ok, JSON.stringify(first));
+  assert.equal(first.tookOver, null);
   const second = await tryTakeFileLock(dir, { self: who(2), isRunning: alive(live) });
-  assert.ok(!second.ok && second.holder?.pid === 1);
+  assert.ok(!second.ok, JSON.stringify(second));
+  assert.equal(second.holder?.pid, 1);
   assert.ok(!(await tryTakeFileLock(dir, { self: who(1), isRunning: alive(live) })).ok, 'not re-entrant');
   await first.lock.release();
   assert.equal(JSON.parse(await readFile(first.lock.file, 'utf8')).released, true);
   const third = await tryTakeFileLock(dir, { self: who(2), isRunning: alive(live) });
-  assert.ok(third.ok && third.tookOver === null, 'a released lock is not a stale one');
+  assert.ok(third.ok, JSON.stringify(third));
+  assert.equal(third.tookOver, null, 'a released lock is not a stale one');
   assert.deepEqual(await readdir(dir), ['2']);
 });
 
@@ -66,7 +69,8 @@ it('two processes that both judged the same lock stale: one gets it, the other f
   const [a, b] = await Promise.all([tryTakeFileLock(dir, { self: who(2), isRunning: slowAlive }), tryTakeFileLock(dir, { self: who(3), isRunning: slowAlive })]);
   assert.equal([a, b].filter((result) => result.ok).length, 1, JSON.stringify([a, b]));
   const loser = a.ok ? b : a;
-  assert.ok(!loser.ok && loser.holder?.pid === (a.ok ? 2 : 3));
+  assert.ok(!loser.ok, JSON.stringify(loser));
+  assert.equal(loser.holder?.pid, a.ok ? 2 : 3);
 });
 
 it('a racer that judged an old lock long ago cannot take it from the holder that cleared it', async () => {
@@ -94,7 +98,8 @@ it('a racer that judged an old lock long ago cannot take it from the holder that
   // ...then 3 acts on its old verdict: it re-creates "1", sees "2" and gives way.
   slow.open();
   const result = await late;
-  assert.ok(!result.ok && result.holder?.pid === 2, JSON.stringify(result));
+  assert.ok(!result.ok, JSON.stringify(result));
+  assert.equal(result.holder?.pid, 2, JSON.stringify(result));
   assert.deepEqual(await readdir(dir), ['2']);
   assert.equal(JSON.parse(await readFile(path.join(dir, '2'), 'utf8')).pid, 2);
 });

@@ -59,9 +59,13 @@ describe('resolveBuildSource', () => {
       service: 'web',
     });
     const byImage = await resolveBuildSource(deps, 'shop/web:7');
-    assert.ok(byImage.ok && byImage.via === 'compose' && byImage.spec.service === 'web' && byImage.spec.image === 'shop/web:7');
+    assert.ok(byImage.ok, JSON.stringify(byImage));
+    assert.equal(byImage.via, 'compose');
+    assert.equal(byImage.spec.service, 'web');
+    assert.equal(byImage.spec.image, 'shop/web:7');
     const byName = await resolveBuildSource(deps, 'worker');
-    assert.ok(byName.ok && byName.spec.image === `${path.basename(root).toLowerCase()}-worker:latest`, JSON.stringify(byName));
+    assert.ok(byName.ok, JSON.stringify(byName));
+    assert.equal(byName.spec.image, `${path.basename(root).toLowerCase()}-worker:latest`, JSON.stringify(byName));
     const db = await resolveBuildSource(deps, `${root}/compose.yaml#db`);
     assert.deepEqual(db, { ok: false, message: `${path.join(root, 'compose.yaml')}#db has no build: section; it uses postgres:16 as it is` });
   });
@@ -77,9 +81,11 @@ describe('resolveBuildSource', () => {
     assert.deepEqual(await saveBuildLink(stateDir, { image: 'docker.io/library/app:1', dockerfile, context: root, target: null, buildArgs: { A: '1' }, linkedAt: 'now' }), { ok: true });
     deps = { ...deps, buildLinks: await readBuildLinks(stateDir) };
     const linked = await resolveBuildSource(deps, 'app:1');
-    assert.ok(linked.ok && linked.via === 'link');
+    assert.ok(linked.ok, JSON.stringify(linked));
+    assert.equal(linked.via, 'link');
     assert.deepEqual(linked.spec, { dockerfile, context: root, target: null, buildArgs: { A: '1' }, image: 'app:1', tags: [], compose: null, service: null });
     const fromFile = await resolveBuildSource(deps, 'app/Dockerfile');
-    assert.ok(fromFile.ok && fromFile.spec.image === 'app:1');
+    assert.ok(fromFile.ok, JSON.stringify(fromFile));
+    assert.equal(fromFile.spec.image, 'app:1');
   });
 });

@@ -40,7 +40,8 @@ describe('parseVersionTag', () => {
     for (let i = 0; i + 1 < chain.length; i++) {
       const lower = parseVersionTag(chain[i] as string);
       const higher = parseVersionTag(chain[i + 1] as string);
-      assert.ok(lower !== null && higher !== null);
+      assert.ok(lower !== null, `${chain[i]} parses`);
+      assert.ok(higher !== null, `${chain[i + 1]} parses`);
       assert.equal(compareVersionTags(lower, higher), -1, `${chain[i]} < ${chain[i + 1]}`);
       assert.equal(compareVersionTags(higher, lower), 1);
     }
@@ -127,9 +128,11 @@ describe('proposeNewerTags', () => {
     ];
     assert.equal(allowedVersionsFor(mustParseImageRef('python:3.11-slim'), rules)?.ok && 'ok', 'ok');
     const python = allowedVersionsFor(mustParseImageRef('docker.io/library/python:3.11-slim'), rules);
-    assert.ok(python?.ok && python.allowed.text === '~3.12');
+    assert.ok(python?.ok, JSON.stringify(python));
+    assert.equal(python.allowed.text, '~3.12');
     const node = allowedVersionsFor(mustParseImageRef('node:20'), rules);
-    assert.ok(node?.ok && node.allowed.text === '/never/');
+    assert.ok(node?.ok, JSON.stringify(node));
+    assert.equal(node.allowed.text, '/never/');
     assert.equal(allowedVersionsFor(mustParseImageRef('node:20'), []), null);
   });
 });
@@ -175,6 +178,8 @@ describe('listTagPages', () => {
   it('answers a value for a bad page', async () => {
     const bad = { ...pager([]), get: async (): Promise<HttpResponse> => ({ status: 200, statusText: 'OK', headers: new Headers(), body: Buffer.from('{"tags": 3}') }) };
     const result = await listTagPages(bad, ref);
-    assert.ok(!result.ok && result.kind === 'protocol' && /not \{"name", "tags"/.test(result.message), JSON.stringify(result));
+    assert.ok(!result.ok, JSON.stringify(result));
+    assert.equal(result.kind, 'protocol', JSON.stringify(result));
+    assert.match(result.message, /not \{"name", "tags"/);
   });
 });
