@@ -21,12 +21,18 @@ export interface HistoryStep {
   readonly created: number;
 }
 
-/** What a compose service says about how an image is built. */
+/**
+ * What the user's own files say about how an image is built: a `basewatch link` record (its
+ * Dockerfile, args and target) or a compose service with `build:` and `image:`. A link record is
+ * the user's explicit word and outranks a compose service.
+ */
 export interface BuildHint {
-  /** Normalised image reference the service produces. */
+  readonly via: 'link' | 'compose';
+  /** Normalised image reference the link or service produces. */
   readonly imageRef: string;
-  readonly composeFile: string;
-  readonly service: string;
+  /** The compose file and service; null for a link record. */
+  readonly composeFile: string | null;
+  readonly service: string | null;
   readonly context: string;
   readonly dockerfile: string | null;
   readonly target: string | null;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { analyzeCompose, parseDotEnv } from './compose/analyze-compose.js';
 import { type DockerfileAnalysis, type DockerfileImageUse, analyzeDockerfile } from './dockerfile/analyze-dockerfile.js';
 import type { BuildHint } from './local-image.js';
+import type { BuildLink } from './build-link.js';
 import type { ComposeReport, FileError, ReportError } from '../report/check-report.js';
 import { describeFsError } from './find-project-files.js';
 
@@ -123,6 +124,7 @@ export async function readProjects(
         errors.push({ where: usedBy, message: `its Dockerfile ${build.dockerfile}: ${dockerfileText.error}` });
       }
       hints.push({
+        via: 'compose',
         imageRef: service.imageRef,
         composeFile: composePath,
         service: service.name,
@@ -152,4 +154,32 @@ export async function readProjects(
     dockerfiles.push({ path: file, uses: mergeUses(analyses), errors: fileErrors, usedBy, text });
   }
   return { dockerfiles, compose, hints, errors };
+}
+
+/**
+ * Hints from `basewatch link` records: each linked Dockerfile read with the link's args and
+ * target, for the base its final stage is built FROM. A Dockerfile that cannot be read is an
+ * error of the report, and its link still names the Dockerfile (for rebuilds).
+ */
+export async function hintsFromBuildLinks(links: readonly BuildLink[]): Promise<{ hints: BuildHint[]; errors: ReportError[] }> {
+  const hints: BuildHint[] = [];
+  const errors: ReportError[] = [];
+  for (const link of links) {
+    const text = await readText(link.dockerfile);
+    let baseRef: string | null = null;
+    if (typeof text === 'string') baseRef = finalBaseRef(analyzeDockerfile(text, { buildArgs: link.buildArgs, target: link.target }));
+    else errors.push({ where: link.dockerfile, message: `linked to ${link.image} with basewatch link: ${text.error}` });
+    hints.push({
+      via: 'link',
+      imageRef: link.image,
+      composeFile: null,
+      service: null,
+      context: link.context,
+      dockerfile: link.dockerfile,
+      target: link.target,
+      args: link.buildArgs,
+      baseRef,
+    });
+  }
+  return { hints, errors };
 }

@@ -37,7 +37,7 @@ function linkOne(images: LinkableImage[], name: string, hints: BuildHint[] = [],
 }
 
 describe('linkImages by layers', () => {
-  it('picks the longest full layer prefix and names it by a pulled tag', () => {
+  it('picks the longest full layer prefix; a base with several tags and no word on which stays unsettled', () => {
     const link = linkOne([debian, python, app], 'app:1');
     assert.deepEqual(link.base, {
       ref: 'docker.io/library/python:3.12',
@@ -46,11 +46,14 @@ describe('linkImages by layers', () => {
       latest: null,
       localId: 'sha256:python',
     });
-    assert.match(link.problem ?? '', /also tagged docker\.io\/library\/python:3\.12-slim/);
+    assert.deepEqual(link.candidates, ['docker.io/library/python:3.12', 'docker.io/library/python:3.12-slim']);
+    assert.match(link.problem ?? '', /its base image is tagged python:3\.12 and python:3\.12-slim, and nothing says which tag it was built FROM/);
+    assert.match(link.problem ?? '', /basewatch link app:1 <its Dockerfile>/);
   });
 
   it('prefers the tag the compose Dockerfile uses', () => {
     const hint: BuildHint = {
+      via: 'compose',
       imageRef: 'docker.io/library/app:1',
       composeFile: '/p/compose.yaml',
       service: 'web',
@@ -98,6 +101,7 @@ describe('linkImages by layers', () => {
     assert.match(bare.problem ?? '', /no longer tagged/);
 
     const hint: BuildHint = {
+      via: 'compose',
       imageRef: 'docker.io/library/app:1',
       composeFile: '/c.yaml',
       service: 's',
@@ -117,14 +121,14 @@ describe('linkImages by layers', () => {
     const oldPython = image('oldpython', { repoDigests: [`python@${digest('o')}`], diffIds: [layer(1), layer(7)] });
     const newPython = image('newpython', { repoTags: ['python:3.12-slim'], repoDigests: [`python@${digest('n')}`], diffIds: [layer(1), layer(8)] });
     const old = image('app', { repoTags: ['app:1'], diffIds: [layer(1), layer(7), layer(4)] });
-    const seenTags = new Map([[`docker.io/library/python@${digest('o')}`, 'docker.io/library/python:3.12-slim']]);
+    const seenTags = new Map([[`docker.io/library/python@${digest('o')}`, ['docker.io/library/python:3.12-slim']]]);
     const link = linkImages({ images: [oldPython, newPython, old], hints: [], histories: new Map(), seenTags }).find((l) => l.image.id === 'sha256:app');
     assert.equal(link?.base?.ref, 'docker.io/library/python:3.12-slim');
     assert.equal(link?.base?.digest, digest('o'));
     assert.equal(link?.base?.localId, 'sha256:oldpython');
     assert.match(link?.problem ?? '', /it was docker\.io\/library\/python:3\.12-slim when basewatch last saw it/);
     // Another digest of the repository seen under a tag says nothing about this one.
-    const other = new Map([[`docker.io/library/python@${digest('n')}`, 'docker.io/library/python:3.12-slim']]);
+    const other = new Map([[`docker.io/library/python@${digest('n')}`, ['docker.io/library/python:3.12-slim']]]);
     const unnamed = linkImages({ images: [oldPython, newPython, old], hints: [], histories: new Map(), seenTags: other }).find((l) => l.image.id === 'sha256:app');
     assert.equal(unnamed?.base?.ref, `docker.io/library/python@${digest('o')}`);
   });
@@ -270,6 +274,7 @@ describe('linkImages by compose', () => {
   it('falls back to the Dockerfile base of the compose service, keeping a pinned digest', () => {
     const lone = image('lone', { repoTags: ['proj-web:latest'], diffIds: [layer(42)] });
     const hint: BuildHint = {
+      via: 'compose',
       imageRef: 'docker.io/library/proj-web:latest',
       composeFile: '/p/compose.yaml',
       service: 'web',
@@ -280,7 +285,7 @@ describe('linkImages by compose', () => {
       baseRef: `docker.io/library/node:22@${digest('e')}`,
     };
     const link = linkOne([lone], 'proj-web:latest', [hint]);
-    assert.deepEqual(link.base, { ref: 'docker.io/library/node:22', digest: digest('e'), via: 'compose', latest: null, localId: null });
+    assert.deepEqual(link.base, { ref: 'docker.io/library/node:22', digest: digest('e'), via: 'compose', latest: null, localId: null, pinned: digest('e') });
     assert.equal(link.source?.service, 'web');
   });
 });

@@ -40,7 +40,7 @@ export interface LinkInput {
    * Tags earlier checks saw each base digest under (`repository@digest` → `repository:tag`, see
    * pipeline/seen-tags): the name of a base whose tag a newer pull has moved on. Default none.
    */
-  readonly seenTags?: ReadonlyMap<string, string>;
+  readonly seenTags?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** A base as linking finds it; the check adds what upstream says. */
@@ -54,6 +54,11 @@ export interface ImageLink {
   readonly problem: string | null;
   /** True when the link data itself is broken (e.g. a label that is not a reference). */
   readonly broken: boolean;
+  /**
+   * Every name of the base image when nothing says which the build used (`node:22` and
+   * `node:lts`); `base.ref` is then only the first of them, and no action may follow the link.
+   */
+  readonly candidates: readonly string[] | null;
 }
 
 export function imagePlatform(image: Pick<LinkableImage, 'os' | 'architecture' | 'variant'>): string {
@@ -100,49 +105,89 @@ function normalisedTags(image: LinkableImage): ImageRef[] {
   });
 }
 
-/** Picks the name under which a matched base image is reported, preferring what the build used. */
-function nameBase(
-  candidate: LinkableImage,
-  hintRef: string | null,
-  seenTags: ReadonlyMap<string, string> | undefined,
-): { ref: string; digest: string | null; note: string | null } {
-  const tags = normalisedTags(candidate).sort((a, b) => formatImageRef(a).localeCompare(formatImageRef(b)));
-  const hint = hintRef === null ? null : parseImageRef(hintRef);
-  const hinted = hint?.ok === true ? hint.ref : null;
-  let chosen: ImageRef | undefined;
-  if (hinted !== null) {
-    chosen = tags.find((tag) => repositoryName(tag) === repositoryName(hinted) && tag.tag === hinted.tag);
-    // The hinted tag has moved on to a newer image, but this one still has a digest in that repository.
-    if (chosen === undefined && repoDigestIn(candidate.repoDigests, repositoryName(hinted)) !== null) chosen = { ...hinted, digest: null };
-  }
-  // Prefer a tag from a repository the image was pulled from or pushed to: a local retag is less telling.
-  chosen ??= tags.find((tag) => repoDigestIn(candidate.repoDigests, repositoryName(tag)) !== null) ?? tags[0];
-  if (chosen === undefined) {
-    for (const repoDigest of candidate.repoDigests) {
-      const parsed = parseImageRef(repoDigest);
-      if (!parsed.ok || parsed.ref.digest === null) continue;
-      const seen = seenTags?.get(`${repositoryName(parsed.ref)}@${parsed.ref.digest}`);
-      if (seen === undefined) continue;
-      return {
-        ref: seen,
-        digest: parsed.ref.digest,
-        note: `its base is no longer tagged locally: it was ${seen} when basewatch last saw it (a newer copy of the tag was probably pulled since)`,
-      };
+/**
+ * What names the tag an image was built FROM, strongest first: a `basewatch link` record's
+ * Dockerfile, a compose service's Dockerfile, the image's own base label, a Dockerfile its history
+ * matches. Layers say which image the base was; only these say under which of its names.
+ */
+export interface TagEvidence {
+  /** Normalised; with a digest when the Dockerfile pins one (`FROM base:tag@sha256:…`). */
+  readonly ref: string;
+  /** In words, for reasons: "its basewatch link", "its compose service", … */
+  readonly from: string;
+}
+
+/** A matched base image as reported: its name, and what is not settled about it. */
+interface NamedBase {
+  readonly ref: string;
+  readonly digest: string | null;
+  /** The digest the build's Dockerfile pins; null when it pins none. */
+  readonly pinned: string | null;
+  /** Every name the base image has (or had), when nothing says which one the build used. */
+  readonly candidates: readonly string[] | null;
+  readonly note: string | null;
+}
+
+/** Every name of a base image: its tags, and the tags earlier checks saw its digests under. */
+function namesOf(candidate: LinkableImage, seenTags: LinkInput['seenTags']): { names: ImageRef[]; seenOnly: boolean } {
+  const tags = normalisedTags(candidate);
+  const seen = candidate.repoDigests.flatMap((repoDigest) => {
+    const parsed = parseImageRef(repoDigest);
+    if (!parsed.ok || parsed.ref.digest === null) return [];
+    return (seenTags?.get(`${repositoryName(parsed.ref)}@${parsed.ref.digest}`) ?? []).flatMap((tag) => {
+      const ref = parseImageRef(tag);
+      return ref.ok ? [ref.ref] : [];
+    });
+  });
+  const unique = new Map<string, ImageRef>();
+  for (const ref of [...tags, ...seen]) unique.set(formatImageRef({ ...ref, digest: null }), { ...ref, digest: null });
+  // A name the image was pulled under (it has a RepoDigest in that repository) first: a local
+  // retag is less telling. Then in a stable order.
+  const names = [...unique.values()].sort((a, b) => {
+    const pulled = Number(repoDigestIn(candidate.repoDigests, repositoryName(b)) !== null) - Number(repoDigestIn(candidate.repoDigests, repositoryName(a)) !== null);
+    return pulled !== 0 ? pulled : formatImageRef(a).localeCompare(formatImageRef(b));
+  });
+  return { names, seenOnly: tags.length === 0 && names.length > 0 };
+}
+
+/** Names a matched base image by what the build said, else by its one name; several names and no word stay unsettled. */
+function nameBase(candidate: LinkableImage, evidence: TagEvidence | null, seenTags: LinkInput['seenTags']): NamedBase {
+  const { names, seenOnly } = namesOf(candidate, seenTags);
+  const said = evidence === null ? null : parseImageRef(evidence.ref);
+  if (said?.ok) {
+    const repository = repositoryName(said.ref);
+    const digest = repoDigestIn(candidate.repoDigests, repository);
+    const known = names.some((name) => repositoryName(name) === repository && name.tag === said.ref.tag);
+    if (said.ref.digest !== null && repoDigestsIn(candidate.repoDigests, repository).includes(said.ref.digest)) {
+      // A pin the build used on purpose: the base is that digest, whatever the tag does later.
+      const ref = said.ref.tag === null ? formatImageRef(said.ref) : formatImageRef({ ...said.ref, digest: null });
+      return { ref, digest: said.ref.digest, pinned: said.ref.digest, candidates: null, note: null };
     }
-    const first = parseImageRef(candidate.repoDigests[0] ?? '');
-    if (!first.ok) return { ref: candidate.id, digest: null, note: null };
+    // The tag the build used; the image may carry it no more (a newer pull moved it), but it is
+    // still known in that repository.
+    if (said.ref.tag !== null && (known || digest !== null)) {
+      return { ref: formatImageRef({ ...said.ref, digest: null }), digest, pinned: null, candidates: null, note: null };
+    }
+  }
+  const [first, ...others] = names;
+  if (first === undefined) {
+    const repoDigest = parseImageRef(candidate.repoDigests[0] ?? '');
+    if (!repoDigest.ok) return { ref: candidate.id, digest: null, pinned: null, candidates: null, note: null };
     return {
-      ref: formatImageRef(first.ref),
-      digest: first.ref.digest,
+      ref: formatImageRef(repoDigest.ref),
+      digest: repoDigest.ref.digest,
+      pinned: null,
+      candidates: null,
       note: 'its base is no longer tagged locally (a newer copy of the tag was probably pulled since)',
     };
   }
-  const others = tags.filter((tag) => tag !== chosen).map(formatImageRef);
-  return {
-    ref: formatImageRef({ ...chosen, digest: null }),
-    digest: repoDigestIn(candidate.repoDigests, repositoryName(chosen)),
-    note: others.length > 0 ? `the base image is also tagged ${others.join(', ')}` : null,
-  };
+  const digest = repoDigestIn(candidate.repoDigests, repositoryName(first));
+  const ref = formatImageRef(first);
+  if (others.length === 0) {
+    const note = seenOnly ? `its base is no longer tagged locally: it was ${ref} when basewatch last saw it (a newer copy of the tag was probably pulled since)` : null;
+    return { ref, digest, pinned: null, candidates: null, note };
+  }
+  return { ref, digest, pinned: null, candidates: names.map(formatImageRef), note: null };
 }
 
 interface LayerMatch {
@@ -294,6 +339,27 @@ function sourceFromHint(hint: BuildHint): ImageSourceReport {
   };
 }
 
+/** Why a base named by several tags is not settled, and the command that settles it. */
+function unsettledTag(image: LinkableImage, candidates: readonly string[]): string {
+  const shown = candidates.map((ref) => {
+    const parsed = parseImageRef(ref);
+    return parsed.ok ? familiarImageRef(parsed.ref) : ref;
+  });
+  const name = image.repoTags[0] ?? image.id;
+  return `its base image is tagged ${shown.join(' and ')}, and nothing says which tag it was built FROM; say which with \`basewatch link ${name} <its Dockerfile>\``;
+}
+
+/**
+ * A base label copied from the parent image (Docker copies every label of the FROM image) speaks
+ * of the parent's base, not of this image's: the image's layers start with a local image that
+ * carries the very same base labels.
+ */
+function inheritsBaseLabels(image: LinkableImage, match: LayerMatch | null): boolean {
+  if (match === null) return false;
+  const parent = match.candidate;
+  return parent.labels[BASE_NAME_LABEL] === image.labels[BASE_NAME_LABEL] && parent.labels[BASE_DIGEST_LABEL] === image.labels[BASE_DIGEST_LABEL];
+}
+
 const UNLINKED =
   'no base found: no base labels, no other local image whose layers it starts with, and no compose service that builds it';
 
@@ -304,20 +370,24 @@ export function linkImages(input: LinkInput): ImageLink[] {
   for (const image of input.images) {
     if (image.repoTags.length === 0) continue;
     const names = new Set(normalisedTags(image).map(formatImageRef));
-    const hints = input.hints.filter((hint) => names.has(hint.imageRef));
+    // The user's `basewatch link` outranks a compose service that builds the same image.
+    const hints = input.hints.filter((hint) => names.has(hint.imageRef)).sort((a, b) => Number(b.via === 'link') - Number(a.via === 'link'));
     const hint = hints[0] ?? null;
     const source = hint === null ? null : sourceFromHint(hint);
     const notes: string[] = [];
-    if (hints.length > 1) {
-      notes.push(`also built by ${hints.slice(1).map((h) => `${h.composeFile} (service ${h.service})`).join(', ')}`);
+    const otherServices = hints.slice(1).filter((other) => other.via === 'compose');
+    if (otherServices.length > 0) {
+      notes.push(`also built by ${otherServices.map((h) => `${h.composeFile} (service ${h.service})`).join(', ')}`);
     }
+    let candidates: readonly string[] | null = null;
     const done = (base: LinkedBase | null, problem: string | null, broken = false): void => {
       const all = [problem, ...notes].filter((text): text is string => text !== null);
-      links.push({ image, base, source, problem: all.length > 0 ? all.join('; ') : null, broken });
+      links.push({ image, base, source, problem: all.length > 0 ? all.join('; ') : null, broken, candidates });
     };
 
+    const match = matchByLayers(image, trie, input.histories);
     const labelName = image.labels[BASE_NAME_LABEL];
-    if (labelName !== undefined && labelName !== '') {
+    if (labelName !== undefined && labelName !== '' && !inheritsBaseLabels(image, match)) {
       const parsed = parseImageRef(labelName);
       if (!parsed.ok) {
         done(null, `label ${BASE_NAME_LABEL} is not a valid reference: ${parsed.error}`, true);
@@ -346,24 +416,26 @@ export function linkImages(input: LinkInput): ImageLink[] {
       continue;
     }
 
-    const match = matchByLayers(image, trie, input.histories);
     if (match !== null) {
-      const named = nameBase(match.candidate, hint?.baseRef ?? null, input.seenTags);
+      const evidence = hint?.baseRef ? { ref: hint.baseRef, from: hint.via === 'link' ? 'its basewatch link' : 'its compose service' } : null;
+      const named = nameBase(match.candidate, evidence, input.seenTags);
       if (match.ambiguousWith.length > 0) {
         const others = match.ambiguousWith.map((other) => other.repoTags[0] ?? other.id).join(', ');
         notes.push(`layers match ${others} equally well`);
       }
       if (named.note !== null) notes.push(named.note);
-      done({ ref: named.ref, digest: named.digest, via: 'layers', latest: null, localId: match.candidate.id }, null);
+      candidates = named.candidates;
+      const problem = candidates === null ? null : unsettledTag(image, candidates);
+      done({ ref: named.ref, digest: named.digest, via: 'layers', latest: null, localId: match.candidate.id, ...(named.pinned !== null ? { pinned: named.pinned } : {}) }, problem);
       continue;
     }
 
     const hinted = hint?.baseRef ? parseImageRef(hint.baseRef) : null;
     if (hinted?.ok) {
       // A pinned FROM (`image:tag@sha256:…`) says exactly what the image was built on.
-      const ref = formatImageRef({ ...hinted.ref, digest: null });
+      const ref = hinted.ref.tag === null ? formatImageRef(hinted.ref) : formatImageRef({ ...hinted.ref, digest: null });
       done(
-        { ref, digest: hinted.ref.digest, via: 'compose', latest: null, localId: null },
+        { ref, digest: hinted.ref.digest, via: 'compose', latest: null, localId: null, ...(hinted.ref.digest !== null ? { pinned: hinted.ref.digest } : {}) },
         'no local image holds the layers it was built on; the base comes from its Dockerfile',
       );
       continue;

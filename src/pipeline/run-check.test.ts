@@ -11,6 +11,7 @@ function link(id: string, tags: string[], base: Partial<LinkedBase> | null = nul
     source: null,
     problem: null,
     broken: false,
+    candidates: null,
   };
 }
 

@@ -9,9 +9,9 @@ import { type ConnectOptions, connectEngine } from '../engine/connect.js';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
-import { type DockerfileReading, readProjects } from '../inventory/read-projects.js';
+import { type DockerfileReading, hintsFromBuildLinks, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
-import { normalizeImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
+import { familiarImageRef, normalizeImageRef, parseImageRef, repoDigestIn, repositoryName } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import type { BuildLink } from '../inventory/build-link.js';
 import { type PlatformSpec, hostPlatform } from '../refs/platform.js';
@@ -21,6 +21,7 @@ import type {
   DockerfileBaseReport,
   DockerfileReport,
   EngineReport,
+  ImageBaseReport,
   ImageReport,
   ReportError,
   SuggestedLinkReport,
@@ -47,7 +48,7 @@ export interface CheckOptions {
    */
   readonly withDependents?: boolean;
   /** Tags earlier checks saw base digests under (pipeline/seen-tags); default none. */
-  readonly seenTags?: ReadonlyMap<string, string>;
+  readonly seenTags?: ReadonlyMap<string, readonly string[]>;
   readonly connect?: ConnectOptions;
   /** An engine the caller connected already (the cycle's own); default: connect with `connect`. */
   readonly engine?: EngineClient;
@@ -89,6 +90,7 @@ async function imageReport(
   checker: UpstreamChecker | null,
   noter: BaseNoter,
   suggestedLink: SuggestedLinkReport | undefined,
+  baseImage: ImageDetails | null,
 ): Promise<ImageReport> {
   const { image } = link;
   const base = link.base === null ? null : { ...link.base, ...(await noter.notes(link.base.ref)) };
@@ -107,13 +109,68 @@ async function imageReport(
     return { ...common, base, status: 'unknown', reason: joinReasons(OFFLINE_REASON, link.problem), checkedAt: null };
   }
   const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
+  if (link.candidates !== null) return unsettledReport(link, base, common, checker, baseImage);
   const verdict = await checker.check(base.ref, platform, { digest: base.digest, configDigest: base.localId });
+  if (base.pinned != null) {
+    // A pin is the user's decision: the image is what its Dockerfile asks for. Whether the tag
+    // moved on is worth saying, not acting on (policy pin edits the file; rebase --to moves it).
+    const tagMoved = verdict.status === 'outdated' ? `; the tag has moved on (${verdict.reason}): policy pin updates the pin, basewatch rebase --to moves the image` : '';
+    return {
+      ...common,
+      base: { ...base, latest: verdict.latest },
+      status: 'current',
+      reason: joinReasons(`pinned by its Dockerfile to ${base.pinned}${tagMoved}`, link.problem),
+      checkedAt: verdict.checkedAt,
+    };
+  }
   return {
     ...common,
     base: { ...base, latest: verdict.latest },
     status: verdict.status,
     reason: joinReasons(verdict.reason, link.problem),
     checkedAt: verdict.checkedAt,
+  };
+}
+
+/**
+ * A base image with several names and no word on which one the build used: each name is checked.
+ * The image is outdated when any of them moved for its platform (a floating tag it may have been
+ * built FROM), but the plan acts on none of it until the tag is settled (see plan-actions).
+ */
+async function unsettledReport(
+  link: ImageLink,
+  base: ImageBaseReport,
+  common: Omit<ImageReport, 'base' | 'status' | 'reason' | 'checkedAt'>,
+  checker: UpstreamChecker,
+  baseImage: ImageDetails | null,
+): Promise<ImageReport> {
+  const { image } = link;
+  const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
+  const candidates = await Promise.all(
+    (link.candidates ?? []).map(async (ref) => {
+      const parsed = parseImageRef(ref);
+      // The same base image, known in that name's repository by this digest (if it was pulled or pushed there).
+      const digest = parsed.ok && baseImage !== null ? repoDigestIn(baseImage.repoDigests, repositoryName(parsed.ref)) : null;
+      const verdict = await checker.check(ref, platform, { digest, configDigest: base.localId });
+      return { ref, latest: verdict.latest, status: verdict.status, reason: verdict.reason, checkedAt: verdict.checkedAt };
+    }),
+  );
+  const moved = candidates.filter((candidate) => candidate.status === 'outdated');
+  const status = moved.length > 0 ? 'outdated' : candidates.every((c) => c.status === 'current') ? 'current' : candidates.some((c) => c.status === 'error') ? 'error' : 'unknown';
+  const short = (ref: string): string => {
+    const parsed = parseImageRef(ref);
+    return parsed.ok ? familiarImageRef(parsed.ref) : ref;
+  };
+  const said = candidates.map((c) =>
+    c.status === 'outdated' ? `${short(c.ref)} moved` : c.status === 'current' ? `${short(c.ref)} did not` : `${short(c.ref)} could not be checked (${c.reason})`,
+  );
+  const chosen = moved[0] ?? candidates[0];
+  return {
+    ...common,
+    base: { ...base, latest: chosen?.latest ?? null, candidates: candidates.map(({ ref, latest, status: s, reason }) => ({ ref, latest, status: s, reason })) },
+    status,
+    reason: joinReasons(said.join(', '), link.problem),
+    checkedAt: chosen?.checkedAt ?? null,
   };
 }
 
@@ -194,6 +251,10 @@ async function openEngine(options: CheckOptions, errors: ReportError[]): Promise
   }
 }
 
+function localImage(images: readonly ImageDetails[] | null, id: string | null): ImageDetails | null {
+  return id === null ? null : (images?.find((image) => image.id === id) ?? null);
+}
+
 function matchesImage(link: ImageLink, wanted: string): boolean {
   const normalised = normalizeImageRef(wanted);
   // Podman names local images localhost/<name>; users still type the short name.
@@ -253,6 +314,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   errors.push(...files.errors);
   const projects = await readProjects(files.dockerfiles, files.composeFiles, options.env);
   errors.push(...projects.errors);
+  // `basewatch link` records name the Dockerfile, so the tag its final stage is built FROM.
+  const linked = await hintsFromBuildLinks(options.buildLinks ?? []);
+  errors.push(...linked.errors);
+  const hints = [...linked.hints, ...projects.hints];
 
   progress('reading local images');
   const opened = await openEngine(options, errors);
@@ -264,7 +329,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       const local = await readLocalImages(opened.engine);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
-      links = selectImages(linkImages({ images: local.images, hints: projects.hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) }), options.images ?? [], errors, options.withDependents === true);
+      links = selectImages(linkImages({ images: local.images, hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) }), options.images ?? [], errors, options.withDependents === true);
       suggestions = await suggestLinks({
         engine: opened.engine,
         links,
@@ -292,7 +357,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     });
     const context: DockerfileContext = { images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
-      Promise.all(links.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id)))),
+      Promise.all(links.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null)))),
       Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {

@@ -30,10 +30,10 @@ describe('seenTagsFrom', () => {
       },
     } as unknown as State);
     assert.deepEqual(Object.fromEntries(seen), {
-      [`docker.io/library/python@${d('a')}`]: 'docker.io/library/python:3.12-slim',
-      [`docker.io/library/debian@${d('c')}`]: 'docker.io/library/debian:12',
-      [`docker.io/library/alpine@${d('e')}`]: 'docker.io/library/alpine:3.20',
-      [`docker.io/library/alpine@${d('f')}`]: 'docker.io/library/alpine:3.20',
+      [`docker.io/library/python@${d('a')}`]: ['docker.io/library/python:3.12-slim'],
+      [`docker.io/library/debian@${d('c')}`]: ['docker.io/library/debian:12'],
+      [`docker.io/library/alpine@${d('e')}`]: ['docker.io/library/alpine:3.20'],
+      [`docker.io/library/alpine@${d('f')}`]: ['docker.io/library/alpine:3.20'],
     });
   });
 });

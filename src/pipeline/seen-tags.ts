@@ -8,16 +8,21 @@
 import { formatImageRef, parseImageRef, repositoryName } from '../refs/image-ref.js';
 import { type State, peekState } from '../record/state-store.js';
 
-/** Pure: `repository@digest` → `repository:tag`, from what the state recorded. */
-export function seenTagsFrom(state: State): Map<string, string> {
-  const seen = new Map<string, string>();
+/**
+ * Pure: `repository@digest` → the `repository:tag`s it was seen under, from what the state
+ * recorded, first seen first. An image tagged both `node:22` and `node:lts` was seen under both.
+ */
+export function seenTagsFrom(state: State): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
   const add = (ref: string, digest: string | null): void => {
     if (digest === null) return;
     const parsed = parseImageRef(ref);
     if (!parsed.ok || parsed.ref.tag === null) return;
     const key = `${repositoryName(parsed.ref)}@${digest}`;
-    // First seen wins: an image's own base record is the most telling, so it goes first.
-    if (!seen.has(key)) seen.set(key, formatImageRef({ ...parsed.ref, digest: null }));
+    // An image's own base record is the most telling, so it goes first.
+    const tags = seen.get(key) ?? [];
+    const tag = formatImageRef({ ...parsed.ref, digest: null });
+    if (!tags.includes(tag)) seen.set(key, [...tags, tag]);
   };
   const report = state.lastCheck?.report;
   for (const image of report?.images ?? []) if (image.base !== null) add(image.base.ref, image.base.digest);
@@ -30,7 +35,7 @@ export function seenTagsFrom(state: State): Map<string, string> {
 }
 
 /** The same from the state file; empty when there is none or it does not parse. */
-export async function readSeenTags(stateFile: string): Promise<Map<string, string>> {
+export async function readSeenTags(stateFile: string): Promise<Map<string, string[]>> {
   const state = await peekState(stateFile);
   return state === null ? new Map() : seenTagsFrom(state);
 }

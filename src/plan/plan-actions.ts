@@ -75,6 +75,11 @@ export function planActions(input: PlanInput): PlanEntry[] {
     }
 
     const { policy, why } = choosePolicy(input, image);
+    if (base.candidates !== undefined && base.candidates.length > 1) {
+      // Acting would mean guessing the tag it was built FROM, and a wrong guess moves the image
+      // to another version: only say so, with the command that settles it (in the reason).
+      return { ...common, policy, action: { kind: 'report' }, why: `not acted on: which tag it was built FROM is not settled (${image.reason})` };
+    }
     const seen = input.upstream[upstreamKey(base.ref, image.platform)];
     if (input.minimumAgeSeconds > 0) {
       // The record of this check; its firstSeenAt already survives other platforms' republishes.

@@ -30,6 +30,11 @@ export const ImageBaseReportSchema = z.object({
   via: z.enum(['label', 'buildpacks', 'layers', 'compose', 'recorded']),
   latest: Digest.nullable(),
   localId: z.string().nullable(),
+  // Optional: reports of older versions have neither.
+  pinned: Digest.nullable().optional(),
+  candidates: z
+    .array(z.object({ ref: z.string(), latest: Digest.nullable(), status: z.enum(['current', 'outdated', 'unknown', 'error']), reason: z.string() }))
+    .optional(),
   ...BaseNotesShape,
 });
 

@@ -54,6 +54,25 @@ export interface ImageBaseReport extends BaseNotes {
   readonly latest: string | null;
   /** Local image id of the base, when the base is present in the engine. */
   readonly localId: string | null;
+  /**
+   * The digest the image's Dockerfile pins its base to (`FROM base:tag@sha256:…`): a decision, so
+   * the image is current with respect to it, and only policy `pin` or `rebase --to` moves it.
+   * Absent or null when the Dockerfile pins nothing (or is not known).
+   */
+  readonly pinned?: string | null;
+  /**
+   * Present when the base image carries several names and nothing says which one the build used:
+   * each name and what it did upstream. `ref` is then the first of them; no policy acts on the
+   * image until a `basewatch link` or a base label settles it.
+   */
+  readonly candidates?: readonly BaseCandidateReport[];
+}
+
+export interface BaseCandidateReport {
+  readonly ref: string;
+  readonly latest: string | null;
+  readonly status: BaseStatus;
+  readonly reason: string;
 }
 
 export interface ImageSourceReport {
