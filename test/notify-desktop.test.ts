@@ -52,7 +52,7 @@ describe('desktop notification', { skip }, () => {
     await writeFile(
       join(dir, 'send.mjs'),
       `const { CycleNotifier } = await import(${dist('notify/cycle-notifier.js')});
-const { silentLogger } = await import(${dist('daemon/logger.js')});
+const { silentLogger } = await import(${dist('util/logger.js')});
 const result = JSON.parse(await (await import('node:fs/promises')).readFile(${JSON.stringify(join(dir, 'result.json'))}, 'utf8'));
 const notifier = new CycleNotifier({ stateDir: ${JSON.stringify(join(dir, 'state'))}, logger: silentLogger, settings: () => ({ notifications: true, notifyWebhook: null }) });
 const first = await notifier.notifyCycle(result);

@@ -1,0 +1,263 @@
+// Truthful links (issue "Truthful links"): which base, under which tag, was an image built on —
+// and when nothing says, basewatch reports and does not act. Each scenario against the real
+// engine and registry, with its negative (nothing moved: current, no action). `check --json` and
+// `update --dry-run --json` must agree.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { type BasewatchResult, buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+
+interface Candidate {
+  ref: string;
+  status: string;
+  latest: string | null;
+}
+interface ImageJson {
+  name: string;
+  id: string;
+  status: string;
+  reason: string;
+  base: { ref: string; digest: string | null; via: string; localId: string | null; pinned?: string | null; candidates?: Candidate[] } | null;
+}
+interface CheckJson {
+  images: ImageJson[];
+  dockerfiles: Array<{ path: string; bases: Array<{ ref: string; pinned: string | null; status: string; reason: string }> }>;
+}
+interface CycleJson {
+  plan: Array<{ image: string; action: { kind: string }; why: string }>;
+  actions: Array<{ target: string; kind: string; reason: string }>;
+}
+
+function parse<T>(result: BasewatchResult, what: string): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    return assert.fail(`${what} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+async function check(home: string, root: string, tag: string): Promise<ImageJson & { report: CheckJson }> {
+  const result = await runBasewatch(['check', '--json', '--root', root, tag], { home });
+  const report = parse<CheckJson>(result, 'check');
+  const image = report.images.find((entry) => entry.name === tag);
+  assert.ok(image, `check reported no ${tag}: ${result.stdout}`);
+  return { ...image, report };
+}
+
+async function update(home: string, root: string, tag: string, dryRun: boolean): Promise<CycleJson> {
+  const result = await runBasewatch(['update', '--json', '--root', root, ...(dryRun ? ['--dry-run'] : []), tag], { home });
+  return parse<CycleJson>(result, 'update');
+}
+
+async function idOf(ref: string): Promise<string> {
+  return (await docker(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+}
+
+async function settings(values: Record<string, string>): Promise<string> {
+  const home = await makeTempDir('links-home');
+  for (const [key, value] of Object.entries(values)) {
+    const set = await runBasewatch(['config', 'set', key, value], { home });
+    assert.equal(set.code, 0, set.stderr);
+  }
+  return home;
+}
+
+/**
+ * A base published as `<repo>:1` and `<repo>:1.2` (one image, two tags, as `node:22` and
+ * `node:22.11`), both pulled here. With `moved`, upstream then republishes `:1` (the floating
+ * tag) with a patch; `:1.2` stays. Locally both tags stay on v1.
+ */
+async function twoTagBase(registry: string, moved: boolean) {
+  const repo = `${registry}/${uniqueName('twotag')}`;
+  const floating = `${repo}:1`;
+  const fixed = `${repo}:1.2`;
+  const v1 = await makeBaseImage({ ref: floating, files: { '/etc/base-version': 'v1\n' } });
+  await docker(['tag', floating, fixed]);
+  const v1Digest = await pushImage(floating);
+  await pushImage(fixed);
+  if (moved) {
+    const v2 = await makeBaseImage({ ref: floating, files: { '/etc/base-version': 'v2\n', '/etc/patched': 'yes\n' } });
+    await pushImage(floating);
+    await docker(['tag', v1, floating]);
+    await docker(['image', 'rm', v2]).catch(() => '');
+  }
+  return { repo, floating, fixed, v1, v1Digest };
+}
+
+const COMPOSE = (tag: string): string => `services:\n  app:\n    build: .\n    image: ${tag}\n`;
+
+describe('truthful links (real engine and registry)', { skip: skipWithoutWorld() }, () => {
+  let registry = '';
+  before(() => {
+    registry = getWorld()?.registry ?? '';
+  });
+
+  describe('a base with several tags and no word on which one the build used', () => {
+    it('is outdated when one candidate moved, lists every candidate, and no policy acts on it', async () => {
+      const base = await twoTagBase(registry, true);
+      const project = await writeProject({ Dockerfile: `FROM ${base.floating}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
+      const tag = `${uniqueName('multi')}:1`;
+      const id = await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+
+      const image = await check(home, project, tag);
+      assert.equal(image.status, 'outdated', image.reason);
+      const candidates = image.base?.candidates ?? [];
+      assert.deepEqual(candidates.map((c) => [c.ref, c.status]).sort(), [
+        [`${base.floating}`, 'outdated'],
+        [`${base.fixed}`, 'current'],
+      ]);
+      assert.match(image.reason, /:1 moved/);
+      assert.match(image.reason, /:1\.2 did not/);
+      assert.match(image.reason, new RegExp(`basewatch link ${tag.replace(/[.:]/g, '\\$&')} <its Dockerfile>`));
+
+      const dry = await update(home, project, tag, true);
+      const entry = dry.plan.find((p) => p.image === tag);
+      assert.equal(entry?.action.kind, 'report', JSON.stringify(dry.plan));
+      assert.match(entry?.why ?? '', /not settled/);
+
+      const real = await update(home, project, tag, false);
+      assert.ok(!real.actions.some((a) => a.kind === 'rebased' || a.kind === 'rebuilt'), JSON.stringify(real.actions));
+      assert.equal(await idOf(tag), id, 'the tag did not move');
+    });
+
+    it('negative: nothing moved upstream — current, and nothing planned', async () => {
+      const base = await twoTagBase(registry, false);
+      const project = await writeProject({ Dockerfile: `FROM ${base.floating}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
+      const tag = `${uniqueName('multi-same')}:1`;
+      await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const image = await check(home, project, tag);
+      assert.equal(image.status, 'current', image.reason);
+      assert.deepEqual((image.base?.candidates ?? []).map((c) => c.status), ['current', 'current']);
+      const dry = await update(home, project, tag, true);
+      assert.equal(dry.plan.find((p) => p.image === tag)?.action.kind, 'skip');
+    });
+
+    it('a compose service naming the floating tag settles it: outdated, and update rebases onto that tag', async () => {
+      const base = await twoTagBase(registry, true);
+      const tag = `${uniqueName('multi-compose')}:1`;
+      const project = await writeProject({ Dockerfile: `FROM ${base.floating}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n', 'compose.yaml': COMPOSE(tag) });
+      await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const image = await check(home, project, tag);
+      assert.equal(image.status, 'outdated', image.reason);
+      assert.equal(image.base?.ref, base.floating);
+      assert.equal(image.base?.candidates, undefined);
+      const dry = await update(home, project, tag, true);
+      assert.equal(dry.plan.find((p) => p.image === tag)?.action.kind, 'rebase', JSON.stringify(dry.plan));
+      const real = await update(home, project, tag, false);
+      assert.equal(real.actions.find((a) => a.target === tag)?.kind, 'rebased', JSON.stringify(real.actions));
+      assert.equal(await docker(['run', '--rm', tag, 'cat', '/etc/base-version']), 'v2\n');
+    });
+
+    it('a compose service naming the fixed tag settles it: current, and nothing moves it to the floating tag', async () => {
+      const base = await twoTagBase(registry, true);
+      const tag = `${uniqueName('multi-fixed')}:1`;
+      const project = await writeProject({ Dockerfile: `FROM ${base.fixed}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n', 'compose.yaml': COMPOSE(tag) });
+      const id = await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const image = await check(home, project, tag);
+      assert.equal(image.status, 'current', image.reason);
+      assert.equal(image.base?.ref, base.fixed);
+      const real = await update(home, project, tag, false);
+      assert.deepEqual(real.actions.filter((a) => a.target === tag), []);
+      assert.equal(await idOf(tag), id);
+    });
+
+    it('a basewatch link record outranks a compose service', async () => {
+      const base = await twoTagBase(registry, true);
+      const tag = `${uniqueName('multi-link')}:1`;
+      // compose (a stale copy) says the floating tag; the linked Dockerfile says the fixed one.
+      const project = await writeProject({
+        Dockerfile: `FROM ${base.fixed}\nCOPY a.txt /a.txt\n`,
+        'a.txt': 'a\n',
+        'old/Dockerfile': `FROM ${base.floating}\nCOPY a.txt /a.txt\n`,
+        'compose.yaml': `services:\n  app:\n    build:\n      context: .\n      dockerfile: old/Dockerfile\n    image: ${tag}\n`,
+      });
+      await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const linked = await runBasewatch(['link', tag, `${project}/Dockerfile`], { home });
+      assert.equal(linked.code, 0, linked.stderr);
+      const image = await check(home, project, tag);
+      assert.equal(image.base?.ref, base.fixed, image.reason);
+      assert.equal(image.status, 'current', image.reason);
+    });
+
+    it('after a pull moves the floating tag, the old image keeps only the fixed tag: an earlier check keeps both names in play', async () => {
+      const base = await twoTagBase(registry, true);
+      const project = await writeProject({ Dockerfile: `FROM ${base.floating}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
+      const tag = `${uniqueName('multi-pulled')}:1`;
+      const id = await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      await check(home, project, tag);
+      await docker(['pull', base.floating]);
+      const image = await check(home, project, tag);
+      assert.equal(image.base?.localId, base.v1);
+      assert.equal(image.status, 'outdated', image.reason);
+      assert.deepEqual((image.base?.candidates ?? []).map((c) => c.ref).sort(), [base.floating, base.fixed]);
+      const real = await update(home, project, tag, false);
+      assert.ok(!real.actions.some((a) => a.kind === 'rebased'), JSON.stringify(real.actions));
+      assert.equal(await idOf(tag), id);
+    });
+  });
+
+  describe('a Dockerfile that pins its base by digest', () => {
+    it('is current with respect to its pin when the tag moves; no action, and the Dockerfile says the pin is behind', async () => {
+      const base = await twoTagBase(registry, true);
+      const tag = `${uniqueName('pinned')}:1`;
+      const project = await writeProject({ Dockerfile: `FROM ${base.floating}@${base.v1Digest}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n', 'compose.yaml': COMPOSE(tag) });
+      const id = await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const image = await check(home, project, tag);
+      assert.equal(image.status, 'current', image.reason);
+      assert.equal(image.base?.pinned, base.v1Digest);
+      assert.match(image.reason, /pinned by its Dockerfile/);
+      assert.match(image.reason, /the tag has moved on/);
+      const file = image.report.dockerfiles.find((f) => f.path.endsWith('/Dockerfile'));
+      assert.equal(file?.bases[0]?.pinned, base.v1Digest);
+      assert.equal(file?.bases[0]?.status, 'outdated', 'the pin is behind its tag');
+      const dry = await update(home, project, tag, true);
+      assert.equal(dry.plan.find((p) => p.image === tag)?.action.kind, 'skip');
+      const real = await update(home, project, tag, false);
+      assert.deepEqual(real.actions.filter((a) => a.target === tag), []);
+      assert.equal(await idOf(tag), id);
+    });
+
+    it('negative: a pin equal to the tag is current and says nothing moved', async () => {
+      const base = await twoTagBase(registry, false);
+      const tag = `${uniqueName('pinned-same')}:1`;
+      const project = await writeProject({ Dockerfile: `FROM ${base.floating}@${base.v1Digest}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n', 'compose.yaml': COMPOSE(tag) });
+      await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const image = await check(home, project, tag);
+      assert.equal(image.status, 'current', image.reason);
+      assert.doesNotMatch(image.reason, /moved on/);
+    });
+  });
+
+  describe('base labels', () => {
+    it('a base label inherited from the parent image is not taken for the image\'s own', async () => {
+      const upstream = `${registry}/${uniqueName('upstream')}:1`;
+      await makeBaseImage({ ref: upstream, files: { '/etc/base-version': 'v1\n' } });
+      const upstreamDigest = await pushImage(upstream);
+      // A company base stamped with its own base labels (as buildah or a basewatch rebase does).
+      const corp = `${uniqueName('corp-base')}:1`;
+      const corpProject = await writeProject({
+        Dockerfile: `FROM ${upstream}\nLABEL org.opencontainers.image.base.name="${upstream}" org.opencontainers.image.base.digest="${upstreamDigest}"\nCOPY corp.txt /corp.txt\n`,
+        'corp.txt': 'corp\n',
+      });
+      const corpId = await buildImage({ context: corpProject, tag: corp });
+      // The app inherits those labels from FROM corp; they describe corp's base, not the app's.
+      const project = await writeProject({ Dockerfile: `FROM ${corp}\nCOPY app.txt /app.txt\n`, 'app.txt': 'app\n' });
+      const tag = `${uniqueName('inherits')}:1`;
+      await buildImage({ context: project, tag });
+      const home = await settings({});
+      const image = await check(home, project, tag);
+      assert.equal(image.base?.localId, corpId, JSON.stringify(image.base));
+      assert.equal(image.base?.via, 'layers');
+      const corpImage = await check(home, project, corp);
+      assert.equal(corpImage.base?.ref, upstream, 'the company base\'s own labels still count for it');
+      assert.equal(corpImage.base?.via, 'label');
+    });
+  });
+});
