@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DOCKER_HUB_SERVER, isDockerHubHost } from '../refs/docker-hub.js';
 import { type HelperCredential, type HelperOptions, runCredentialHelper } from './credential-helper.js';
 
 export type RegistryCredential = HelperCredential;
@@ -32,10 +33,6 @@ export interface CredentialLookupOptions extends HelperOptions {
 
 /** What looks up a credential for a registry host (`docker.io`, `ghcr.io`, `host:5000`). */
 export type CredentialSource = (registry: string) => Promise<CredentialLookup>;
-
-/** The key Docker uses for Docker Hub in config.json and with helpers. */
-export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
-const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 const AuthEntry = z.looseObject({
   auth: z.string().optional(),
@@ -65,7 +62,7 @@ export function convertToHostname(maybeUrl: string): string {
 }
 
 function isDockerHub(registry: string): boolean {
-  return DOCKER_HUB_HOSTS.has(registry.toLowerCase()) || registry === DOCKER_HUB_SERVER;
+  return isDockerHubHost(registry.toLowerCase()) || registry === DOCKER_HUB_SERVER;
 }
 
 /** The server address Docker stores and passes to helpers for a registry host. */
@@ -80,7 +77,7 @@ function findKey(keys: readonly string[], registry: string): string | undefined 
   const hub = isDockerHub(registry);
   return keys.find((key) => {
     const host = convertToHostname(key).toLowerCase();
-    return hub ? DOCKER_HUB_HOSTS.has(host) : host === registry.toLowerCase();
+    return hub ? isDockerHubHost(host) : host === registry.toLowerCase();
   });
 }
 

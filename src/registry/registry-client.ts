@@ -2,6 +2,7 @@
  * Our registry client: manifest HEAD/GET with auth, rate-limit bookkeeping, bounded
  * concurrency and single-flight. Every expected failure comes back as a RegistryFailure.
  */
+import { DOCKER_HUB } from '../refs/docker-hub.js';
 import type { ImageRef } from '../refs/image-ref.js';
 import type { CredentialSource } from './credentials.js';
 import { type HttpResponse, type HttpResult, createHttpTransport } from './http-transport.js';
@@ -144,7 +145,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     if (budget) parts.push(`${budget.remaining} of ${budget.limit} pulls left${formatWindow(budget.windowSeconds)}`);
     if (retries > 0) parts.push(`still limited after ${retries} ${retries === 1 ? 'retry' : 'retries'}`);
     let advice = retryAfter !== null ? `try again in ${retryAfter} s` : 'try again later';
-    if (endpoint.registry === 'docker.io') advice += `; ${loginCommand('docker.io')} raises the limit for anonymous pulls`;
+    if (endpoint.registry === DOCKER_HUB) advice += `; ${loginCommand(DOCKER_HUB)} raises the limit for anonymous pulls`;
     return registryFailure('rate-limited', endpoint.registry, `${parts.join(', ')}; ${advice}`, retryAfter ?? undefined);
   }
 
