@@ -9,11 +9,11 @@
  * be used for Basic auth.
  */
 import { DOCKER_HUB } from '../refs/docker-hub.js';
+import { SingleFlight } from '../util/single-flight.js';
 import type { CredentialLookup, CredentialSource } from './credentials.js';
 import type { HttpTransport } from './http-transport.js';
 import { TokenResponse } from './manifest-schemas.js';
 import type { Semaphore } from './request-gate.js';
-import { SingleFlight } from './request-gate.js';
 import { type RegistryEndpoint, isInsecureRegistry } from './registry-endpoint.js';
 import { type RegistryFailure, registryFailure } from './registry-failure.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';

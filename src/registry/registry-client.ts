@@ -4,6 +4,7 @@
  */
 import { DOCKER_HUB } from '../refs/docker-hub.js';
 import type { ImageRef } from '../refs/image-ref.js';
+import { SingleFlight } from '../util/single-flight.js';
 import type { CredentialSource } from './credentials.js';
 import { type HttpResponse, type HttpResult, createHttpTransport } from './http-transport.js';
 import { type ImageManifest, MANIFEST_ACCEPT, type ManifestIndex, RegistryErrorBody, isSha256Digest } from './manifest-schemas.js';
@@ -13,7 +14,7 @@ import { type ListTagsOptions, type TagList, listTagPages } from './list-tags.js
 import { RegistryAuth, loginCommand } from './registry-auth.js';
 import { type RegistryEndpoint, type TransportPlan, resolveEndpoint } from './registry-endpoint.js';
 import { type RegistryFailure, RegistryUsageError, registryFailure } from './registry-failure.js';
-import { Semaphore, SingleFlight } from './request-gate.js';
+import { Semaphore } from './request-gate.js';
 
 export interface RegistryClientOptions {
   /** Registries spoken to without TLS verification, falling back to plain HTTP (Docker's `insecure-registries`: `host[:port]` or IPv4 CIDR). Default none. */
