@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DOCKER_CONFIG_FILE_NAME, DockerConfigFile, dockerConfigDir, parseDockerConfigFile } from '../config/docker-config-file.js';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import { readDaemonStatus } from '../daemon/control-client.js';
@@ -16,7 +17,6 @@ import { checkDesktop } from '../notify/desktop.js';
 import { webhookOrigin } from '../notify/webhook.js';
 import { basewatchPaths } from '../config/paths.js';
 import { findCredentialHelper } from '../registry/credential-helper.js';
-import { dockerConfigDir } from '../registry/credentials.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 
@@ -66,19 +66,22 @@ async function engineCheck(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   }
 }
 
-const DockerConfigHelpers = z.looseObject({ credsStore: z.string().optional(), credHelpers: z.record(z.string(), z.string()).optional(), auths: z.record(z.string(), z.unknown()).optional() });
+/** The helpers, and `auths` only to count its entries (so their shape is not checked here). */
+const DoctorDockerConfig = DockerConfigFile.pick({ credsStore: true, credHelpers: true }).extend({ auths: z.record(z.string(), z.unknown()).optional() });
 
 async function credentialChecks(env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
-  const file = path.join(dockerConfigDir(env), 'config.json');
-  let parsed: z.infer<typeof DockerConfigHelpers>;
+  const file = path.join(dockerConfigDir(env), DOCKER_CONFIG_FILE_NAME);
+  let text: string;
   try {
-    const result = DockerConfigHelpers.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-    if (!result.success) return [check('credentials', 'fail', `${file} does not look like a Docker config file`, 'fix or move it aside')];
-    parsed = result.data;
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [check('credentials', 'ok', `no ${file}: registries are asked anonymously`)];
     return [check('credentials', 'fail', `${file} cannot be read or is not JSON`, 'fix or move it aside')];
   }
+  const read = parseDockerConfigFile(text, DoctorDockerConfig);
+  if (!read.ok && read.problem.kind === 'not-json') return [check('credentials', 'fail', `${file} cannot be read or is not JSON`, 'fix or move it aside')];
+  if (!read.ok) return [check('credentials', 'fail', `${file} does not look like a Docker config file`, 'fix or move it aside')];
+  const parsed = read.config;
   const helpers = new Map<string, string[]>();
   if (parsed.credsStore !== undefined) helpers.set(parsed.credsStore, ['every registry (credsStore)']);
   for (const [registry, helper] of Object.entries(parsed.credHelpers ?? {})) helpers.set(helper, [...(helpers.get(helper) ?? []), registry]);

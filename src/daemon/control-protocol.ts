@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { POLICIES } from '../config/settings.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { CycleResult } from '../record/cycle-result.js';
-import { CheckReportSchema } from '../report/check-report-schema.js';
+import { CheckReport } from '../report/check-report.js';
 
 export const CONTROL_SOCKET_NAME = 'daemon.sock';
 export const PID_FILE_NAME = 'daemon.pid';
@@ -59,7 +59,7 @@ export const CycleResultSchema = z.object({
   trigger: TriggerSchema,
   startedAt: z.string(),
   finishedAt: z.string(),
-  report: CheckReportSchema,
+  report: CheckReport,
   actions: z.array(ActionOutcomeSchema),
   plan: z.array(PlanEntrySchema),
   dryRun: z.boolean(),

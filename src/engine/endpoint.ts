@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { DOCKER_CONFIG_FILE_NAME, DockerContextConfig, dockerConfigDir, parseDockerConfigFile } from '../config/docker-config-file.js';
 
 export interface EngineTls {
   caFile: string | null;
@@ -150,7 +151,7 @@ export function contextDirName(contextName: string): string {
 export function endpointCandidates(input: EndpointSearchInput): EndpointSearchResult {
   const { env, platform } = input;
   const problems: string[] = [];
-  const configDir = nonEmpty(env['DOCKER_CONFIG']) ?? path.join(input.homedir, '.docker');
+  const configDir = dockerConfigDir(env, input.homedir);
 
   const dockerHost = nonEmpty(env['DOCKER_HOST']);
   if (dockerHost !== null) {
@@ -166,7 +167,7 @@ export function endpointCandidates(input: EndpointSearchInput): EndpointSearchRe
     return { candidates: [found.endpoint], exclusive: true, problems };
   }
 
-  const configFile = path.join(configDir, 'config.json');
+  const configFile = path.join(configDir, DOCKER_CONFIG_FILE_NAME);
   const configText = input.readFile(configFile);
   // No config.json is the normal state of a fresh machine (the Docker CLI is silent about it too).
   if (configText !== null) {
@@ -224,19 +225,14 @@ function fromDockerHost(
 }
 
 function currentContextOf(configText: string): { ok: true; name: string | null } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(configText);
-  } catch (error) {
-    return { ok: false, error: `not valid JSON (${(error as Error).message})` };
+  const parsed = parseDockerConfigFile(configText, DockerContextConfig);
+  if (!parsed.ok) {
+    const { problem } = parsed;
+    if (problem.kind === 'not-json') return { ok: false, error: `not valid JSON (${problem.detail})` };
+    return { ok: false, error: problem.field === '' ? 'not a JSON object' : 'currentContext is not a string' };
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, error: 'not a JSON object' };
-  }
-  const current = (json as Record<string, unknown>)['currentContext'];
-  if (current === undefined || current === '') return { ok: true, name: null };
-  if (typeof current !== 'string') return { ok: false, error: 'currentContext is not a string' };
-  return { ok: true, name: current };
+  const current = parsed.config.currentContext;
+  return { ok: true, name: current === undefined || current === '' ? null : current };
 }
 
 function fromContext(name: string, source: string, input: EndpointSearchInput, configDir: string): Found {

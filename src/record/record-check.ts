@@ -4,8 +4,7 @@
  * Offline checks are not recorded: they know nothing of upstream and would hide what the last
  * online check learned.
  */
-import { CheckReportSchema } from '../report/check-report-schema.js';
-import type { CheckReport } from '../report/check-report.js';
+import { CheckReport } from '../report/check-report.js';
 import type { UpstreamObservation } from '../resolve/check-upstream.js';
 import { upstreamKey } from '../resolve/upstream-seen.js';
 import { type State, updateState } from './state-store.js';
@@ -38,7 +37,7 @@ export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Dat
   return {
     ...state,
     // Through the schema: what is stored is exactly what `status` will be able to read back.
-    lastCheck: { at: at.toISOString(), durationMs, report: CheckReportSchema.parse(result.report) },
+    lastCheck: { at: at.toISOString(), durationMs, report: CheckReport.parse(result.report) },
     upstream,
     registries,
   };

@@ -10,7 +10,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { CheckReportSchema } from '../report/check-report-schema.js';
+import { CheckReport } from '../report/check-report.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.js';
 import { FileLockTimeoutError, withFileLock } from '../util/file-lock.js';
 import { UpstreamSeenSchema } from '../resolve/upstream-seen.js';
@@ -26,7 +26,7 @@ export type RateLimitSeen = z.infer<typeof RateLimitSeenSchema>;
 
 export const StateSchema = z.object({
   version: z.literal(1),
-  lastCheck: z.object({ at: z.string(), durationMs: z.number(), report: CheckReportSchema }).nullable(),
+  lastCheck: z.object({ at: z.string(), durationMs: z.number(), report: CheckReport }).nullable(),
   /** Keyed by upstreamKey (resolve/upstream-seen). */
   upstream: z.record(z.string(), UpstreamSeenSchema),
   registries: z.record(z.string(), RateLimitSeenSchema),

@@ -11,6 +11,7 @@ describe('normalizeImageRef', () => {
     ['library/python:3', 'docker.io/library/python:3'],
     ['docker.io/python', 'docker.io/library/python:latest'],
     ['index.docker.io/library/python:3', 'docker.io/library/python:3'],
+    ['registry-1.docker.io/python:3', 'docker.io/library/python:3'],
     ['bitnami/redis:7', 'docker.io/bitnami/redis:7'],
     ['ghcr.io/org/team/app:1.2', 'ghcr.io/org/team/app:1.2'],
     ['localhost/app', 'localhost/app:latest'],

@@ -6,8 +6,7 @@
  *   localhost:5000/base@sha256:… -> localhost:5000/base@sha256:…
  * A first path component is a registry host when it contains "." or ":" or is "localhost".
  */
-
-export const DOCKER_HUB = 'docker.io';
+import { DOCKER_HUB, isDockerHubHost } from './docker-hub.js';
 
 export interface ImageRef {
   /** Registry host (with port), `docker.io` for Docker Hub. */
@@ -88,7 +87,7 @@ export function parseImageRef(input: string): ImageRefResult {
     repository = rest.slice(firstSlash + 1);
     if (!validDomain(registry)) return { ok: false, error: `invalid registry host "${registry}" in "${input}"` };
   }
-  if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB;
+  if (isDockerHubHost(registry)) registry = DOCKER_HUB;
   if (repository === '') return { ok: false, error: `invalid image reference "${input}": no repository name` };
   if (repository !== repository.toLowerCase()) {
     return { ok: false, error: `invalid image reference "${input}": repository name must be lowercase` };

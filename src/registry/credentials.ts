@@ -10,9 +10,15 @@
  * (Docker's `ConvertToHostname`).
  */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import {
+  DOCKER_CONFIG_FILE_NAME,
+  type DockerAuthEntry,
+  DockerCredentialConfig,
+  dockerConfigDir,
+  parseDockerConfigFile,
+} from '../config/docker-config-file.js';
+import { DOCKER_HUB_SERVER, isDockerHubHost } from '../refs/docker-hub.js';
 import { type HelperCredential, type HelperOptions, runCredentialHelper } from './credential-helper.js';
 
 export type RegistryCredential = HelperCredential;
@@ -33,24 +39,6 @@ export interface CredentialLookupOptions extends HelperOptions {
 /** What looks up a credential for a registry host (`docker.io`, `ghcr.io`, `host:5000`). */
 export type CredentialSource = (registry: string) => Promise<CredentialLookup>;
 
-/** The key Docker uses for Docker Hub in config.json and with helpers. */
-export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
-const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
-const AuthEntry = z.looseObject({
-  auth: z.string().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  identitytoken: z.string().optional(),
-});
-
-const DockerConfigFile = z.looseObject({
-  auths: z.record(z.string(), AuthEntry.nullable()).optional(),
-  credsStore: z.string().optional(),
-  credHelpers: z.record(z.string(), z.string()).optional(),
-});
-type DockerConfigFile = z.infer<typeof DockerConfigFile>;
-
 /** Docker CLI's `ConvertToHostname`: `https://host:5000/v1/` -> `host:5000`, `host/v2` -> `host`. */
 export function convertToHostname(maybeUrl: string): string {
   if (maybeUrl.includes('://')) {
@@ -65,7 +53,7 @@ export function convertToHostname(maybeUrl: string): string {
 }
 
 function isDockerHub(registry: string): boolean {
-  return DOCKER_HUB_HOSTS.has(registry.toLowerCase()) || registry === DOCKER_HUB_SERVER;
+  return isDockerHubHost(registry.toLowerCase()) || registry === DOCKER_HUB_SERVER;
 }
 
 /** The server address Docker stores and passes to helpers for a registry host. */
@@ -80,17 +68,11 @@ function findKey(keys: readonly string[], registry: string): string | undefined 
   const hub = isDockerHub(registry);
   return keys.find((key) => {
     const host = convertToHostname(key).toLowerCase();
-    return hub ? DOCKER_HUB_HOSTS.has(host) : host === registry.toLowerCase();
+    return hub ? isDockerHubHost(host) : host === registry.toLowerCase();
   });
 }
 
-export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.DOCKER_CONFIG;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return join(env.HOME ?? homedir(), '.docker');
-}
-
-type ConfigRead = { ok: true; config: DockerConfigFile | null } | { ok: false; problem: string };
+type ConfigRead = { ok: true; config: DockerCredentialConfig | null } | { ok: false; problem: string };
 
 async function readDockerConfig(file: string): Promise<ConfigRead> {
   let text: string;
@@ -101,22 +83,14 @@ async function readDockerConfig(file: string): Promise<ConfigRead> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: true, config: null };
     return { ok: false, problem: `cannot read ${file} (${code ?? 'error'})` };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // JSON.parse's message quotes the text around the error, which may be a password.
-    return { ok: false, problem: `${file} is not valid JSON` };
-  }
-  const parsed = DockerConfigFile.safeParse(json);
-  if (!parsed.success) {
-    const where = parsed.error.issues[0]?.path.join('.') ?? '';
-    return { ok: false, problem: `${file} does not look like a Docker config file (bad ${where || 'structure'})` };
-  }
-  return { ok: true, config: parsed.data };
+  const parsed = parseDockerConfigFile(text, DockerCredentialConfig);
+  if (parsed.ok) return { ok: true, config: parsed.config };
+  // Not JSON.parse's message: it quotes the text around the error, which may be a password.
+  if (parsed.problem.kind === 'not-json') return { ok: false, problem: `${file} is not valid JSON` };
+  return { ok: false, problem: `${file} does not look like a Docker config file (bad ${parsed.problem.field || 'structure'})` };
 }
 
-function credentialFromEntry(entry: z.infer<typeof AuthEntry>): RegistryCredential | { problem: string } | null {
+function credentialFromEntry(entry: DockerAuthEntry): RegistryCredential | { problem: string } | null {
   let username = entry.username ?? '';
   let password = entry.password ?? '';
   if (entry.auth !== undefined && entry.auth !== '') {
@@ -138,7 +112,7 @@ function credentialFromEntry(entry: z.infer<typeof AuthEntry>): RegistryCredenti
 export async function lookupCredential(registry: string, options: CredentialLookupOptions = {}): Promise<CredentialLookup> {
   const env = options.env ?? process.env;
   const dir = options.configDir ?? dockerConfigDir(env);
-  const file = join(dir, 'config.json');
+  const file = join(dir, DOCKER_CONFIG_FILE_NAME);
   const read = await readDockerConfig(file);
   if (!read.ok) return { credential: null, source: file, problem: read.problem };
   if (read.config === null) return { credential: null, source: `none (no ${file})`, problem: null };

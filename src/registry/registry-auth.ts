@@ -8,11 +8,12 @@
  * exchanged with `POST realm` `grant_type=refresh_token` as the Docker CLI does; they cannot
  * be used for Basic auth.
  */
+import { DOCKER_HUB } from '../refs/docker-hub.js';
+import { SingleFlight } from '../util/single-flight.js';
 import type { CredentialLookup, CredentialSource } from './credentials.js';
 import type { HttpTransport } from './http-transport.js';
 import { TokenResponse } from './manifest-schemas.js';
 import type { Semaphore } from './request-gate.js';
-import { SingleFlight } from './request-gate.js';
 import { type RegistryEndpoint, isInsecureRegistry } from './registry-endpoint.js';
 import { type RegistryFailure, registryFailure } from './registry-failure.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
@@ -40,7 +41,7 @@ const NO_CREDENTIAL: CredentialLookup = { credential: null, source: 'no credenti
 
 /** `docker login` as the user would type it for this registry. */
 export function loginCommand(registry: string): string {
-  return registry === 'docker.io' ? '`docker login`' : `\`docker login ${registry}\``;
+  return registry === DOCKER_HUB ? '`docker login`' : `\`docker login ${registry}\``;
 }
 
 export class RegistryAuth {

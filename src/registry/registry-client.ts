@@ -2,7 +2,9 @@
  * Our registry client: manifest HEAD/GET with auth, rate-limit bookkeeping, bounded
  * concurrency and single-flight. Every expected failure comes back as a RegistryFailure.
  */
+import { DOCKER_HUB } from '../refs/docker-hub.js';
 import type { ImageRef } from '../refs/image-ref.js';
+import { SingleFlight } from '../util/single-flight.js';
 import type { CredentialSource } from './credentials.js';
 import { type HttpResponse, type HttpResult, createHttpTransport } from './http-transport.js';
 import { type ImageManifest, MANIFEST_ACCEPT, type ManifestIndex, RegistryErrorBody, isSha256Digest } from './manifest-schemas.js';
@@ -12,7 +14,7 @@ import { type ListTagsOptions, type TagList, listTagPages } from './list-tags.js
 import { RegistryAuth, loginCommand } from './registry-auth.js';
 import { type RegistryEndpoint, type TransportPlan, resolveEndpoint } from './registry-endpoint.js';
 import { type RegistryFailure, RegistryUsageError, registryFailure } from './registry-failure.js';
-import { Semaphore, SingleFlight } from './request-gate.js';
+import { Semaphore } from './request-gate.js';
 
 export interface RegistryClientOptions {
   /** Registries spoken to without TLS verification, falling back to plain HTTP (Docker's `insecure-registries`: `host[:port]` or IPv4 CIDR). Default none. */
@@ -144,7 +146,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     if (budget) parts.push(`${budget.remaining} of ${budget.limit} pulls left${formatWindow(budget.windowSeconds)}`);
     if (retries > 0) parts.push(`still limited after ${retries} ${retries === 1 ? 'retry' : 'retries'}`);
     let advice = retryAfter !== null ? `try again in ${retryAfter} s` : 'try again later';
-    if (endpoint.registry === 'docker.io') advice += `; ${loginCommand('docker.io')} raises the limit for anonymous pulls`;
+    if (endpoint.registry === DOCKER_HUB) advice += `; ${loginCommand(DOCKER_HUB)} raises the limit for anonymous pulls`;
     return registryFailure('rate-limited', endpoint.registry, `${parts.join(', ')}; ${advice}`, retryAfter ?? undefined);
   }
 

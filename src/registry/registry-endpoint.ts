@@ -9,6 +9,7 @@
  *   anything else    -> https with verified TLS
  */
 import { isIPv4 } from 'node:net';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, isDockerHubHost } from '../refs/docker-hub.js';
 
 export type Scheme = 'https' | 'http';
 
@@ -26,9 +27,6 @@ export interface RegistryEndpoint {
   /** Transports to try, in order; the first that completes a TLS/TCP exchange wins. */
   readonly plans: readonly TransportPlan[];
 }
-
-export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 /** Splits `host:port`, `[::1]:5000`, `::1` into host (brackets removed) and port. */
 export function splitHostPort(hostPort: string): { host: string; port: string | null } {
@@ -75,7 +73,7 @@ export function isInsecureRegistry(registry: string, insecureRegistries: readonl
   return insecureRegistries.some((raw) => {
     const entry = raw.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
     if (entry.includes('/')) return inCidr(host, entry);
-    return entry === target || (DOCKER_HUB_ALIASES.has(entry) && DOCKER_HUB_ALIASES.has(target));
+    return entry === target || (isDockerHubHost(entry) && isDockerHubHost(target));
   });
 }
 
@@ -86,7 +84,8 @@ export function isInsecureRegistry(registry: string, insecureRegistries: readonl
  */
 export function resolveEndpoint(registry: string, insecureRegistries: readonly string[] = [], loopbackPlainHttp = true): RegistryEndpoint {
   const name = registry.toLowerCase();
-  const apiHost = DOCKER_HUB_ALIASES.has(name) ? DOCKER_HUB_API_HOST : name;
+  const hub = isDockerHubHost(name);
+  const apiHost = hub ? DOCKER_HUB_API_HOST : name;
   let plans: TransportPlan[];
   if (loopbackPlainHttp && isLoopbackHost(apiHost)) {
     plans = [{ scheme: 'http', verifyTls: false }];
@@ -98,5 +97,5 @@ export function resolveEndpoint(registry: string, insecureRegistries: readonly s
   } else {
     plans = [{ scheme: 'https', verifyTls: true }];
   }
-  return { registry: DOCKER_HUB_ALIASES.has(name) ? 'docker.io' : name, apiHost, plans };
+  return { registry: hub ? DOCKER_HUB : name, apiHost, plans };
 }

@@ -1,6 +1,6 @@
 /**
- * Bounds the registry requests in flight, and lets identical concurrent calls share one
- * request: 200 images on the same base cost one manifest HEAD, not 200.
+ * Bounds the registry requests in flight. (Identical concurrent calls share one request
+ * through util/single-flight.)
  */
 
 export class Semaphore {
@@ -26,18 +26,5 @@ export class Semaphore {
       if (next) next();
       else this.#available++;
     }
-  }
-}
-
-/** Calls with the same key while one is running get that call's promise. */
-export class SingleFlight {
-  readonly #running = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const running = this.#running.get(key);
-    if (running) return running as Promise<T>;
-    const promise = task().finally(() => this.#running.delete(key));
-    this.#running.set(key, promise);
-    return promise;
   }
 }

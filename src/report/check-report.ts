@@ -1,191 +1,251 @@
 /**
  * The report `basewatch check` produces and `--json` prints. This shape is a public contract
  * (documented in the README): add fields, never rename or remove one.
+ *
+ * The zod schemas are the source; each type is named after its schema (`CheckReport` is both).
+ * A stored report (the state file, the daemon's answers) is read back through them at the edge.
+ * The key order of each object is the order its JSON is written in (a parsed report is stored
+ * in the state file), so keep it. `.readonly()` matches the types the code has always used; it
+ * also freezes what a parse returns.
  */
+import { z } from 'zod';
 
-export type ImageStatus = 'current' | 'outdated' | 'unlinked' | 'unknown' | 'error';
-export type BaseStatus = 'current' | 'outdated' | 'unknown' | 'error';
+const Digest = z.string();
+
+export const ImageStatus = z.enum(['current', 'outdated', 'unlinked', 'unknown', 'error']);
+export type ImageStatus = z.infer<typeof ImageStatus>;
+
+export const BaseStatus = z.enum(['current', 'outdated', 'unknown', 'error']);
+export type BaseStatus = z.infer<typeof BaseStatus>;
 
 /** How the link from an image to its base was found, most trustworthy first. */
-export type LinkVia = 'label' | 'buildpacks' | 'layers' | 'compose' | 'recorded';
+export const LinkVia = z.enum(['label', 'buildpacks', 'layers', 'compose', 'recorded']);
+export type LinkVia = z.infer<typeof LinkVia>;
 
-export interface EngineReport {
-  readonly host: string;
-  /** Where the endpoint came from: "DOCKER_HOST", "default socket", a context name… */
-  readonly source: string;
-  readonly apiVersion: string;
-  readonly serverVersion: string;
-}
+export const EngineReport = z
+  .object({
+    host: z.string(),
+    /** Where the endpoint came from: "DOCKER_HOST", "default socket", a context name… */
+    source: z.string(),
+    apiVersion: z.string(),
+    serverVersion: z.string(),
+  })
+  .readonly();
+export type EngineReport = z.infer<typeof EngineReport>;
 
-export interface NewerTagReport {
-  readonly tag: string;
-  readonly kind: 'patch' | 'minor' | 'major';
-}
+export const NewerTagReport = z.object({ tag: z.string(), kind: z.enum(['patch', 'minor', 'major']) }).readonly();
+export type NewerTagReport = z.infer<typeof NewerTagReport>;
 
-export interface EolReport {
-  readonly product: string;
-  readonly label: string;
-  readonly cycle: string;
-  /** YYYY-MM-DD, or null when not announced. */
-  readonly eol: string | null;
-  /** past: ended; soon: within 60 days; ok: later. */
-  readonly status: 'past' | 'soon' | 'ok';
-  readonly successor: string | null;
-  readonly via: 'image' | 'os';
-  readonly message: string;
-}
+export const EolReport = z
+  .object({
+    product: z.string(),
+    label: z.string(),
+    cycle: z.string(),
+    /** YYYY-MM-DD, or null when not announced. */
+    eol: z.string().nullable(),
+    /** past: ended; soon: within 60 days; ok: later. */
+    status: z.enum(['past', 'soon', 'ok']),
+    successor: z.string().nullable(),
+    via: z.enum(['image', 'os']),
+    message: z.string(),
+  })
+  .readonly();
+export type EolReport = z.infer<typeof EolReport>;
 
 /** Beside the digest state: newer version tags of the same flavour, and end of life. */
-export interface BaseNotes {
-  /** Newer tags of the same flavour, newest first; null when not asked (offline) or the listing failed. */
-  readonly newer: readonly NewerTagReport[] | null;
-  /** Why `newer` is null or may be stale (a registry failure), else null. */
-  readonly newerReason: string | null;
-  readonly eol: EolReport | null;
-}
+export const BaseNotes = z
+  .object({
+    /** Newer tags of the same flavour, newest first; null when not asked (offline) or the listing failed. */
+    newer: z.array(NewerTagReport).readonly().nullable(),
+    /** Why `newer` is null or may be stale (a registry failure), else null. */
+    newerReason: z.string().nullable(),
+    eol: EolReport.nullable(),
+  })
+  .readonly();
+export type BaseNotes = z.infer<typeof BaseNotes>;
 
-export interface ImageBaseReport extends BaseNotes {
-  /** Normalised reference of the base, e.g. docker.io/library/python:3.12-slim. */
-  readonly ref: string;
-  /** Manifest digest of the base the image was built on, when known. */
-  readonly digest: string | null;
-  readonly via: LinkVia;
-  /** Upstream digest for this platform; null until checked (always null with --offline). */
-  readonly latest: string | null;
-  /** Local image id of the base, when the base is present in the engine. */
-  readonly localId: string | null;
-  /**
-   * The digest the image's Dockerfile pins its base to (`FROM base:tag@sha256:…`): a decision, so
-   * the image is current with respect to it, and only policy `pin` or `rebase --to` moves it.
-   * Absent or null when the Dockerfile pins nothing (or is not known).
-   */
-  readonly pinned?: string | null;
-  /**
-   * Present when the base image carries several names and nothing says which one the build used:
-   * each name and what it did upstream. `ref` is then the first of them; no policy acts on the
-   * image until a `basewatch link` or a base label settles it.
-   */
-  readonly candidates?: readonly BaseCandidateReport[];
-}
+/** One name of a base image whose tag is not settled, and what that name did upstream. */
+export const BaseCandidateReport = z
+  .object({
+    ref: z.string(),
+    latest: Digest.nullable(),
+    status: BaseStatus,
+    reason: z.string(),
+  })
+  .readonly();
+export type BaseCandidateReport = z.infer<typeof BaseCandidateReport>;
 
-export interface BaseCandidateReport {
-  readonly ref: string;
-  readonly latest: string | null;
-  readonly status: BaseStatus;
-  readonly reason: string;
-}
+export const ImageBaseReport = z
+  .object({
+    /** Normalised reference of the base, e.g. docker.io/library/python:3.12-slim. */
+    ref: z.string(),
+    /** Manifest digest of the base the image was built on, when known. */
+    digest: Digest.nullable(),
+    via: LinkVia,
+    /** Upstream digest for this platform; null until checked (always null with --offline). */
+    latest: Digest.nullable(),
+    /** Local image id of the base, when the base is present in the engine. */
+    localId: z.string().nullable(),
+    /**
+     * The digest the image's Dockerfile pins its base to (`FROM base:tag@sha256:…`): a decision,
+     * so the image is current with respect to it, and only policy `pin` or `rebase --to` moves it.
+     * Absent when the Dockerfile pins nothing or is not known (and in reports of older versions).
+     */
+    pinned: Digest.nullable().optional(),
+    /**
+     * Present when the base image carries several names and nothing says which one the build
+     * used: each name and what it did upstream. `ref` is then the first of them; no policy acts
+     * on the image until a `basewatch link` or a base label settles it.
+     */
+    candidates: z.array(BaseCandidateReport).readonly().optional(),
+    ...BaseNotes.unwrap().shape,
+  })
+  .readonly();
+export type ImageBaseReport = z.infer<typeof ImageBaseReport>;
 
-export interface ImageSourceReport {
-  readonly dockerfile: string | null;
-  readonly context: string | null;
-  readonly target: string | null;
-  readonly compose: string | null;
-  readonly service: string | null;
-  readonly args: Readonly<Record<string, string>>;
-}
+export const ImageSourceReport = z
+  .object({
+    dockerfile: z.string().nullable(),
+    context: z.string().nullable(),
+    target: z.string().nullable(),
+    compose: z.string().nullable(),
+    service: z.string().nullable(),
+    args: z.record(z.string(), z.string()).readonly(),
+  })
+  .readonly();
+export type ImageSourceReport = z.infer<typeof ImageSourceReport>;
 
 /**
  * The Dockerfile a plain `docker build` image looks built from (its history matches that file's
  * steps, and no other file's). Only a suggestion: nothing is linked until the user runs `command`.
  */
-export interface SuggestedLinkReport {
-  /** Absolute path. */
-  readonly dockerfile: string;
-  /** Absolute path of the context the command links (the Dockerfile's folder). */
-  readonly context: string;
-  /** The Dockerfile as `command` names it: relative to the folder basewatch ran in (`./api/Dockerfile`), else absolute. */
-  readonly shown: string;
-  /** The `basewatch link …` command that records it. */
-  readonly command: string;
-}
+export const SuggestedLinkReport = z
+  .object({
+    /** Absolute path. */
+    dockerfile: z.string(),
+    /** Absolute path of the context the command links (the Dockerfile's folder). */
+    context: z.string(),
+    /** The Dockerfile as `command` names it: relative to the folder basewatch ran in (`./api/Dockerfile`), else absolute. */
+    shown: z.string(),
+    /** The `basewatch link …` command that records it. */
+    command: z.string(),
+  })
+  .readonly();
+export type SuggestedLinkReport = z.infer<typeof SuggestedLinkReport>;
 
-export interface ImageReport {
-  /** The first tag, as Docker prints it. */
-  readonly name: string;
-  readonly tags: readonly string[];
-  readonly id: string;
-  readonly platform: string;
-  readonly base: ImageBaseReport | null;
-  readonly source: ImageSourceReport | null;
-  /** Present only when `source` is unknown and exactly one Dockerfile under the roots matches the image's history. */
-  readonly suggestedLink?: SuggestedLinkReport;
-  readonly status: ImageStatus;
-  readonly reason: string;
-  /** When upstream was last asked about its base (ISO 8601), or null. */
-  readonly checkedAt: string | null;
-}
+export const ImageReport = z
+  .object({
+    /** The first tag, as Docker prints it. */
+    name: z.string(),
+    tags: z.array(z.string()).readonly(),
+    id: z.string(),
+    platform: z.string(),
+    base: ImageBaseReport.nullable(),
+    source: ImageSourceReport.nullable(),
+    /**
+     * Present only when `source` is unknown and exactly one Dockerfile under the roots matches
+     * the image's history. Optional also because reports of older versions (and daemons) have none.
+     */
+    suggestedLink: SuggestedLinkReport.optional(),
+    status: ImageStatus,
+    reason: z.string(),
+    /** When upstream was last asked about its base (ISO 8601), or null. */
+    checkedAt: z.string().nullable(),
+  })
+  .readonly();
+export type ImageReport = z.infer<typeof ImageReport>;
 
-export interface DockerfileBaseReport extends BaseNotes {
-  readonly ref: string;
-  /** How the file uses the image: `FROM`, `COPY --from`, `RUN --mount=from`. */
-  readonly kind: 'from' | 'copy-from' | 'mount-from';
-  readonly line: number;
-  readonly stage: string | null;
-  /** True for the FROM the built image rests on (the final/target stage's base). */
-  readonly final: boolean;
-  /** The digest the file pins (`@sha256:…`), or null. */
-  readonly pinned: string | null;
-  readonly platform: string | null;
-  /** Digest of the local copy of that reference (what a plain `docker build` would use), or null. */
-  readonly local: string | null;
-  readonly latest: string | null;
-  readonly status: BaseStatus;
-  readonly reason: string;
-  readonly checkedAt: string | null;
-}
+export const DockerfileBaseReport = z
+  .object({
+    ref: z.string(),
+    /** How the file uses the image: `FROM`, `COPY --from`, `RUN --mount=from`. */
+    kind: z.enum(['from', 'copy-from', 'mount-from']),
+    line: z.number(),
+    stage: z.string().nullable(),
+    /** True for the FROM the built image rests on (the final/target stage's base). */
+    final: z.boolean(),
+    /** The digest the file pins (`@sha256:…`), or null. */
+    pinned: Digest.nullable(),
+    platform: z.string().nullable(),
+    /** Digest of the local copy of that reference (what a plain `docker build` would use), or null. */
+    local: Digest.nullable(),
+    latest: Digest.nullable(),
+    status: BaseStatus,
+    reason: z.string(),
+    checkedAt: z.string().nullable(),
+    ...BaseNotes.unwrap().shape,
+  })
+  .readonly();
+export type DockerfileBaseReport = z.infer<typeof DockerfileBaseReport>;
 
-export interface FileError {
-  readonly line: number | null;
-  readonly message: string;
-}
+export const FileError = z.object({ line: z.number().nullable(), message: z.string() }).readonly();
+export type FileError = z.infer<typeof FileError>;
 
-export interface DockerfileReport {
-  readonly path: string;
-  readonly bases: readonly DockerfileBaseReport[];
-  readonly errors: readonly FileError[];
-  /** Compose services that build from this file: "<compose file>#<service>". */
-  readonly usedBy: readonly string[];
-}
+export const DockerfileReport = z
+  .object({
+    path: z.string(),
+    bases: z.array(DockerfileBaseReport).readonly(),
+    errors: z.array(FileError).readonly(),
+    /** Compose services that build from this file: "<compose file>#<service>". */
+    usedBy: z.array(z.string()).readonly(),
+  })
+  .readonly();
+export type DockerfileReport = z.infer<typeof DockerfileReport>;
 
-export interface ComposeServiceReport {
-  readonly name: string;
-  readonly image: string | null;
-  readonly dockerfile: string | null;
-  readonly context: string | null;
-  readonly target: string | null;
-  readonly args: Readonly<Record<string, string>>;
-}
+export const ComposeServiceReport = z
+  .object({
+    name: z.string(),
+    image: z.string().nullable(),
+    dockerfile: z.string().nullable(),
+    context: z.string().nullable(),
+    target: z.string().nullable(),
+    args: z.record(z.string(), z.string()).readonly(),
+  })
+  .readonly();
+export type ComposeServiceReport = z.infer<typeof ComposeServiceReport>;
 
-export interface ComposeReport {
-  readonly path: string;
-  readonly project: string;
-  readonly services: readonly ComposeServiceReport[];
-  readonly errors: readonly FileError[];
-}
+export const ComposeReport = z
+  .object({
+    path: z.string(),
+    project: z.string(),
+    services: z.array(ComposeServiceReport).readonly(),
+    errors: z.array(FileError).readonly(),
+  })
+  .readonly();
+export type ComposeReport = z.infer<typeof ComposeReport>;
 
-export interface ReportError {
-  /** What the error is about: a path, an image, "engine", a registry host. */
-  readonly where: string;
-  readonly message: string;
-}
+export const ReportError = z
+  .object({
+    /** What the error is about: a path, an image, "engine", a registry host. */
+    where: z.string(),
+    message: z.string(),
+  })
+  .readonly();
+export type ReportError = z.infer<typeof ReportError>;
 
-export interface RegistryReport {
-  readonly registry: string;
-  /** Docker Hub style pull budget, as last seen in `ratelimit-*` headers. */
-  readonly limit: number;
-  readonly remaining: number;
-  readonly windowSeconds: number | null;
-  readonly seenAt: string;
-}
+export const RegistryReport = z
+  .object({
+    registry: z.string(),
+    /** Docker Hub style pull budget, as last seen in `ratelimit-*` headers. */
+    limit: z.number(),
+    remaining: z.number(),
+    windowSeconds: z.number().nullable(),
+    seenAt: z.string(),
+  })
+  .readonly();
+export type RegistryReport = z.infer<typeof RegistryReport>;
 
-export interface CheckReport {
-  readonly engine: EngineReport | null;
-  readonly offline: boolean;
-  readonly roots: readonly string[];
-  readonly images: readonly ImageReport[];
-  readonly dockerfiles: readonly DockerfileReport[];
-  readonly compose: readonly ComposeReport[];
-  /** Rate-limit budgets the registries reported during this check. */
-  readonly registries: readonly RegistryReport[];
-  readonly errors: readonly ReportError[];
-}
+export const CheckReport = z
+  .object({
+    engine: EngineReport.nullable(),
+    offline: z.boolean(),
+    roots: z.array(z.string()).readonly(),
+    images: z.array(ImageReport).readonly(),
+    dockerfiles: z.array(DockerfileReport).readonly(),
+    compose: z.array(ComposeReport).readonly(),
+    /** Rate-limit budgets the registries reported during this check. */
+    registries: z.array(RegistryReport).readonly(),
+    errors: z.array(ReportError).readonly(),
+  })
+  .readonly();
+export type CheckReport = z.infer<typeof CheckReport>;

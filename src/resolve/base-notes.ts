@@ -7,6 +7,7 @@ import { eolFor } from './eol/eol-for.js';
 import { type ImageRef, formatImageRef, parseImageRef } from '../refs/image-ref.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { BaseNotes } from '../report/check-report.js';
+import { SingleFlight } from '../util/single-flight.js';
 import { findNewerVersions } from './versions/newer-versions.js';
 import { type AllowedVersionsRule, allowedVersionsFor } from './versions/propose-newer.js';
 
@@ -42,7 +43,7 @@ const NONE: BaseNotes = { newer: null, newerReason: null, eol: null };
 /** One noter per check: each base reference is looked at once however many images share it. */
 export async function createBaseNoter(registry: RegistryClient | null, options: BaseNotesOptions): Promise<BaseNoter> {
   const { table } = await loadEolTable({ cacheDir: options.cacheDir }).catch(() => ({ table: undefined as EolTable | undefined }));
-  const seen = new Map<string, Promise<BaseNotes>>();
+  const seen = new SingleFlight<BaseNotes>({ settled: 'remember' });
   const compute = async (ref: ImageRef): Promise<BaseNotes> => {
     const eol = eolFor(ref, options.now, table);
     if (registry === null) return { ...NONE, eol };
@@ -61,12 +62,9 @@ export async function createBaseNoter(registry: RegistryClient | null, options: 
       const parsed = parseImageRef(refText);
       if (!parsed.ok) return Promise.resolve(NONE);
       const key = formatImageRef({ ...parsed.ref, digest: null });
-      let pending = seen.get(key);
-      if (pending === undefined) {
-        pending = compute(parsed.ref).catch((error: unknown) => ({ ...NONE, newerReason: error instanceof Error ? error.message : String(error) }));
-        seen.set(key, pending);
-      }
-      return pending;
+      return seen.run(key, () =>
+        compute(parsed.ref).catch((error: unknown) => ({ ...NONE, newerReason: error instanceof Error ? error.message : String(error) })),
+      );
     },
   };
 }

@@ -8,6 +8,7 @@ import type { PlatformSpec } from '../refs/platform.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { RegistryFailure } from '../registry/registry-failure.js';
 import { type NoPlatformFailure, type ResolveResult, resolvePlatformManifest } from '../registry/resolve-upstream.js';
+import { SingleFlight } from '../util/single-flight.js';
 import { type BaseKnown, compareResolvedKnown, compareWithUpstream } from './compare-upstream.js';
 
 export type VerdictStatus = 'current' | 'outdated' | 'unknown' | 'error';
@@ -55,17 +56,12 @@ export interface UpstreamChecker {
 }
 
 export function createUpstreamChecker(client: RegistryClient, now: () => Date = () => new Date()): UpstreamChecker {
-  const resolutions = new Map<string, Promise<ResolveResult>>();
+  const resolutions = new SingleFlight<ResolveResult>({ settled: 'remember' });
   const seen = new Map<string, UpstreamObservation>();
 
   const resolve = (ref: ImageRef, platform: PlatformSpec, knownDigest: string | null): Promise<ResolveResult> => {
     const key = `${formatImageRef(ref)} ${platformText(platform)} ${knownDigest ?? ''}`;
-    let pending = resolutions.get(key);
-    if (pending === undefined) {
-      pending = resolvePlatformManifest(client, ref, platform, { knownDigest });
-      resolutions.set(key, pending);
-    }
-    return pending;
+    return resolutions.run(key, () => resolvePlatformManifest(client, ref, platform, { knownDigest }));
   };
 
   const observe = (ref: ImageRef, platform: PlatformSpec, result: ResolveResult, checkedAt: string): void => {

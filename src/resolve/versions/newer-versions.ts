@@ -12,6 +12,7 @@ import { type ImageRef, repositoryName } from '../../refs/image-ref.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryFailure } from '../../registry/registry-failure.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import { SingleFlight } from '../../util/single-flight.js';
 import { type NewerTag, proposeNewerTags } from './propose-newer.js';
 import type { AllowedVersions } from '../../refs/version-range.js';
 import { parseVersionTag } from '../../refs/version-tag.js';
@@ -74,10 +75,16 @@ async function readCache(file: string, repository: string): Promise<TagCacheFile
   }
 }
 
-/** One listing per repository at a time in this process: two bases of python share it. */
-const inFlight = new Map<string, Promise<{ list: TagCacheFile; fromCache: boolean; warning: string | null } | RegistryFailure>>();
+interface TagListing {
+  readonly list: TagCacheFile;
+  readonly fromCache: boolean;
+  readonly warning: string | null;
+}
 
-async function tagList(client: RegistryClient, ref: ImageRef, options: NewerVersionsOptions) {
+/** One listing per repository at a time in this process: two bases of python share it. */
+const inFlight = new SingleFlight<TagListing | RegistryFailure>();
+
+async function tagList(client: RegistryClient, ref: ImageRef, options: NewerVersionsOptions): Promise<TagListing | RegistryFailure> {
   const file = tagCacheFile(options.cacheDir, ref);
   const repository = repositoryName(ref);
   const cached = await readCache(file, repository);
@@ -103,12 +110,7 @@ export async function findNewerVersions(client: RegistryClient, ref: ImageRef, o
     return { ok: true, proposals: [], fromCache: true, listedAt: options.now.toISOString(), warning: null };
   }
   const key = tagCacheFile(options.cacheDir, ref);
-  let pending = inFlight.get(key);
-  if (pending === undefined) {
-    pending = tagList(client, ref, options).finally(() => inFlight.delete(key));
-    inFlight.set(key, pending);
-  }
-  const result = await pending;
+  const result = await inFlight.run(key, () => tagList(client, ref, options));
   if ('ok' in result) return result;
   const proposals = proposeNewerTags(ref.tag, result.list.tags, { allowed: options.allowed ?? null, includePrerelease: options.includePrerelease ?? false });
   return { ok: true, proposals, fromCache: result.fromCache, listedAt: result.list.fetchedAt, warning: result.warning };
