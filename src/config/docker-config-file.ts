@@ -41,8 +41,11 @@ export const DockerContextConfig = DockerConfigFile.pick({ currentContext: true 
 export type DockerContextConfig = z.infer<typeof DockerContextConfig>;
 
 export type DockerConfigProblem =
-  /** JSON.parse's message: it may quote the file's text, which can hold a password. */
-  | { readonly kind: 'not-json'; readonly detail: string }
+  /**
+   * Not JSON. JSON.parse's own message is not kept: it quotes the file's text, which can hold a
+   * password; only where it stopped (a character offset), when it says so.
+   */
+  | { readonly kind: 'not-json'; readonly position: number | null }
   /** The first field that does not fit, dotted (`auths.ghcr.io`); '' when the file is not an object. */
   | { readonly kind: 'bad-field'; readonly field: string };
 
@@ -54,7 +57,8 @@ export function parseDockerConfigFile<T>(text: string, view: z.ZodType<T>): Dock
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: { kind: 'not-json', detail: (error as Error).message } };
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    return { ok: false, problem: { kind: 'not-json', position: at === undefined ? null : Number(at) } };
   }
   const parsed = view.safeParse(json);
   if (!parsed.success) return { ok: false, problem: { kind: 'bad-field', field: parsed.error.issues[0]?.path.join('.') ?? '' } };

@@ -69,6 +69,13 @@ describe('endpointCandidates without configuration', () => {
     assert.match(result.problems[0] ?? '', /^\/home\/u\/\.docker\/config\.json: not valid JSON/);
     assert.equal(result.candidates[0]?.host, 'unix:///var/run/docker.sock');
   });
+
+  it('never quotes a broken config.json, which can hold a password', () => {
+    const result = search({}, { [`${HOME}/.docker/config.json`]: '{"auths": {"r.io": {"auth": "c2VjcmV0OnMzY3IzdA=="}} oops' });
+    assert.equal(result.problems.length, 1);
+    assert.match(result.problems[0] ?? '', /config\.json: not valid JSON/);
+    assert.doesNotMatch(result.problems[0] ?? '', /c2VjcmV0|oops|auths/);
+  });
 });
 
 describe('endpointCandidates with DOCKER_HOST', () => {

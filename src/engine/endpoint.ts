@@ -228,7 +228,7 @@ function currentContextOf(configText: string): { ok: true; name: string | null }
   const parsed = parseDockerConfigFile(configText, DockerContextConfig);
   if (!parsed.ok) {
     const { problem } = parsed;
-    if (problem.kind === 'not-json') return { ok: false, error: `not valid JSON (${problem.detail})` };
+    if (problem.kind === 'not-json') return { ok: false, error: problem.position === null ? 'not valid JSON' : `not valid JSON (at character ${problem.position})` };
     return { ok: false, error: problem.field === '' ? 'not a JSON object' : 'currentContext is not a string' };
   }
   const current = parsed.config.currentContext;
