@@ -46,8 +46,19 @@ async function streamIntoLoad(engine: EngineClient, write: (target: PassThrough)
   return written.bytes;
 }
 
+/** The image ID a load of these config bytes gives. */
+export function loadedImageId(configBytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
+}
+
+/** The containerd image store and Podman read every layer file of a load: no placeholders there. */
+export async function needsFullLoad(engine: EngineClient): Promise<boolean> {
+  const info = await engine.info();
+  return info.containerdSnapshotter || info.product === 'podman';
+}
+
 export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedInput): Promise<LoadedImage> {
-  const imageId = `sha256:${createHash('sha256').update(input.configBytes).digest('hex')}`;
+  const imageId = loadedImageId(input.configBytes);
   const warnings: string[] = [];
   const appSources = input.appLayers.map((layer) => ({
     diffId: layer.diffId,

@@ -1,7 +1,7 @@
 /**
  * The user's Docker credential for a registry, in the form the engine takes for its own pulls
- * (X-Registry-Auth, X-Registry-Config). rebase-image.ts has the same conversion privately; this
- * is the shared one (it belongs in src/registry once that folder's owner moves it there).
+ * (X-Registry-Auth, X-Registry-Config), for the rebuild's pulls and builds and the rebase's pull
+ * (it belongs in src/registry once that folder's owner moves it there).
  */
 import type { EngineRegistryAuth } from '../../engine/docker-engine.js';
 import { type CredentialLookup, type CredentialSource, credentialServerAddress } from '../../registry/credentials.js';
