@@ -89,6 +89,30 @@ describe('broken registries', () => {
     assert.match(head.message, new RegExp(`^${address}: http://${address} did not answer within 1 s`));
   });
 
+  it('asks a registry that hung once no more in the same client: one timeout per check, not one per request', async (t) => {
+    const { client, ref, address, seen } = await fakeRegistry(t, () => {
+      // never answers
+    });
+    const first = await client.headManifest(ref);
+    assert.ok(!first.ok, JSON.stringify(first));
+    assert.equal(first.kind, 'timeout');
+    const asked = seen.length;
+    // What a check asks next of the same registry: another tag, a digest, a tag list.
+    const other = await client.headManifest(mustParseImageRef(`${address}/base/other:2`));
+    const byDigest = await client.getManifest(mustParseImageRef(`${address}/base/app@${DIGEST}`));
+    for (const answer of [other, byDigest]) {
+      assert.ok(!answer.ok, JSON.stringify(answer));
+      assert.equal(answer.kind, 'timeout');
+      assert.match(answer.message, new RegExp(`^${address}: http://${address} did not answer within 1 s.*; not asked again in this check$`));
+    }
+    assert.equal(seen.length, asked, `the hung registry was asked again: ${seen.join(', ')}`);
+    // Another client (the next check) asks again.
+    const next = createRegistryClient({ timeoutMs: 1_000 });
+    t.after(() => next.close());
+    await next.headManifest(ref);
+    assert.equal(seen.length, asked + 1);
+  });
+
   it('answers unreachable for a 500', async (t) => {
     const { client, ref, address } = await fakeRegistry(t, (_req, res) => res.writeHead(500).end('oops'));
     const head = await client.headManifest(ref);

@@ -151,10 +151,27 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   }
 
   /** One logical request: proactive auth, one retry after a 401, bounded waits on 429. */
+  /**
+   * Registries that did not answer within the timeout: not asked again by this client (one check,
+   * one cycle). A hung registry then costs one timeout, however many bases, digests, tag lists and
+   * tokens the check wanted of it, instead of one per request in a row.
+   */
+  const hung = new Map<string, RegistryFailure>();
+
+  function noteHung(registry: string, failure: RegistryFailure): RegistryFailure {
+    if (failure.kind === 'timeout' && !hung.has(registry)) hung.set(registry, failure);
+    return failure;
+  }
+
   async function exchange(endpoint: RegistryEndpoint, repository: string, method: 'GET' | 'HEAD', path: string, what: string): Promise<HttpResponse | RegistryFailure> {
+    const down = hung.get(endpoint.registry);
+    if (down !== undefined) {
+      const cause = down.message.startsWith(`${endpoint.registry}: `) ? down.message.slice(endpoint.registry.length + 2) : down.message;
+      return registryFailure('timeout', endpoint.registry, `${cause}; not asked again in this check`);
+    }
     const scope = `repository:${repository}:pull`;
     let authorization = await auth.authorizationFor(endpoint, scope);
-    if (!authorization.ok) return authorization;
+    if (!authorization.ok) return noteHung(endpoint.registry, authorization);
     let answeredChallenge = false;
     let rateRetries = 0;
     let waitedMs = 0;
@@ -162,7 +179,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       const headers: Record<string, string> = { Accept: MANIFEST_ACCEPT, 'User-Agent': userAgent };
       if (authorization.header !== null) headers.Authorization = authorization.header;
       const sent = await send(endpoint, method, path, headers);
-      if (!sent.ok) return transportFailure(endpoint, sent.origin, sent.error);
+      if (!sent.ok) return noteHung(endpoint.registry, transportFailure(endpoint, sent.origin, sent.error));
       const response = sent.response;
       const seen = parseRateLimitHeaders(response.headers);
       if (seen) limits.set(endpoint.registry, { registry: endpoint.registry, ...seen, seenAt: new Date().toISOString() });
@@ -171,7 +188,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
         if (answeredChallenge) return auth.unauthorized(endpoint.registry, what);
         answeredChallenge = true;
         authorization = await auth.answerChallenge(endpoint, scope, response.headers.get('www-authenticate'), authorization.header);
-        if (!authorization.ok) return authorization;
+        if (!authorization.ok) return noteHung(endpoint.registry, authorization);
         continue;
       }
       if (response.status === 429) {
