@@ -55,7 +55,9 @@ export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry):
 }
 
 /** The base digest a plan entry approved, when it names one. */
-export function approvedBaseOf(entry: Pick<PlanEntry, 'baseRef' | 'digest'>): ApprovedBase | null {
+export function approvedBaseOf(entry: Pick<PlanEntry, 'baseRef' | 'digest' | 'waitsOn'>): ApprovedBase | null {
+  // An image that waits on a local base is rebuilt on that base as this cycle left it, not on a registry digest.
+  if (entry.waitsOn !== undefined) return null;
   return entry.baseRef !== null && entry.digest !== null ? { ref: entry.baseRef, digest: entry.digest } : null;
 }
 

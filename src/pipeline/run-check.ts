@@ -28,6 +28,7 @@ import type {
 } from '../report/check-report.js';
 import { type UpstreamChecker, type UpstreamObservation, createUpstreamChecker, parsePlatform } from '../resolve/check-upstream.js';
 import { type BaseNoter, createBaseNoter } from '../resolve/base-notes.js';
+import { verdictsThroughChains } from '../resolve/chain-verdicts.js';
 import { localCopyOf } from './local-copy.js';
 import { suggestLinks } from './suggest-links.js';
 
@@ -251,6 +252,22 @@ async function openEngine(options: CheckOptions, errors: ReportError[]): Promise
   }
 }
 
+/** `links` and, up each chain, the links of the local images they are built on. */
+function withChainBases(links: readonly ImageLink[], all: readonly ImageLink[]): ImageLink[] {
+  const byId = new Map(all.map((link) => [link.image.id, link]));
+  const chosen = new Map(links.map((link) => [link.image.id, link]));
+  for (const link of links) {
+    let base = link.base?.localId ?? null;
+    while (base !== null && !chosen.has(base)) {
+      const parent = byId.get(base);
+      if (parent === undefined) break;
+      chosen.set(base, parent);
+      base = parent.base?.localId ?? null;
+    }
+  }
+  return [...chosen.values()];
+}
+
 function localImage(images: readonly ImageDetails[] | null, id: string | null): ImageDetails | null {
   return id === null ? null : (images?.find((image) => image.id === id) ?? null);
 }
@@ -323,13 +340,18 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const opened = await openEngine(options, errors);
   let images: readonly ImageDetails[] | null = null;
   let links: ImageLink[] = [];
+  // The selected links and the local bases they rest on, up their chains: a dependent's verdict
+  // goes through its base's (see resolve/chain-verdicts).
+  let evaluated: ImageLink[] = [];
   let suggestions = new Map<string, SuggestedLinkReport>();
   if (opened !== null) {
     try {
       const local = await readLocalImages(opened.engine);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
-      links = selectImages(linkImages({ images: local.images, hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) }), options.images ?? [], errors, options.withDependents === true);
+      const all = linkImages({ images: local.images, hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) });
+      links = selectImages(all, options.images ?? [], errors, options.withDependents === true);
+      evaluated = withChainBases(links, all);
       suggestions = await suggestLinks({
         engine: opened.engine,
         links,
@@ -357,14 +379,16 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     });
     const context: DockerfileContext = { images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
-      Promise.all(links.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null)))),
+      Promise.all(evaluated.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null)))),
       Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {
       engine: opened?.report ?? null,
       offline: options.offline,
       roots,
-      images: imageReports.sort((a, b) => a.name.localeCompare(b.name)),
+      images: verdictsThroughChains(imageReports)
+        .filter((image) => links.some((link) => link.image.id === image.id))
+        .sort((a, b) => a.name.localeCompare(b.name)),
       dockerfiles,
       compose: projects.compose,
       registries: (registry?.rateLimits() ?? []).map((seen) => ({ ...seen })),

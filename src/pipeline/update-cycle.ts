@@ -165,15 +165,26 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
   await recoverTagMove(engine, options.paths.state).catch(() => null);
   const actions: ActionOutcome[] = [];
   const pulls: PullCache = new Map();
+  /** What this cycle did to each image, by name: a dependent follows only a base that was updated. */
+  const done = new Map<string, ActionOutcome>();
   for (const entry of work) {
+    const waiting = entry.waitsOn === undefined ? null : baseNotUpdated(entry.waitsOn, done, plan);
+    if (waiting !== null) {
+      actions.push(outcome(entry, 'skipped', waiting));
+      continue;
+    }
     progress(`${entry.image}: ${describePlan(entry)}`);
     try {
-      actions.push(await act(entry));
+      const result = await act(entry);
+      actions.push(result);
+      done.set(entry.image, result);
     } catch (error) {
       // An engine that is gone, or a bug, ends the cycle (see act/act-failure); the rest is this image's failure.
       const reason = actFailureReason(error);
       if (reason === null) throw error;
-      actions.push(outcome(entry, 'failed', reason));
+      const failed = outcome(entry, 'failed', reason);
+      actions.push(failed);
+      done.set(entry.image, failed);
     }
   }
   // Policy pin: move each stale pin to its tag's current digest, in the file (never in git).
@@ -263,4 +274,13 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     if (result.skipped) return outcome(entry, 'skipped', `${prefix}rebuilt, but no tag moved: ${result.reason}`, { warnings: [...rebaseWarnings, ...result.warnings] });
     return outcome(entry, 'failed', `${prefix}rebuild failed: ${result.reason}`, { warnings: [...rebaseWarnings, ...result.warnings] });
   }
+}
+
+/** Why an image that waits on a local base is not rebuilt this cycle, or null when its base was updated. */
+function baseNotUpdated(base: string, done: ReadonlyMap<string, ActionOutcome>, plan: readonly PlanEntry[]): string | null {
+  const result = done.get(base);
+  if (result?.kind === 'rebased' || result?.kind === 'rebuilt') return null;
+  if (result !== undefined) return `waits on ${base}, which was not updated (${result.kind}: ${result.reason})`;
+  const planned = plan.find((entry) => entry.image === base);
+  return `waits on ${base}, which this cycle does not update (${planned?.why ?? 'not planned'})`;
 }

@@ -27,6 +27,8 @@ export interface PlanEntry {
   readonly action: PlannedAction;
   /** Why this action: the rule that chose the policy, or why nothing happens. */
   readonly why: string;
+  /** The local base image (by name) this one is rebuilt on after it is updated in the same cycle. */
+  readonly waitsOn?: string;
 }
 
 export interface PlanInput {
@@ -62,7 +64,7 @@ export function choosePolicy(input: Pick<PlanInput, 'policy' | 'policies' | 'rep
 }
 
 export function planActions(input: PlanInput): PlanEntry[] {
-  return input.report.images.map((image): PlanEntry => {
+  return inChainOrder(input.report.images.map((image): PlanEntry => {
     const base = image.base;
     const common = { image: image.name, imageId: image.id, baseRef: base?.ref ?? null, digest: base?.latest ?? null };
     const skip = (why: string): PlanEntry => ({ ...common, policy: input.policy, action: { kind: 'skip' }, why });
@@ -95,6 +97,7 @@ export function planActions(input: PlanInput): PlanEntry[] {
       }
     }
     const buildable = input.buildable.has(image.id);
+    if (base.waitsOn !== undefined) return planDependent(image, { ...common, policy }, why, buildable);
     switch (policy) {
       case 'notify':
       case 'pin':
@@ -108,7 +111,38 @@ export function planActions(input: PlanInput): PlanEntry[] {
       case 'auto':
         return { ...common, policy, action: { kind: 'rebase', otherwise: buildable ? 'rebuild' : 'report' }, why };
     }
-  });
+  }));
+}
+
+/**
+ * An image outdated through the local base it is built on (a company base behind its upstream):
+ * its base is acted on first in the same cycle, and it follows by a rebuild on the updated local
+ * base. A rebase would take the registry's copy of the base, which is not the one it is built on.
+ */
+function planDependent(image: ImageReport, common: Omit<PlanEntry, 'action' | 'why'>, why: string, buildable: boolean): PlanEntry {
+  const waitsOn = image.base?.waitsOn ?? '';
+  if (common.policy === 'notify' || common.policy === 'pin') return { ...common, action: { kind: 'report' }, why };
+  if (!buildable) {
+    const how = image.suggestedLink ? `looks built from ${image.suggestedLink.shown}: ${image.suggestedLink.command}` : `basewatch link ${image.name} <Dockerfile>`;
+    return { ...common, action: { kind: 'report' }, why: `${why}; it waits on ${waitsOn}, and only a rebuild puts it on the updated local base, but no Dockerfile is known for it (${how})` };
+  }
+  return { ...common, action: { kind: 'rebuild' }, waitsOn, why: `${why}; rebuilt on ${waitsOn} once that is updated` };
+}
+
+/** Bases before the images built on them, so one cycle updates a chain in order. */
+export function inChainOrder(entries: readonly PlanEntry[]): PlanEntry[] {
+  const byName = new Map(entries.map((entry) => [entry.image, entry]));
+  const ordered: PlanEntry[] = [];
+  const placed = new Set<PlanEntry>();
+  const place = (entry: PlanEntry, depth: number): void => {
+    if (placed.has(entry) || depth > entries.length) return;
+    const base = entry.waitsOn === undefined ? undefined : byName.get(entry.waitsOn);
+    if (base !== undefined) place(base, depth + 1);
+    placed.add(entry);
+    ordered.push(entry);
+  };
+  for (const entry of entries) place(entry, 0);
+  return ordered;
 }
 
 export function describePlan(entry: PlanEntry): string {

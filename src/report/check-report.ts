@@ -98,6 +98,11 @@ export const ImageBaseReport = z
      * on the image until a `basewatch link` or a base label settles it.
      */
     candidates: z.array(BaseCandidateReport).readonly().optional(),
+    /**
+     * Present when the base is a local image with a base of its own (a company base): its name. The
+     * image's status is then through that chain ("waits on corp/base:1, which is behind …").
+     */
+    waitsOn: z.string().optional(),
     ...BaseNotes.unwrap().shape,
   })
   .readonly();

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageArchive } from '../../archive/read-image-archive.js';
 import type { HistoryEntry, ImageDetails } from '../../engine/docker-engine.js';
-import { type ImageRef, formatImageRef, parseImageRef } from '../../refs/image-ref.js';
+import { type ImageRef, familiarImageRef, formatImageRef, parseImageRef } from '../../refs/image-ref.js';
 import { withoutKeepTags } from '../../refs/keep-tags.js';
 import type { PlatformSpec } from '../../refs/platform.js';
 import { failpoint } from '../../util/failpoint.js';
@@ -16,6 +16,7 @@ import { type BaseConfig, configFromRegistry } from './base-configs.js';
 import { baseLayerCount } from './decide-rebase.js';
 import { exportImage, layersAbove, sameList } from './export-image.js';
 import { needsFullLoad } from './load-rebased.js';
+import { downgradeReason } from './never-downgrade.js';
 import { PACKAGE_DB_PATHS } from './package-changes.js';
 import { readOldBase } from './read-old-base.js';
 import { Refusal, type RebaseRun } from './rebase-run.js';
@@ -114,6 +115,13 @@ async function inspectLinked(deps: RebaseDeps, request: RebaseRequest, run: Reba
     throw new Refusal('refused', [`cannot tell which base ${run.outcome.image} was built on: ${link.problem ?? 'no link'}`]);
   }
   run.record({ oldBase: { ref: base.ref, digest: base.digest } });
+  // Both are questions only the user can answer: name the new base with --to.
+  if (link.candidates !== null && request.to === null) {
+    throw new Refusal('refused', [`${link.problem ?? `its base image has several names (${link.candidates.join(', ')})`}; or name the new base with --to`]);
+  }
+  if (base.pinned != null && request.to === null) {
+    throw new Refusal('refused', [`its Dockerfile pins the base to ${base.pinned}, a decision: policy pin moves the pin, or name the new base with --to`]);
+  }
   const baseRef = parseImageRef(base.ref);
   if (!baseRef.ok) throw new Refusal('failed', [`the base reference ${base.ref} is invalid: ${baseRef.error}`]);
   return { image, platform, base, baseRef: baseRef.ref, history };
@@ -147,6 +155,8 @@ async function readBases(
   if (newBase.value.configDigest === oldBase.configDigest) {
     throw new Refusal('current', [`already on the latest ${newRef} (${newBase.value.digest})`]);
   }
+  const downgrade = downgradeReason(familiarImageRef(baseRef), oldBase.bytes, newBase.value.bytes);
+  if (downgrade !== null) throw new Refusal('refused', [downgrade]);
   return { target, newRef, oldBase, newBase: newBase.value };
 }
 

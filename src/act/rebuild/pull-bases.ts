@@ -12,18 +12,36 @@ export interface PulledBases {
   readonly digests: ReadonlyMap<string, string | null>;
   /** The credentials the build may need, one per registry. */
   readonly auths: readonly EngineRegistryAuth[];
+  /** Bases built here and never pushed, used as they are: one line each for the outcome. */
+  readonly warnings: readonly string[];
 }
 
 export async function pullBases(deps: RebuildDeps, pulls: readonly BasePull[], progress: (text: string) => void): Promise<PulledBases> {
   const digests = new Map<string, string | null>();
   const auths: EngineRegistryAuth[] = [];
+  const warnings: string[] = [];
   for (const pull of pulls) {
+    if (await isLocalOnly(deps, pull)) {
+      // Never downgrade: a pull would put the registry's copy of that name (older, or another
+      // image altogether) under the tag the user built. The build uses the local one, as a plain
+      // `docker build` does; a company base updated earlier in this cycle is picked up so.
+      warnings.push(`${familiarImageRef(pull.parsed)} was built here and never pushed: built on it as it is, not pulled`);
+      digests.set(pull.ref, null);
+      continue;
+    }
     progress(`pulling ${familiarImageRef(pull.parsed)}`);
     digests.set(pull.ref, await pullBase(deps, pull));
     const auth = await engineAuthFor(deps.credentials, pull.parsed.registry);
     if (auth !== null && !auths.some((a) => a.serveraddress === auth.serveraddress)) auths.push(auth);
   }
-  return { digests, auths };
+  return { digests, auths, warnings };
+}
+
+/** A tag whose local image has no digest in that repository: built (or loaded) here, never pushed or pulled. */
+async function isLocalOnly(deps: RebuildDeps, pull: BasePull): Promise<boolean> {
+  if (pull.parsed.digest !== null) return false;
+  const local = await deps.engine.inspectImage(pull.pullRef);
+  return local !== null && repoDigestIn(local.repoDigests, repositoryName(pull.parsed)) === null;
 }
 
 /** Pulls a base (once per cache) and returns the digest it was pulled at. */

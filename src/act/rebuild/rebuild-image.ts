@@ -33,6 +33,7 @@ export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: 
 
     const { final } = prepared.plan;
     const pulled = await pullBases(deps, prepared.plan.pulls, run.progress);
+    run.warnings.push(...pulled.warnings);
     const finalDigest = final === null ? null : (pulled.digests.get(final.ref) ?? null);
     if (final !== null && finalDigest === null) run.warnings.push(`the engine recorded no digest for ${final.ref}; the base digest label is left out`);
     run.record({ baseDigest: finalDigest });
