@@ -260,4 +260,133 @@ describe('truthful links (real engine and registry)', { skip: skipWithoutWorld()
       assert.equal(corpImage.base?.via, 'label');
     });
   });
+
+  describe('chains: upstream → company base → app', () => {
+    /** Upstream `:1` at v1 locally; with `moved`, v2 is published under the same tag. */
+    async function upstreamBase(moved: boolean) {
+      const ref = `${registry}/${uniqueName('chain-up')}:1`;
+      const v1 = await makeBaseImage({ ref, files: { '/etc/base-version': 'v1\n' } });
+      await pushImage(ref);
+      if (moved) {
+        const v2 = await makeBaseImage({ ref, files: { '/etc/base-version': 'v2\n', '/etc/patched': 'yes\n' } });
+        await pushImage(ref);
+        await docker(['tag', v1, ref]);
+        await docker(['image', 'rm', v2]).catch(() => '');
+      }
+      return ref;
+    }
+
+    /** A company base (built here, never pushed) and an app on it, each with its compose service. */
+    async function chain(moved: boolean) {
+      const upstream = await upstreamBase(moved);
+      const corp = `${uniqueName('chain-corp')}:1`;
+      const app = `${uniqueName('chain-app')}:1`;
+      const project = await writeProject({
+        'corp/Dockerfile': `FROM ${upstream}\nCOPY corp.txt /corp.txt\n`,
+        'corp/corp.txt': 'corp\n',
+        'app/Dockerfile': `FROM ${corp}\nCOPY app.txt /app.txt\n`,
+        'app/app.txt': 'app\n',
+        'compose.yaml': `services:\n  corp:\n    build: ./corp\n    image: ${corp}\n  app:\n    build: ./app\n    image: ${app}\n`,
+      });
+      const corpId = await buildImage({ context: `${project}/corp`, tag: corp });
+      const appId = await buildImage({ context: `${project}/app`, tag: app });
+      return { upstream, corp, app, project, corpId, appId };
+    }
+
+    it('a dependent is outdated through its base, and one update rebases the base and then rebuilds the app on it, in order', async () => {
+      const c = await chain(true);
+      const home = await settings({ minimumAge: '0' });
+      const app = await check(home, c.project, c.app);
+      assert.equal(app.status, 'outdated', app.reason);
+      assert.equal(app.base?.localId, c.corpId);
+      assert.match(app.reason, new RegExp(`waits on ${c.corp.replace(/[.:]/g, '\\$&')}, which is behind`));
+      const corp = await check(home, c.project, c.corp);
+      assert.equal(corp.status, 'outdated', corp.reason);
+
+      const dryRun = await runBasewatch(['update', '--json', '--dry-run', '--root', c.project, c.corp, c.app], { home });
+      const planned = parse<CycleJson>(dryRun, 'update --dry-run').plan.map((p) => [p.image, p.action.kind]);
+      assert.deepEqual(planned, [[c.corp, 'rebase'], [c.app, 'rebuild']], 'the base first, then the app on it');
+      const result = await runBasewatch(['update', '--json', '--root', c.project, c.corp, c.app], { home });
+      const cycle = parse<CycleJson>(result, 'update');
+      const order = cycle.actions.map((a) => [a.target, a.kind]);
+      assert.deepEqual(order, [[c.corp, 'rebased'], [c.app, 'rebuilt']], JSON.stringify(cycle.actions));
+      assert.equal(await docker(['run', '--rm', c.app, 'cat', '/etc/base-version', '/corp.txt', '/app.txt']), 'v2\ncorp\napp\n');
+      assert.notEqual(await idOf(c.app), c.appId);
+      const after = await check(home, c.project, c.app);
+      assert.equal(after.status, 'current', JSON.stringify(after.report.images, null, 1));
+    });
+
+    it('negative: nothing moved upstream — the chain is current and nothing is done', async () => {
+      const c = await chain(false);
+      const home = await settings({ minimumAge: '0' });
+      const app = await check(home, c.project, c.app);
+      assert.equal(app.status, 'current', app.reason);
+      assert.match(app.reason, /as built here \(never pushed/);
+      const result = await runBasewatch(['update', '--json', '--root', c.project, c.corp, c.app], { home });
+      const cycle = parse<CycleJson>(result, 'update');
+      assert.deepEqual(cycle.actions, []);
+      assert.equal(await idOf(c.app), c.appId);
+    });
+
+    it('a dependent is not rebuilt when its base could not be updated, and says why', async () => {
+      const c = await chain(true);
+      const home = await settings({ minimumAge: '0', policies: JSON.stringify([{ image: c.corp, policy: 'notify' }]) });
+      const result = await runBasewatch(['update', '--json', '--root', c.project, c.corp, c.app], { home });
+      const cycle = parse<CycleJson>(result, 'update');
+      const appAction = cycle.actions.find((a) => a.target === c.app);
+      assert.equal(appAction?.kind, 'skipped', JSON.stringify(cycle.actions));
+      assert.match(appAction?.reason ?? '', new RegExp(`waits on ${c.corp.replace(/[.:]/g, '\\$&')}, which was not updated \\(reported: `));
+      assert.equal(await idOf(c.app), c.appId);
+    });
+  });
+
+  describe('never downgrade', () => {
+    it('a company base rebuilt here and newer than its registry copy: the app is compared through it, and a rebase onto the registry copy is refused', async () => {
+      const upstream = `${registry}/${uniqueName('dg-up')}:1`;
+      await makeBaseImage({ ref: upstream, files: { '/etc/base-version': 'v1\n' } });
+      await pushImage(upstream);
+      const corp = `${registry}/${uniqueName('dg-corp')}:1`;
+      const corpProject = await writeProject({ Dockerfile: `FROM ${upstream}\nCOPY corp.txt /corp.txt\n`, 'corp.txt': 'corp v1\n' });
+      await buildImage({ context: corpProject, tag: corp });
+      await pushImage(corp);
+      // Rebuilt here with a change, a second later, and not pushed: the registry holds the older copy.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const newerProject = await writeProject({ Dockerfile: `FROM ${upstream}\nCOPY corp.txt /corp.txt\n`, 'corp.txt': 'corp v2\n' });
+      const localCorp = await buildImage({ context: newerProject, tag: corp });
+      const project = await writeProject({ Dockerfile: `FROM ${corp}\nCOPY app.txt /app.txt\n`, 'app.txt': 'app\n' });
+      const tag = `${uniqueName('dg-app')}:1`;
+      const appId = await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+
+      const image = await check(home, project, tag);
+      assert.equal(image.base?.localId, localCorp);
+      assert.equal(image.status, 'current', image.reason);
+      assert.doesNotMatch(image.reason, /compared by config/);
+
+      const rebase = await runBasewatch(['rebase', '--json', '--root', project, '--to', corp, tag], { home });
+      const outcome = parse<{ status: string; reasons: string[] }>(rebase, 'rebase');
+      assert.equal(outcome.status, 'refused', JSON.stringify(outcome));
+      assert.match(outcome.reasons.join('\n'), /is newer than the registry's copy .* not an ancestor of it: moving onto the registry's would be a downgrade; push/);
+      assert.equal(await idOf(tag), appId);
+      assert.equal(await idOf(corp), localCorp, 'the local company base is left as it is');
+    });
+
+    it('negative: a registry copy that is newer (a real patch) is rebased onto', async () => {
+      const upstream = `${registry}/${uniqueName('dg2-up')}:1`;
+      const v1 = await makeBaseImage({ ref: upstream, files: { '/etc/base-version': 'v1\n' } });
+      await pushImage(upstream);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const v2 = await makeBaseImage({ ref: upstream, files: { '/etc/base-version': 'v2\n' } });
+      await pushImage(upstream);
+      await docker(['tag', v1, upstream]);
+      await docker(['image', 'rm', v2]).catch(() => '');
+      const project = await writeProject({ Dockerfile: `FROM ${upstream}\nCOPY app.txt /app.txt\n`, 'app.txt': 'app\n' });
+      const tag = `${uniqueName('dg2-app')}:1`;
+      await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const rebase = await runBasewatch(['rebase', '--json', '--root', project, tag], { home });
+      const outcome = parse<{ status: string; reasons: string[] }>(rebase, 'rebase');
+      assert.equal(outcome.status, 'rebased', JSON.stringify(outcome));
+    });
+  });
 });

@@ -393,7 +393,10 @@ export function linkImages(input: LinkInput): ImageLink[] {
         done(null, `label ${BASE_NAME_LABEL} is not a valid reference: ${parsed.error}`, true);
         continue;
       }
-      const digest = image.labels[BASE_DIGEST_LABEL] || parsed.ref.digest;
+      // A digest label copied from the parent (its own base's digest) under a name of this image's own says nothing of this base.
+      const parentDigest = match?.candidate.labels[BASE_DIGEST_LABEL];
+      const ownDigest = parentDigest !== undefined && parentDigest === image.labels[BASE_DIGEST_LABEL] ? '' : image.labels[BASE_DIGEST_LABEL];
+      const digest = ownDigest || parsed.ref.digest;
       const ref = formatImageRef({ ...parsed.ref, digest: null });
       if (digest !== null) {
         done({ ref, digest, via: 'label', latest: null, localId: findLocalBase(input.images, ref, digest) }, null);

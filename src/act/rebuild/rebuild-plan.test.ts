@@ -42,6 +42,11 @@ it('stamps the base tag and the digest it was pulled at', () => {
     'org.opencontainers.image.base.digest': DIGEST,
   });
   assert.deepEqual(baseLabels(null), {});
+  // Empty, so the FROM image's own digest label is not inherited under this image's base name.
+  assert.deepEqual(baseLabels({ name: 'docker.io/library/corp:1', digest: null }), {
+    'org.opencontainers.image.base.name': 'docker.io/library/corp:1',
+    'org.opencontainers.image.base.digest': '',
+  });
 });
 
 it('finds the pulled digest among RepoDigests by repository', () => {

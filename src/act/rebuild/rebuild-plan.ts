@@ -40,9 +40,14 @@ export function baseName(ref: ImageRef): string {
   return formatImageRef({ ...ref, digest: null, tag: ref.tag ?? (ref.digest === null ? 'latest' : null) });
 }
 
+/**
+ * The base labels a rebuild stamps. With no digest known the digest label is set empty, not left
+ * out: Docker copies every label of the FROM image, so a base that carries labels of its own would
+ * otherwise lend the image its base's digest under this image's base name.
+ */
 export function baseLabels(base: { name: string; digest: string | null } | null): Record<string, string> {
   if (base === null) return {};
-  return { [BASE_NAME_LABEL]: base.name, ...(base.digest === null ? {} : { [BASE_DIGEST_LABEL]: base.digest }) };
+  return { [BASE_NAME_LABEL]: base.name, [BASE_DIGEST_LABEL]: base.digest ?? '' };
 }
 
 export interface BuildStep {
