@@ -110,7 +110,8 @@ export function createWorld(options: WorldOptions = {}): WorldController {
       const root = await ensureModernRoot({ cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR, log, signal: abort.signal });
       assertOpen();
       await sweepStaleModernEngines(log);
-      // One dockerd per store at once: each takes well under a second to start and ~60 MB idle.
+      // One dockerd per store at once: each starts in under a second and holds about 130 MB
+      // (dockerd and its containerd) plus its forwarder's 45 MB; both fit next to the suites.
       const engines = await Promise.all(
         MODERN_STORES.map((store) =>
           startModernEngine({
