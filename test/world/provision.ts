@@ -131,10 +131,12 @@ export function createWorld(options: WorldOptions = {}): WorldController {
       log(`modern engine: ${root.dockerdVersion} (root ${root.path})`);
       return Object.fromEntries(engines.map((engine) => [engine.store, engine.host])) as Record<ModernStore, string>;
     } catch (error) {
-      if (mode === 'require' || tornDown) throw error;
+      const message = (error as Error).message;
+      const named = message.startsWith('modern ') ? message : `modern engine: ${message}`;
+      if (mode === 'require' || tornDown) throw new Error(named, { cause: error });
       // Whatever did start is of no use without the rest; stop() is idempotent, teardown may call it again.
       for (const stop of stops) await stop().catch(() => undefined);
-      log(`modern engine: WARNING: not available, its tests skip:\n${(error as Error).message}`);
+      log(`modern engine: WARNING: not available, its tests skip:\n${named}`);
       return null;
     }
   }
