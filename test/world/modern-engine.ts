@@ -24,8 +24,6 @@ export const MODERN_STORES: readonly ModernStore[] = ['containerd', 'classic'];
 // mount point in the root never touches the cache.
 export const MODERN_RUNTIME_DIR = '/var/tmp/basewatch-modern';
 const NETNS_PREFIX = 'bwme-';
-// dockerd stops its containers on SIGTERM and gives each up to 10 s (its default shutdown timeout).
-const STOP_GRACE_MS = 20_000;
 const FORWARDER_READY_MS = 10_000;
 
 export interface StartedModernEngine {
