@@ -3,14 +3,18 @@
 // registry, see test/world/), run unit and integration tests with node:test, tear the world
 // down again, and exit with the test run's code.
 //
-//   node scripts/test.mjs [--unit] [--test-*=… node:test flags] [path filters…]
+//   node scripts/test.mjs [--unit] [--engine=NAME] [--test-*=… node:test flags] [path filters…]
 //
 //   --unit        only the unit tests beside the code (dist/src); no world
+//   --engine=…    the engine the integration tests use as "the" test engine
+//                 (BASEWATCH_TEST_DOCKER_HOST): primary (default; Engine 20.10), podman,
+//                 modern-containerd or modern-classic (Engine 28, see test/world/modern-engine.ts)
 //   --test-…      passed to `node --test`, e.g. --test-name-pattern=rebase
 //   filters       run only test files whose source path contains one of them
 //
-// Under CI=true a world that cannot be brought up fails the run; elsewhere it is a warning
-// and the integration tests skip. BASEWATCH_TEST_KEEP_WORLD=1 keeps the world's logs.
+// Under CI=true a world that cannot be brought up fails the run, and so does a modern engine
+// that cannot be provisioned; elsewhere each is a warning and the tests that need it skip.
+// BASEWATCH_TEST_KEEP_WORLD=1 keeps the world's logs.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +27,9 @@ const unitOnly = argv.includes('--unit');
 const nodeTestFlags = argv.filter((arg) => arg.startsWith('--test-'));
 const filters = argv.filter((arg) => !arg.startsWith('--'));
 const ci = process.env.CI === 'true';
+// Which World field (test/world/env.ts) each --engine names.
+const ENGINES = { primary: 'dockerHost', podman: 'podmanHost', 'modern-containerd': 'modernContainerdHost', 'modern-classic': 'modernClassicHost' };
+const engine = argv.findLast((arg) => arg.startsWith('--engine='))?.slice('--engine='.length) ?? 'primary';
 const started = Date.now();
 
 /** @type {import('node:child_process').ChildProcess | null} */
@@ -47,6 +54,10 @@ try {
 }
 
 async function main() {
+  if (!Object.hasOwn(ENGINES, engine)) {
+    say(`--engine=${engine}: expected one of ${Object.keys(ENGINES).join(', ')}`);
+    return 2;
+  }
   // (a) Type-check and build. tsc emits even with type errors, but a type error fails the run.
   let mark = Date.now();
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -65,16 +76,23 @@ async function main() {
     mark = Date.now();
     try {
       const provision = await import(pathToFileURL(join(root, 'dist/test/world/provision.js')).href);
-      const controller = provision.createWorld({ baseDir: join(root, '.test-world'), log: say });
+      // Asked for by name, the modern engine is required even outside CI.
+      const modernEngine = ci || engine.startsWith('modern-') ? 'require' : 'try';
+      const controller = provision.createWorld({ baseDir: join(root, '.test-world'), log: say, modernEngine });
       world = controller;
-      Object.assign(env, provision.worldToEnv(await controller.start()));
+      const description = await controller.start();
+      const host = description[ENGINES[engine]];
+      if (!host) throw new Error(`--engine=${engine}: this world has no such engine`);
+      Object.assign(env, provision.worldToEnv({ ...description, dockerHost: host }));
+      if (engine !== 'primary') say(`world: integration tests run against ${engine} (${host})`);
     } catch (error) {
       await untilStopped();
       const reason = error instanceof Error ? error.message : String(error);
       await world?.teardown({ keepLogs: true });
       world = null;
-      if (ci) {
-        say(`world: FAILED to bring up the test world under CI=true (after ${since(mark)}):\n${reason}`);
+      if (ci || engine !== 'primary') {
+        const why = ci ? 'under CI=true' : `for --engine=${engine}`;
+        say(`world: FAILED to bring up the test world ${why} (after ${since(mark)}):\n${reason}`);
         return 1;
       }
       say(`world: WARNING: no test world, integration tests will skip:\n${reason}`);

@@ -34,3 +34,25 @@ export function requireWorld(): World {
   }
   return world;
 }
+
+export type ModernStore = 'containerd' | 'classic';
+
+/**
+ * For `describe(name, { skip: modernEngineSkip() }, …)`: false, or why the world has no modern
+ * engine. Under CI=true the runner fails when it cannot provision one, so a missing one here is an error.
+ */
+export function modernEngineSkip(): string | false {
+  const world = getWorld();
+  if (world === null) return 'no test world (Docker engine + registry); run `npm test`';
+  if (world.modernContainerdHost !== null && world.modernClassicHost !== null) return false;
+  if (isCi()) throw new Error('CI=true but the test world has no modern engine (npm test provisions it as root on Linux)');
+  return 'the test world has no modern engine (npm test provisions it as root on Linux; see its warning)';
+}
+
+/** unix://… of the modern engine with that image store. */
+export function modernEngineHost(store: ModernStore): string {
+  const world = requireWorld();
+  const host = store === 'containerd' ? world.modernContainerdHost : world.modernClassicHost;
+  if (host === null) throw new Error('this helper needs the modern engine; guard the test with `{ skip: modernEngineSkip() }`');
+  return host;
+}

@@ -63,6 +63,8 @@ export interface BaseImageSpec {
   cmd?: string[];
   /** More Dockerfile instructions for `docker import -c`, e.g. 'WORKDIR /srv'. */
   changes?: string[];
+  /** Engine to import into (DOCKER_HOST), e.g. the world's modernContainerdHost. Default: the test engine. */
+  dockerHost?: string;
 }
 
 let madeBases = 0;
@@ -95,7 +97,9 @@ export async function makeBaseImage(spec: BaseImageSpec): Promise<string> {
     ...(spec.changes ?? []),
   ];
   recordCreatedImage(spec.ref);
-  const out = await docker(['import', ...changes.flatMap((change) => ['-c', change]), tar, spec.ref]);
+  const out = await docker(['import', ...changes.flatMap((change) => ['-c', change]), tar, spec.ref], {
+    ...(spec.dockerHost !== undefined ? { env: { DOCKER_HOST: spec.dockerHost } } : {}),
+  });
   const id = out.trim().split('\n').pop() ?? '';
   if (!/^sha256:[0-9a-f]{64}$/.test(id)) throw new Error(`docker import printed no image id: ${JSON.stringify(out)}`);
   return id;
@@ -107,13 +111,13 @@ function quoteInstructionValue(value: string): string {
 }
 
 /** `docker push ref`; returns the manifest digest the registry stored (sha256:…). */
-export async function pushImage(ref: string): Promise<string> {
-  const out = await docker(['push', ref]);
+export async function pushImage(ref: string, options: DockerOptions = {}): Promise<string> {
+  const out = await docker(['push', ref], options);
   const match = /digest: (sha256:[0-9a-f]{64})/.exec(out);
   if (match?.[1]) return match[1];
   // Older/newer CLIs word the last line differently; the engine records the digest anyway.
   const repository = ref.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
-  const digests = JSON.parse(await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', ref])) as string[];
+  const digests = JSON.parse(await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], options)) as string[];
   const digest = digests.find((entry) => entry.startsWith(`${repository}@`))?.split('@')[1];
   if (!digest) throw new Error(`docker push ${ref}: no digest in output or RepoDigests:\n${out}`);
   return digest;
@@ -145,8 +149,8 @@ export async function buildImage(spec: BuildSpec): Promise<string> {
 }
 
 /** `docker image inspect ref`, parsed. */
-export async function inspectImage(ref: string): Promise<DockerImageInspect> {
-  const [image] = JSON.parse(await docker(['image', 'inspect', ref])) as DockerImageInspect[];
+export async function inspectImage(ref: string, options: DockerOptions = {}): Promise<DockerImageInspect> {
+  const [image] = JSON.parse(await docker(['image', 'inspect', ref], options)) as DockerImageInspect[];
   if (!image) throw new Error(`docker image inspect ${ref}: empty answer`);
   return image;
 }

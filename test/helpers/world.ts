@@ -2,7 +2,15 @@
 //
 //   import { getWorld, skipWithoutWorld, makeBaseImage, … } from './world.js';
 //   describe('rebase', { skip: skipWithoutWorld() }, () => { … });
-export { getWorld, requireWorld, skipWithoutWorld, type World } from './current-world.js';
+export {
+  type ModernStore,
+  type World,
+  getWorld,
+  modernEngineHost,
+  modernEngineSkip,
+  requireWorld,
+  skipWithoutWorld,
+} from './current-world.js';
 export {
   type BaseImageSpec,
   type BuildSpec,

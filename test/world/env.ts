@@ -15,6 +15,10 @@ export const WORLD_ENV = {
   busybox: 'BASEWATCH_TEST_BUSYBOX',
   /** Podman's Docker-compatible API, e.g. unix:///…/podman.sock; unset when not part of the world. */
   podmanHost: 'BASEWATCH_TEST_PODMAN_HOST',
+  /** Engine 28 with the containerd image store (unix://…); unset when not part of the world. */
+  modernContainerdHost: 'BASEWATCH_TEST_MODERN_CONTAINERD_HOST',
+  /** Engine 28 with the classic store (overlay2, unix://…); unset when not part of the world. */
+  modernClassicHost: 'BASEWATCH_TEST_MODERN_CLASSIC_HOST',
 } as const;
 
 /** Every fixture image carries `basewatch.test=1`; images built FROM one inherit it. */
@@ -33,6 +37,9 @@ export interface World {
   busybox: string;
   /** Null when this world has no Podman (not root on Linux). */
   podmanHost: string | null;
+  /** Null when this world has no modern engine (not provisioned, not root on Linux). */
+  modernContainerdHost: string | null;
+  modernClassicHost: string | null;
 }
 
 export function worldToEnv(world: World): Record<string, string> {
@@ -43,6 +50,8 @@ export function worldToEnv(world: World): Record<string, string> {
     [WORLD_ENV.runId]: world.runId,
     [WORLD_ENV.busybox]: world.busybox,
     ...(world.podmanHost !== null ? { [WORLD_ENV.podmanHost]: world.podmanHost } : {}),
+    ...(world.modernContainerdHost !== null ? { [WORLD_ENV.modernContainerdHost]: world.modernContainerdHost } : {}),
+    ...(world.modernClassicHost !== null ? { [WORLD_ENV.modernClassicHost]: world.modernClassicHost } : {}),
   };
 }
 
@@ -65,5 +74,7 @@ export function worldFromEnv(env: NodeJS.ProcessEnv): World | null {
     runId: env[WORLD_ENV.runId] || `${process.pid}-adhoc`,
     busybox: env[WORLD_ENV.busybox] || '/bin/busybox',
     podmanHost: env[WORLD_ENV.podmanHost] || null,
+    modernContainerdHost: env[WORLD_ENV.modernContainerdHost] || null,
+    modernClassicHost: env[WORLD_ENV.modernClassicHost] || null,
   };
 }

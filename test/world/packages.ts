@@ -13,6 +13,8 @@ export interface PackageNeeds {
   podman: boolean;
   /** A desktop for the notification test: session bus, notification server, X server, notify-send. */
   desktop?: boolean;
+  /** The modern engine's root is to be provisioned: debootstrap (with sid's script, for forky). */
+  debootstrap?: boolean;
 }
 
 export interface PackageOptions {
@@ -23,7 +25,8 @@ export interface PackageOptions {
 
 /**
  * Installs what is missing of docker.io (docker CLI, dockerd), docker-registry, podman,
- * busybox-static and (for the notification test) dbus, dunst, xvfb and libnotify-bin. Only as
+ * busybox-static, (for the notification test) dbus, dunst, xvfb and libnotify-bin, and (for the
+ * modern engine's root) debootstrap. Only as
  * root on Linux with apt-get; otherwise throws naming what is missing.
  */
 export async function ensurePackages(needs: PackageNeeds, options: PackageOptions): Promise<void> {
@@ -65,6 +68,9 @@ function missingPackages(needs: PackageNeeds): Array<{ pkg: string; reason: stri
     if (!findExecutable('dunst') || !findExecutable('dunstctl')) missing.push({ pkg: 'dunst', reason: 'no dunst' });
     if (!findExecutable('Xvfb')) missing.push({ pkg: 'xvfb', reason: 'no Xvfb' });
     if (!findExecutable('notify-send')) missing.push({ pkg: 'libnotify-bin', reason: 'no notify-send' });
+  }
+  if (needs.debootstrap && (!findExecutable('debootstrap') || !existsSync('/usr/share/debootstrap/scripts/sid'))) {
+    missing.push({ pkg: 'debootstrap', reason: 'no debootstrap' });
   }
   return missing;
 }

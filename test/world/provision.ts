@@ -8,6 +8,8 @@ import { removeTestArtifacts } from './cleanup.js';
 import { type EngineEndpoint, parseDockerHost } from './engine-api.js';
 import { probeEngine, startDockerd } from './engine.js';
 import { LEDGER_FILE, type World, worldToEnv } from './env.js';
+import { MODERN_STORES, type ModernStore, startModernEngine, sweepStaleModernEngines } from './modern-engine.js';
+import { DEFAULT_CACHE_DIR, ensureModernRoot } from './modern-root.js';
 import { STATIC_BUSYBOX, ensurePackages, seconds } from './packages.js';
 import { startPodman } from './podman.js';
 import { startRegistry } from './registry.js';
@@ -21,6 +23,14 @@ export interface WorldOptions {
   log?: (line: string) => void;
   /** Environment to read DOCKER_HOST from. Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The modern engine (Engine 28, one dockerd per image store; ./modern-engine.ts): 'require'
+   * fails start() when it cannot be provisioned or started, 'try' logs a warning and leaves it
+   * out, 'off' leaves it out. Default 'off'.
+   */
+  modernEngine?: 'require' | 'try' | 'off';
+  /** Machine-level cache for what outlives a run (the modern engine's root). Default /var/cache/basewatch-test. */
+  cacheDir?: string;
 }
 
 export interface TeardownOptions {
@@ -45,6 +55,8 @@ export function createWorld(options: WorldOptions = {}): WorldController {
   let endpoint: EngineEndpoint | null = null;
   let sweepStale = false;
   let tornDown: Promise<void> | null = null;
+  // Stops a provisioning under way when teardown() comes first (a signal).
+  const abort = new AbortController();
 
   async function start(): Promise<World> {
     const started = Date.now();
@@ -74,6 +86,8 @@ export function createWorld(options: WorldOptions = {}): WorldController {
     const podman = withPodman ? await startPodman({ dir, registry: registry.address, runId, log, onSpawn: own }) : null;
     if (!withPodman) log('podman: not set up (needs root on Linux); Podman tests skip');
     assertOpen();
+    const modern = options.modernEngine && options.modernEngine !== 'off' ? await startModern(registry.address, options.modernEngine) : null;
+    assertOpen();
 
     log(`world: up in ${seconds(started)} (dir ${dir})`);
     return {
@@ -83,7 +97,48 @@ export function createWorld(options: WorldOptions = {}): WorldController {
       runId,
       busybox: STATIC_BUSYBOX,
       podmanHost: podman?.host ?? null,
+      modernContainerdHost: modern?.containerd ?? null,
+      modernClassicHost: modern?.classic ?? null,
     };
+  }
+
+  /** Both modern engines' hosts, or null (with a warning) when mode is 'try' and they cannot run here. */
+  async function startModern(registry: string, mode: 'require' | 'try'): Promise<Record<ModernStore, string> | null> {
+    const stops: Array<() => Promise<void>> = [];
+    try {
+      await ensurePackages({ dockerd: false, podman: false, debootstrap: true }, { dir, log });
+      const root = await ensureModernRoot({ cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR, log, signal: abort.signal });
+      assertOpen();
+      await sweepStaleModernEngines(log);
+      // One dockerd per store at once: each starts in under a second and holds about 130 MB
+      // (dockerd and its containerd) plus its forwarder's 45 MB; both fit next to the suites.
+      const engines = await Promise.all(
+        MODERN_STORES.map((store) =>
+          startModernEngine({
+            root,
+            store,
+            registry,
+            runId,
+            logDir: dir,
+            log,
+            onSpawn: (stop) => {
+              stops.push(stop);
+              own(stop);
+            },
+          }),
+        ),
+      );
+      log(`modern engine: ${root.dockerdVersion} (root ${root.path})`);
+      return Object.fromEntries(engines.map((engine) => [engine.store, engine.host])) as Record<ModernStore, string>;
+    } catch (error) {
+      const message = (error as Error).message;
+      const named = message.startsWith('modern ') ? message : `modern engine: ${message}`;
+      if (mode === 'require' || tornDown) throw new Error(named, { cause: error });
+      // Whatever did start is of no use without the rest; stop() is idempotent, teardown may call it again.
+      for (const stop of stops) await stop().catch(() => undefined);
+      log(`modern engine: WARNING: not available, its tests skip:\n${named}`);
+      return null;
+    }
   }
 
   // teardown() can run while start() is still under way (a signal): nothing may start after it.
@@ -109,6 +164,7 @@ export function createWorld(options: WorldOptions = {}): WorldController {
   async function teardown(teardownOptions: TeardownOptions = {}): Promise<void> {
     tornDown ??= (async () => {
       const started = Date.now();
+      abort.abort();
       // Each step is independent: one failing must not leave the others running.
       for (const step of [...undo].reverse()) {
         try {
