@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { familiarImageRef, mustParseImageRef, normalizeImageRef, parseImageRef } from './image-ref.js';
+import { familiarImageRef, mustParseImageRef, normalizeImageRef, parseImageRef, repoDigestIn, sameRepository, tagMatches } from './image-ref.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -62,5 +62,31 @@ describe('familiarImageRef', () => {
     assert.equal(familiarImageRef(mustParseImageRef('python')), 'python:latest');
     assert.equal(familiarImageRef(mustParseImageRef('bitnami/redis:7')), 'bitnami/redis:7');
     assert.equal(familiarImageRef(mustParseImageRef('ghcr.io/o/a:1')), 'ghcr.io/o/a:1');
+  });
+});
+
+describe('one repository under several names', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  it('takes localhost and 127.0.0.1 (same port) for one registry, Docker Hub aliases for one, a mirror for another', () => {
+    const same: Array<[string, string]> = [
+      ['localhost:5000/base', '127.0.0.1:5000/base'],
+      ['LOCALHOST:5000/base:1', '127.0.0.1:5000/base:2'],
+      ['docker.io/library/x', 'x'],
+      ['index.docker.io/x', 'registry-1.docker.io/library/x'],
+    ];
+    for (const [a, b] of same) assert.ok(sameRepository(mustParseImageRef(a), mustParseImageRef(b)), `${a} = ${b}`);
+    const other: Array<[string, string]> = [
+      ['localhost:5000/base', '127.0.0.1:5001/base'],
+      ['mirror.corp/library/x', 'x'],
+      ['localhost:5000/base', 'localhost:5000/other'],
+    ];
+    for (const [a, b] of other) assert.ok(!sameRepository(mustParseImageRef(a), mustParseImageRef(b)), `${a} ≠ ${b}`);
+  });
+
+  it('finds a RepoDigest and matches a tag across the two loopback names', () => {
+    assert.equal(repoDigestIn([`127.0.0.1:5000/base@${digest}`], 'localhost:5000/base'), digest);
+    assert.equal(repoDigestIn([`127.0.0.1:5000/base@${digest}`], 'localhost:5001/base'), null);
+    assert.ok(tagMatches('localhost:5000/base:1', '127.0.0.1:5000/base:1'));
+    assert.ok(!tagMatches('localhost:5000/base:1', '127.0.0.1:5000/base:2'));
   });
 });

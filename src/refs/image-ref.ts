@@ -142,13 +142,35 @@ export function withoutDigest(ref: ImageRef): ImageRef {
 }
 
 /**
+ * One registry under two names: `localhost:5000` and `127.0.0.1:5000` are the same loopback
+ * registry (Docker Hub's aliases are normalised when a reference is parsed). Names stay as the user
+ * wrote them, since the engine keeps them apart as tags; only comparisons go through this. A mirror
+ * on another host is another repository, whatever it holds.
+ */
+function canonicalRegistry(registry: string): string {
+  return registry.toLowerCase().replace(/^localhost(?=:\d+$|$)/, '127.0.0.1');
+}
+
+/** `registry/repository` with the registry in its canonical name, for comparing repositories. */
+export function repositoryKey(repository: string): string {
+  const slash = repository.indexOf('/');
+  return slash < 0 ? repository : canonicalRegistry(repository.slice(0, slash)) + repository.slice(slash);
+}
+
+/** Whether two references name one repository (see {@link repositoryKey}). */
+export function sameRepository(a: ImageRef, b: ImageRef): boolean {
+  return repositoryKey(repositoryName(a)) === repositoryKey(repositoryName(b));
+}
+
+/**
  * Every digest an image's RepoDigests record for one repository (`registry/repository`). An
  * image re-pulled after another platform was republished has several; all name this image.
  */
 export function repoDigestsIn(repoDigests: readonly string[], repository: string): string[] {
+  const wanted = repositoryKey(repository);
   return repoDigests.flatMap((entry) => {
     const parsed = parseImageRef(entry);
-    return parsed.ok && repositoryName(parsed.ref) === repository && parsed.ref.digest !== null ? [parsed.ref.digest] : [];
+    return parsed.ok && repositoryKey(repositoryName(parsed.ref)) === wanted && parsed.ref.digest !== null ? [parsed.ref.digest] : [];
   });
 }
 
@@ -157,8 +179,10 @@ export function repoDigestIn(repoDigests: readonly string[], repository: string)
   return repoDigestsIn(repoDigests, repository)[0] ?? null;
 }
 
-/** True when a tag (as the engine lists it) names the same image reference as `ref` (normalised). */
+/** True when a tag (as the engine lists it) names the same image reference as `ref` (normalised; one registry under two names counts once). */
 export function tagMatches(tag: string, ref: string): boolean {
   const parsed = parseImageRef(tag);
-  return parsed.ok && formatImageRef(parsed.ref) === ref;
+  const wanted = parseImageRef(ref);
+  if (!parsed.ok || !wanted.ok) return false;
+  return sameRepository(parsed.ref, wanted.ref) && parsed.ref.tag === wanted.ref.tag && parsed.ref.digest === wanted.ref.digest;
 }
