@@ -7,7 +7,7 @@
 import { CheckReport } from '../report/check-report.js';
 import type { UpstreamObservation } from '../resolve/check-upstream.js';
 import { upstreamKey } from '../resolve/upstream-seen.js';
-import { type State, updateState } from './state-store.js';
+import { type LoadedState, type State, updateState } from './state-store.js';
 
 /** What a check hands the record step: its report and the upstream tags it resolved. */
 export interface CheckToRecord {
@@ -43,9 +43,8 @@ export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Dat
   };
 }
 
-/** Returns a warning when the state file had to be set aside. */
-export async function recordCheck(stateFile: string, result: CheckToRecord, at: Date, durationMs: number): Promise<string | null> {
+/** The state as recorded (the plan reads it: no second read), and a warning when the file had to be set aside. */
+export async function recordCheck(stateFile: string, result: CheckToRecord, at: Date, durationMs: number): Promise<LoadedState> {
   // Merged into the file as it is now: the daemon and a `check` run by hand may record at once.
-  const { warning } = await updateState(stateFile, (state) => mergeCheckIntoState(state, result, at, durationMs), at);
-  return warning;
+  return updateState(stateFile, (state) => mergeCheckIntoState(state, result, at, durationMs), at);
 }
