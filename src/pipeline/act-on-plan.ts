@@ -36,30 +36,8 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
   const work = plan.filter((entry) => entry.action.kind !== 'skip');
   // A tag move a crash interrupted is finished first, so this cycle sees whole images.
   await recoverTagMove(engine, context.paths.state).catch(() => null);
-  const actions: ActionOutcome[] = [];
   const pulls: PullCache = new Map();
-  /** What this cycle did to each image, by name: a dependent follows only a base that was updated. */
-  const done = new Map<string, ActionOutcome>();
-  for (const entry of work) {
-    const waiting = entry.waitsOn === undefined ? null : baseNotUpdated(entry.waitsOn, done, plan);
-    if (waiting !== null) {
-      actions.push(outcome(entry, 'skipped', waiting));
-      continue;
-    }
-    progress(`${entry.image}: ${describePlan(entry)}`);
-    try {
-      const result = await act(entry);
-      actions.push(result);
-      done.set(entry.image, result);
-    } catch (error) {
-      // An engine that is gone, or a bug, ends the cycle (see act/act-failure); the rest is this image's failure.
-      const reason = actFailureReason(error);
-      if (reason === null) throw error;
-      const failed = outcome(entry, 'failed', reason);
-      actions.push(failed);
-      done.set(entry.image, failed);
-    }
-  }
+  const actions = await actInOrder(work, plan, act, progress);
   // Policy pin: move each stale pin to its tag's current digest, in the file (never in git).
   for (const file of pinFiles) {
     progress(`${file}: updating digest pins`);
@@ -147,6 +125,42 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
     if (result.skipped) return outcome(entry, 'skipped', `${prefix}rebuilt, but no tag moved: ${result.reason}`, { warnings: [...rebaseWarnings, ...result.warnings] });
     return outcome(entry, 'failed', `${prefix}rebuild failed: ${result.reason}`, { warnings: [...rebaseWarnings, ...result.warnings] });
   }
+}
+
+/**
+ * The planned actions in chain order, each through `act` (the port the rest of this module fills
+ * with rebase and rebuild). An image that waits on a local base follows only a base updated here;
+ * one image's expected failure is its own outcome; an engine that is gone, or a bug, is thrown on.
+ */
+export async function actInOrder(
+  work: readonly PlanEntry[],
+  plan: readonly PlanEntry[],
+  act: (entry: PlanEntry) => Promise<ActionOutcome>,
+  progress: (message: string) => void,
+): Promise<ActionOutcome[]> {
+  const actions: ActionOutcome[] = [];
+  /** What this cycle did to each image, by name. */
+  const done = new Map<string, ActionOutcome>();
+  for (const entry of work) {
+    const waiting = entry.waitsOn === undefined ? null : baseNotUpdated(entry.waitsOn, done, plan);
+    if (waiting !== null) {
+      actions.push(outcome(entry, 'skipped', waiting));
+      continue;
+    }
+    progress(`${entry.image}: ${describePlan(entry)}`);
+    try {
+      const result = await act(entry);
+      actions.push(result);
+      done.set(entry.image, result);
+    } catch (error) {
+      const reason = actFailureReason(error);
+      if (reason === null) throw error;
+      const failed = outcome(entry, 'failed', reason);
+      actions.push(failed);
+      done.set(entry.image, failed);
+    }
+  }
+  return actions;
 }
 
 /** Why an image that waits on a local base is not rebuilt this cycle, or null when its base was updated. */
