@@ -9,7 +9,6 @@
  * BENCH_BREAKDOWN=1 also prints where the median rebase's time went (phases, engine and registry calls).
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connectEngine } from '../src/engine/connect.js';
 import { CallTrace } from './call-trace.js';
@@ -21,7 +20,8 @@ import { createRegistryClient } from '../src/registry/registry-client.js';
 import { basewatchPaths } from '../src/config/paths.js';
 import { defaultSettings } from '../src/config/settings.js';
 import { linkForAct } from '../src/pipeline/link-for-act.js';
-import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, uniqueName, writeProject } from '../test/helpers/world.js';
+import { docker, getWorld, makeBaseImage, makeTempDir, pushImage, uniqueName, writeProject } from '../test/helpers/world.js';
+import { recordCreatedImage } from '../test/helpers/temp.js';
 
 const RUNS = 3;
 
@@ -48,22 +48,35 @@ interface Scenario {
   readonly appKb: number;
 }
 
-async function runScenario(engine: EngineClient, registryHost: string, scenario: Scenario): Promise<string> {
+/** One engine the benchmark runs on: the test world's primary engine, or a modern one by image store. */
+interface BenchEngine {
+  readonly name: string;
+  readonly host: string;
+}
+
+interface ScenarioFigures {
+  readonly line: string;
+  /** rebase time / docker save time, the figure compared across engines. */
+  readonly vsSave: number;
+}
+
+async function runScenario(engine: EngineClient, on: BenchEngine, registryHost: string, scenario: Scenario): Promise<ScenarioFigures> {
+  const onEngine = { env: { DOCKER_HOST: on.host } };
   const baseRef = `${registryHost}/${uniqueName(`bench-base-${scenario.baseMb}m`)}:1`;
   const filler = randomBytes(scenario.baseMb * 1024 * 1024);
-  const oldBaseId = await makeBaseImage({ ref: baseRef, files: { '/opt/filler.bin': filler, '/etc/base-version': 'v1\n' } });
-  await pushImage(baseRef);
-  const newBaseId = await makeBaseImage({ ref: baseRef, files: { '/opt/filler.bin': filler, '/etc/base-version': 'v2\n' } });
-  await pushImage(baseRef);
-  await docker(['tag', oldBaseId, baseRef]);
-  void newBaseId;
+  const oldBaseId = await makeBaseImage({ ref: baseRef, files: { '/opt/filler.bin': filler, '/etc/base-version': 'v1\n' }, dockerHost: on.host });
+  await pushImage(baseRef, onEngine);
+  await makeBaseImage({ ref: baseRef, files: { '/opt/filler.bin': filler, '/etc/base-version': 'v2\n' }, dockerHost: on.host });
+  await pushImage(baseRef, onEngine);
+  await docker(['tag', oldBaseId, baseRef], onEngine);
 
   const project = await writeProject({
     Dockerfile: `FROM ${baseRef}\nCOPY app.bin /srv/app.bin\n`,
     'app.bin': randomBytes(scenario.appKb * 1024),
   });
   const tag = `${uniqueName('bench-app')}:1`;
-  await buildImage({ context: project, tag });
+  recordCreatedImage(tag);
+  await docker(['build', '-q', '-t', tag, project], onEngine);
 
   const home = await makeTempDir('bench-home');
   const paths = basewatchPaths({ BASEWATCH_HOME: home });
@@ -102,35 +115,69 @@ async function runScenario(engine: EngineClient, registryHost: string, scenario:
         }),
       );
       await rollbackImage({ engine, stateDir }, tag);
-      rebuilds.push(await timed(() => docker(['build', '--pull', '--no-cache', '-q', '-t', `${tag}-rebuilt`, project])));
+      rebuilds.push(await timed(() => docker(['build', '--pull', '--no-cache', '-q', '-t', `${tag}-rebuilt`, project], onEngine)));
     }
     const save = median(saves);
     const rebase = median(rebases);
     const rebuild = median(rebuilds);
     const app = scenario.appKb >= 1024 ? `${scenario.appKb / 1024} MB` : `${scenario.appKb} kB`;
     const breakdown = process.env['BENCH_BREAKDOWN'] === '1' ? traces[rebases.indexOf(rebase)]?.report(rebase * 1000) ?? [] : [];
-    return (
-      `rebase, base ${scenario.baseMb} MB + app ${app}: rebase ${rebase.toFixed(2)} s = ${(rebase / save).toFixed(2)}x docker save (${save.toFixed(2)} s), ` +
+    const line =
+      `rebase on ${on.name}, base ${scenario.baseMb} MB + app ${app}: rebase ${rebase.toFixed(2)} s = ${(rebase / save).toFixed(2)}x docker save (${save.toFixed(2)} s), ` +
       `${(rebase / rebuild).toFixed(2)}x docker build --pull --no-cache (${rebuild.toFixed(2)} s)` +
-      breakdown.map((line) => `\n${line}`).join('')
-    );
+      breakdown.map((entry) => `\n${entry}`).join('');
+    return { line, vsSave: rebase / save };
   } finally {
     await registry.close();
   }
 }
 
+/** The engines of the test world: the primary one, and Engine 28 with each image store when provisioned. */
+function benchEngines(world: NonNullable<ReturnType<typeof getWorld>>): BenchEngine[] {
+  const engines: BenchEngine[] = [{ name: 'primary engine', host: world.dockerHost }];
+  if (world.modernClassicHost !== null) engines.push({ name: 'Engine 28 classic store', host: world.modernClassicHost });
+  if (world.modernContainerdHost !== null) engines.push({ name: 'Engine 28 containerd store', host: world.modernContainerdHost });
+  return engines;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { baseMb: 5, appKb: 100 },
+  { baseMb: 5, appKb: 50 * 1024 },
+  { baseMb: 200, appKb: 100 },
+  { baseMb: 200, appKb: 50 * 1024 },
+];
+
 export async function runRebaseBench(): Promise<string[]> {
   const world = getWorld();
   if (world === null) return ['rebase: skipped (no Docker engine + registry; `npm run bench` provisions them as root)'];
-  const engine = await connectEngine({ env: { DOCKER_HOST: world.dockerHost } });
   const lines: string[] = [];
-  for (const scenario of [
-    { baseMb: 5, appKb: 100 },
-    { baseMb: 5, appKb: 50 * 1024 },
-    { baseMb: 200, appKb: 100 },
-    { baseMb: 200, appKb: 50 * 1024 },
-  ]) {
-    lines.push(await runScenario(engine, world.registry, scenario));
+  const table = new Map<string, Map<string, string>>();
+  const engines = benchEngines(world);
+  for (const on of engines) {
+    const engine = await connectEngine({ env: { DOCKER_HOST: on.host } });
+    for (const scenario of SCENARIOS) {
+      const key = `base ${scenario.baseMb} MB + app ${scenario.appKb >= 1024 ? `${scenario.appKb / 1024} MB` : `${scenario.appKb} kB`}`;
+      const row = table.get(key) ?? new Map<string, string>();
+      table.set(key, row);
+      try {
+        const figures = await runScenario(engine, on, world.registry, scenario);
+        lines.push(figures.line);
+        row.set(on.name, `${figures.vsSave.toFixed(2)}x`);
+      } catch (error) {
+        // One engine's failure is a figure of its own, not the end of the others'.
+        lines.push(`rebase on ${on.name}, ${key}: failed: ${error instanceof Error ? error.message : String(error)}`);
+        row.set(on.name, 'failed');
+      }
+      console.log(lines.at(-1));
+    }
+  }
+  // Side by side: the rebase as a multiple of the same engine's docker save, per engine and store.
+  const header = ['rebase / docker save', ...engines.map((on) => on.name)];
+  const rows = [...table].map(([key, row]) => [key, ...engines.map((on) => row.get(on.name) ?? '-')]);
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((cells) => (cells[i] ?? '').length)));
+  const format = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  for (const cells of [header, ...rows]) {
+    lines.push(format(cells));
     console.log(lines.at(-1));
   }
   return lines;

@@ -6,9 +6,8 @@ import { findProjectFiles } from '../inventory/find-project-files.js';
 import { basewatchPaths } from '../config/paths.js';
 import type { PinResolver } from '../act/pin/pin-dockerfile.js';
 import { type FilePinResult, registryPinResolver, updatePins } from '../act/pin/update-pins.js';
-import { dockerCredentials } from '../registry/credentials.js';
-import { createRegistryClient } from '../registry/registry-client.js';
 import { EXIT } from './exit-codes.js';
+import { openRegistryParts } from '../pipeline/cycle-parts.js';
 import type { CliIo } from './cli-io.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
 
@@ -86,12 +85,7 @@ export async function runPinCommand(options: PinCommandOptions, io: CliIo, deps:
       io.stderr.write(errStyle.red(`basewatch: ${error.message}\n`));
       return EXIT.usage;
     }
-    const client = createRegistryClient({
-      insecureRegistries: settings.insecureRegistries,
-      caFiles: settings.caFiles,
-      timeoutMs: settings.registryTimeoutSeconds * 1000,
-      credentials: dockerCredentials({ env: io.env as NodeJS.ProcessEnv }),
-    });
+    const client = openRegistryParts(settings, io.env).registry;
     resolve = registryPinResolver(client);
     close = () => client.close();
   }

@@ -2,8 +2,7 @@
 import { type RebaseOutcome, rebaseImage } from '../act/rebase/rebase-image.js';
 import { TagMoveLockTimeoutError } from '../act/tag-moves/tag-move-lock.js';
 import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
-import { dockerCredentials } from '../registry/credentials.js';
-import { createRegistryClient } from '../registry/registry-client.js';
+import { openRegistryParts } from '../pipeline/cycle-parts.js';
 import path from 'node:path';
 import { linkForAct } from '../pipeline/link-for-act.js';
 import { progressReporter } from './check-command.js';
@@ -81,13 +80,7 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   const engine = await engineOrExit(io);
   if (typeof engine === 'number') return engine;
   const paths = cliPaths(io);
-  const credentials = dockerCredentials({ env: io.env as NodeJS.ProcessEnv });
-  const registry = createRegistryClient({
-    insecureRegistries: settings.insecureRegistries,
-    caFiles: settings.caFiles,
-    timeoutMs: settings.registryTimeoutSeconds * 1000,
-    credentials,
-  });
+  const { registry, credentials } = openRegistryParts(settings, io.env);
   const progress = progressReporter(io, options.json);
   try {
     progress.update('linking it to its base');

@@ -8,8 +8,8 @@ import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
 import { failpoint } from '../util/failpoint.js';
 import type { BasewatchPaths } from '../config/paths.js';
-import { dockerCredentials } from '../registry/credentials.js';
-import { type RegistryClient, createRegistryClient } from '../registry/registry-client.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import { openRegistryParts } from './cycle-parts.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import { STATE_FILE_NAME } from '../record/state-store.js';
 import { describePlan, planActions, planPinUpdates } from '../plan/plan-actions.js';
@@ -45,13 +45,7 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   const links = await readBuildLinks(options.paths.state);
   // One registry client for the whole cycle: the check's questions and the act step's pulls share
   // its tokens, rate-limit budget and connections.
-  const credentials = dockerCredentials({ env: options.env as NodeJS.ProcessEnv });
-  const registry = createRegistryClient({
-    insecureRegistries: options.settings.insecureRegistries,
-    caFiles: options.settings.caFiles,
-    timeoutMs: options.settings.registryTimeoutSeconds * 1000,
-    credentials,
-  });
+  const { registry, credentials } = openRegistryParts(options.settings, options.env);
   try {
     return await checkPlanAct(options, { registry, credentials, links });
   } finally {
