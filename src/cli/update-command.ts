@@ -26,7 +26,7 @@ function colorKind(kind: ActionOutcome['kind'], style: Style): string {
 }
 
 export function renderCycle(result: CycleResult, style: Style): string {
-  const out: string[] = [];
+  const out: string[] = (result.warnings ?? []).map((warning) => style.yellow(`warning: ${warning}`));
   if (result.dryRun) {
     out.push(style.bold('Plan (dry run: nothing was changed)'));
     const rows = result.plan.map((entry) => [

@@ -12,7 +12,6 @@ import type { RegistryClient } from '../registry/registry-client.js';
 import type { RebaseOutcome } from '../act/rebase/rebase-image.js';
 import type { PullCache } from '../act/rebuild/rebuild-image.js';
 import { actFailureReason } from '../act/act-failure.js';
-import { recoverTagMove } from '../act/tag-moves/recover-tag-move.js';
 import { type PlanEntry, describePlan } from '../plan/plan-actions.js';
 import type { ActionOutcome } from '../record/cycle-result.js';
 import type { CheckResult } from './run-check.js';
@@ -34,8 +33,6 @@ export interface ActContext {
 export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[], pinFiles: readonly string[]): Promise<ActionOutcome[]> {
   const { engine, check, progress } = context;
   const work = plan.filter((entry) => entry.action.kind !== 'skip');
-  // A tag move a crash interrupted is finished first, so this cycle sees whole images.
-  await recoverTagMove(engine, context.paths.state).catch(() => null);
   const pulls: PullCache = new Map();
   const actions = await actInOrder(work, plan, act, progress);
   // Policy pin: move each stale pin to its tag's current digest, in the file (never in git).

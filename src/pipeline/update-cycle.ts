@@ -6,6 +6,8 @@
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
+import { isEngineGone } from '../engine/engine-error.js';
+import { recoverTagMove } from '../act/tag-moves/recover-tag-move.js';
 import { failpoint } from '../util/failpoint.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { RegistryClient } from '../registry/registry-client.js';
@@ -66,7 +68,19 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
   const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
   const { registry, credentials, links } = parts;
   const linked = links.ok ? links.links : [];
+  // A tag move a crashed run left half done is finished first, whatever else this cycle does (it
+  // may have nothing to do), so the check sees whole images. No engine: the check says so.
+  const engineFirst = await connectEngine({ env: options.env as NodeJS.ProcessEnv }).catch(() => null);
+  const warnings: string[] = [];
+  if (engineFirst !== null) {
+    const recovered = await recoverTagMove(engineFirst, options.paths.state).catch((error: unknown) => {
+      if (isEngineGone(error)) throw error;
+      return `could not finish a tag move an earlier run left half done: ${error instanceof Error ? error.message : String(error)}`;
+    });
+    if (recovered !== null) warnings.push(recovered);
+  }
   const check = await runCheck({
+    ...(engineFirst !== null ? { engine: engineFirst } : {}),
     registry,
     roots: options.roots,
     cwd: options.cwd,
@@ -105,6 +119,7 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     actions,
     plan,
     dryRun: options.dryRun,
+    ...(warnings.length > 0 ? { warnings } : {}),
   });
 
   const pinFiles = planPinUpdates({ report: check.report, policy: options.settings.policy, policies: options.settings.policies });

@@ -46,4 +46,6 @@ export interface CycleResult {
   /** What was planned for each image (with --dry-run: what would run). */
   readonly plan: readonly PlanEntry[];
   readonly dryRun: boolean;
+  /** Said beside the actions, e.g. that a tag move an earlier run left half done was finished first. */
+  readonly warnings?: readonly string[];
 }
