@@ -1,3 +1,4 @@
+import { realmMayCarryCredentials } from './registry-auth.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseManifest, sha256Digest } from './parse-manifest.js';
@@ -145,5 +146,19 @@ describe('parseManifest', () => {
   });
   it('hashes bytes', () => {
     assert.equal(sha256Digest(Buffer.from('')), 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+});
+
+describe('realmMayCarryCredentials', () => {
+  it('sends credentials to https realms, and to http ones only on loopback or an insecure registry', () => {
+    const cases: Array<[string, readonly string[], boolean]> = [
+      ['https://auth.docker.io/token', [], true],
+      ['http://127.0.0.1:5001/token', [], true],
+      ['http://localhost:5001/token', [], true],
+      ['http://auth.corp.example/token', [], false],
+      ['http://auth.corp.example/token', ['auth.corp.example'], true],
+      ['http://10.0.0.5:5000/token', ['10.0.0.0/8'], true],
+    ];
+    for (const [realm, insecure, expected] of cases) assert.equal(realmMayCarryCredentials(new URL(realm), insecure), expected, realm);
   });
 });

@@ -14,7 +14,7 @@ import type { CredentialLookup, CredentialSource } from './credentials.js';
 import type { HttpTransport } from './http-transport.js';
 import { TokenResponse } from './manifest-schemas.js';
 import type { Semaphore } from './request-gate.js';
-import { type RegistryEndpoint, isInsecureRegistry } from './registry-endpoint.js';
+import { type RegistryEndpoint, isInsecureRegistry, isLoopbackHost } from './registry-endpoint.js';
 import { type RegistryFailure, registryFailure } from './registry-failure.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 
@@ -169,7 +169,9 @@ export class RegistryAuth {
       return registryFailure('protocol', registry, `the Bearer challenge names a ${realm.protocol} realm`);
     }
     const realmName = `${realm.protocol}//${realm.host}${realm.pathname}`;
-    const { credential } = await this.credentialFor(registry);
+    // A realm over plain HTTP elsewhere would carry the password in the clear to whatever host the
+    // registry names: ask it for an anonymous token instead.
+    const credential = realmMayCarryCredentials(realm, this.#options.insecureRegistries) ? (await this.credentialFor(registry)).credential : null;
     const headers: Record<string, string> = { 'User-Agent': this.#options.userAgent, Accept: 'application/json' };
     let method: 'GET' | 'POST' = 'GET';
     let body: string | undefined;
@@ -226,4 +228,10 @@ export class RegistryAuth {
     const margin = Math.min(30_000, lifetimeMs / 4);
     return { ok: true, header: `Bearer ${token}`, refreshAt: started + lifetimeMs - margin };
   }
+}
+
+/** Credentials go only to an https realm, or an http one on loopback or on a registry listed in insecureRegistries. */
+export function realmMayCarryCredentials(realm: URL, insecureRegistries: readonly string[]): boolean {
+  if (realm.protocol === 'https:') return true;
+  return isLoopbackHost(realm.host) || isInsecureRegistry(realm.host, insecureRegistries);
 }
