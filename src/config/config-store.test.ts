@@ -37,6 +37,18 @@ describe('config store', () => {
     assert.equal(loadSettings(dir).registryTimeoutSeconds, 15);
   });
 
+  it('keeps the settings file private (it can hold a webhook token), and a folder it makes too', async (t) => {
+    const dir = path.join(await tempDir(t), 'config');
+    await fs.mkdir(dir, { mode: 0o755 });
+    await fs.writeFile(configFilePath(dir), '{}\n', { mode: 0o644 });
+    setSetting(dir, 'notifyWebhook', 'https://hooks.example/T0123/secret');
+    assert.equal((await fs.stat(configFilePath(dir))).mode & 0o777, 0o600, 'rewritten private');
+    const fresh = path.join(await tempDir(t), 'new', 'config');
+    setSetting(fresh, 'minimumAge', '0');
+    assert.equal((await fs.stat(fresh)).mode & 0o777, 0o700);
+    assert.equal((await fs.stat(configFilePath(fresh))).mode & 0o777, 0o600);
+  });
+
   it('refuses a bad value, names key and form, and leaves the file as it was', async (t) => {
     const dir = await tempDir(t);
     setSetting(dir, 'caFiles', '/etc/ca.pem');

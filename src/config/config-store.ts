@@ -13,7 +13,11 @@ export { CONFIG_FILE_NAME, ConfigError, configFilePath, loadSettings } from './s
 
 function openStore(configDir: string): Conf<Record<string, unknown>> {
   try {
+    // Private: the file can hold a webhook URL with a token in it. A folder made here is private
+    // too; one that exists is the user's own choice and left as it is.
+    fs.mkdirSync(configDir, { recursive: true, mode: 0o700 });
     return new Conf<Record<string, unknown>>({
+      configFileMode: 0o600,
       projectName: 'basewatch',
       cwd: configDir,
       configName: 'config',
