@@ -63,6 +63,14 @@ describe('familiarImageRef', () => {
     assert.equal(familiarImageRef(mustParseImageRef('bitnami/redis:7')), 'bitnami/redis:7');
     assert.equal(familiarImageRef(mustParseImageRef('ghcr.io/o/a:1')), 'ghcr.io/o/a:1');
   });
+
+  it('round-trips: the short name parses back to the same repository', () => {
+    for (const name of ['python:3', 'docker.io/library/library/rlfam:1', 'library/x/y:2', 'bitnami/redis:7', 'localhost:5000/library/a:1']) {
+      const ref = mustParseImageRef(name);
+      assert.equal(normalizeImageRef(familiarImageRef(ref)), normalizeImageRef(name), name);
+    }
+    assert.equal(familiarImageRef(mustParseImageRef('docker.io/library/library/rlfam:1')), 'library/library/rlfam:1');
+  });
 });
 
 describe('one repository under several names', () => {

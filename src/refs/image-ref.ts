@@ -131,7 +131,10 @@ export function normalizeImageRef(input: string): string | null {
 export function familiarImageRef(ref: ImageRef): string {
   let name = repositoryName(ref);
   if (ref.registry === DOCKER_HUB) {
-    name = ref.repository.startsWith('library/') ? ref.repository.slice('library/'.length) : ref.repository;
+    // As Docker's FamiliarName: `library/` goes only before a one-part name, so that the short name
+    // parses back to the same repository (`library/library/x` stays as it is).
+    const rest = ref.repository.slice('library/'.length);
+    name = ref.repository.startsWith('library/') && !rest.includes('/') ? rest : ref.repository;
   }
   return name + (ref.tag !== null ? `:${ref.tag}` : '') + (ref.digest !== null ? `@${ref.digest}` : '');
 }
