@@ -71,6 +71,8 @@ class DockerodeEngineClient implements EngineClient {
   #docker: Promise<Dockerode> | null = null;
   #negotiated = false;
   #pinnedVersion: string | null = null;
+  #containerdStore: Promise<boolean> | null = null;
+  readonly #configDigests = new Map<string, string>();
 
   constructor(endpoint: EngineEndpoint, options: EngineClientOptions) {
     this.endpoint = endpoint;
@@ -103,7 +105,20 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   inspectImage(idOrRef: string): Promise<ImageDetails | null> {
-    return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef));
+    const configs = { containerdStore: () => this.#usesContainerdStore(), known: this.#configDigests };
+    return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef, configs));
+  }
+
+  /** Asked once per client: the image store does not change while an engine runs. */
+  #usesContainerdStore(): Promise<boolean> {
+    this.#containerdStore ??= this.info().then(
+      (info) => info.containerdSnapshotter,
+      (error: unknown) => {
+        this.#containerdStore = null;
+        throw error;
+      },
+    );
+    return this.#containerdStore;
   }
 
   imageHistory(idOrRef: string): Promise<HistoryEntry[]> {
