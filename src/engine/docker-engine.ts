@@ -101,7 +101,9 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   listImages(): Promise<ImageSummary[]> {
-    return this.#call('list images', (call) => images.listImages(call));
+    // The containerd store hides the images a pull left nameless (`moby-dangling@…`) from the default
+    // list; `all` shows them, and there are no intermediate build images to wade through.
+    return this.#call('list images', async (call) => images.listImages(call, await this.#usesContainerdStore()));
   }
 
   inspectImage(idOrRef: string): Promise<ImageDetails | null> {
@@ -109,13 +111,17 @@ class DockerodeEngineClient implements EngineClient {
     return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef, configs));
   }
 
-  /** Asked once per client: the image store does not change while an engine runs. */
+  /**
+   * Asked once per client: the image store does not change while an engine runs. An engine that
+   * will not say (no /info) is taken for the classic store, whose answers need no second look;
+   * a later call asks again.
+   */
   #usesContainerdStore(): Promise<boolean> {
     this.#containerdStore ??= this.info().then(
       (info) => info.containerdSnapshotter,
-      (error: unknown) => {
+      () => {
         this.#containerdStore = null;
-        throw error;
+        return false;
       },
     );
     return this.#containerdStore;

@@ -12,8 +12,9 @@ import { readProgressStream } from './engine-stream.js';
 import { inferEmptyLayers } from './history-layers.js';
 import { type ImagePlatform, readConfigDigest } from './config-digest.js';
 
-export async function listImages(call: EngineCall): Promise<ImageSummary[]> {
-  const list = parseEngineAnswer(call, ImageListResponse, await call.docker.listImages());
+/** `all`: also the images the default list hides (on the containerd store, those a pull left nameless). */
+export async function listImages(call: EngineCall, all: boolean): Promise<ImageSummary[]> {
+  const list = parseEngineAnswer(call, ImageListResponse, await call.docker.listImages(all ? { all: true } : {}));
   return list.map((image) => ({
     id: image.Id,
     repoTags: withoutNoneTags(image.RepoTags),
