@@ -12,6 +12,11 @@
 //   --test-…      passed to `node --test`, e.g. --test-name-pattern=rebase
 //   filters       run only test files whose source path contains one of them
 //
+// After the primary run (no --engine, or --engine=primary), the suites in MODERN_SUITES run
+// again against Engine 28 with the containerd image store and with the classic store, in the
+// same invocation and world; a closing line `N passed, N failed` sums every run, and the exit
+// code is non-zero when any run failed.
+//
 // Under CI=true a world that cannot be brought up fails the run, and so does a modern engine
 // that cannot be provisioned; elsewhere each is a warning and the tests that need it skip.
 // BASEWATCH_TEST_KEEP_WORLD=1 keeps the world's logs.
@@ -29,6 +34,18 @@ const filters = argv.filter((arg) => !arg.startsWith('--'));
 const ci = process.env.CI === 'true';
 // Which World field (test/world/env.ts) each --engine names.
 const ENGINES = { primary: 'dockerHost', podman: 'podmanHost', 'modern-containerd': 'modernContainerdHost', 'modern-classic': 'modernClassicHost' };
+// The integration suites that must hold on every engine (project issue 12), as test file paths.
+const MODERN_SUITES = [
+  'test/check-offline.test',
+  'test/check-upstream.test',
+  'test/pulled-base.test',
+  'test/rebuild.test',
+  'test/update.test',
+  'test/daemon.test',
+  'test/rebase.test',
+  'test/world.test',
+];
+const MODERN_PASSES = ['modern-containerd', 'modern-classic'];
 const engine = argv.findLast((arg) => arg.startsWith('--engine='))?.slice('--engine='.length) ?? 'primary';
 const started = Date.now();
 
@@ -37,6 +54,9 @@ let current = null;
 /** @type {{ teardown(options?: { keepLogs?: boolean }): Promise<void> } | null} */
 let world = null;
 let stopping = false;
+/** The started world's description and the module that made it (for the modern passes' env). */
+let worldDescription = null;
+let provisionModule = null;
 
 const say = (line) => process.stdout.write(`${line}\n`);
 const since = (ms) => `${((Date.now() - ms) / 1000).toFixed(1)}s`;
@@ -81,6 +101,8 @@ async function main() {
       const controller = provision.createWorld({ baseDir: join(root, '.test-world'), log: say, modernEngine });
       world = controller;
       const description = await controller.start();
+      worldDescription = description;
+      provisionModule = provision;
       const host = description[ENGINES[engine]];
       if (!host) throw new Error(`--engine=${engine}: this world has no such engine`);
       Object.assign(env, provision.worldToEnv({ ...description, dockerHost: host }));
@@ -108,14 +130,31 @@ async function main() {
     return filters.length > 0 ? 1 : 0;
   }
   say(`tests: ${files.length} files (${unitOnly ? 'unit only' : world ? 'unit + integration' : 'unit + integration without world'})`);
-  mark = Date.now();
-  const testCode = await runChild(
-    process.execPath,
-    ['--enable-source-maps', '--test', '--test-reporter=spec', ...nodeTestFlags, ...files.map((f) => relative(root, f))],
-    env,
-  );
-  await untilStopped();
-  say(`tests: exit ${testCode} in ${since(mark)}`);
+  const totals = { passed: 0, failed: 0 };
+  const runs = [{ name: engine, code: await runTests(files, env, totals) }];
+  say(`tests: exit ${runs[0].code}`);
+
+  // (c2) The same suites on Engine 28, containerd store and classic store.
+  if (!unitOnly && world && engine === 'primary') {
+    const modernFiles = files.filter((file) => MODERN_SUITES.some((suite) => relative(join(root, 'dist'), file).replace(/\.js$/, '') === suite));
+    for (const pass of MODERN_PASSES) {
+      const host = worldDescription?.[ENGINES[pass]] ?? null;
+      if (modernFiles.length === 0) break;
+      if (!host) {
+        // createWorld was told to require the modern engine under CI, so this is a local run.
+        say(`${pass}: WARNING: no such engine in this world, its ${modernFiles.length} suites did not run`);
+        continue;
+      }
+      say(`${pass}: ${modernFiles.length} suites against ${host}`);
+      const modernEnv = { ...env, ...provisionModule.worldToEnv({ ...worldDescription, dockerHost: host }) };
+      const code = await runTests(modernFiles, modernEnv, totals);
+      say(`${pass}: exit ${code}`);
+      runs.push({ name: pass, code });
+    }
+  }
+  const testCode = runs.find((r) => r.code !== 0)?.code ?? 0;
+  if (runs.length > 1) say(`runs: ${runs.map((r) => `${r.name} ${r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`}`).join(', ')}`);
+  say(`${totals.passed} passed, ${totals.failed} failed`);
 
   // (d) Teardown; keep the logs of a failed run.
   const keepLogs = testCode !== 0 || process.env.BASEWATCH_TEST_KEEP_WORLD === '1';
@@ -134,11 +173,45 @@ function testFiles(dir) {
     .sort();
 }
 
-/** Runs a child with inherited stdio; resolves its exit code (1 when killed by a signal). */
-function runChild(command, args, env) {
+/** One `node --test` run of `files`; adds its `ℹ pass N` / `ℹ fail N` to `totals`; resolves its exit code. */
+async function runTests(files, env, totals) {
+  const mark = Date.now();
+  const counts = { pass: null, fail: null };
+  const code = await runChild(
+    process.execPath,
+    ['--enable-source-maps', '--test', '--test-reporter=spec', ...nodeTestFlags, ...files.map((f) => relative(root, f))],
+    env,
+    (line) => {
+      const match = /^ℹ (pass|fail) (\d+)$/.exec(line);
+      if (match) counts[match[1]] = Number(match[2]);
+    },
+  );
+  await untilStopped();
+  totals.passed += counts.pass ?? 0;
+  // A run that died before its summary counts as one failure, so the closing line never says 0 failed for it.
+  totals.failed += counts.fail ?? (code === 0 ? 0 : 1);
+  say(`tests: ${counts.pass ?? '?'} passed, ${counts.fail ?? '?'} failed, exit ${code} in ${since(mark)}`);
+  return code;
+}
+
+/**
+ * Runs a child with stdin and stderr inherited; its stdout is passed through, and each line also
+ * to `onLine` when given. Resolves its exit code (1 when killed by a signal).
+ */
+function runChild(command, args, env, onLine) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+    const child = spawn(command, args, { cwd: root, env, stdio: ['inherit', onLine ? 'pipe' : 'inherit', 'inherit'] });
     current = child;
+    if (onLine) {
+      let rest = '';
+      child.stdout.on('data', (chunk) => {
+        process.stdout.write(chunk);
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) onLine(line);
+      });
+      child.stdout.on('end', () => rest && onLine(rest));
+    }
     child.on('error', reject);
     child.on('exit', (code) => {
       current = null;

@@ -13,7 +13,7 @@ import { basewatchPaths } from '../src/config/paths.js';
 import { rebuildForPlan } from '../src/pipeline/rebuild-for-plan.js';
 import { dockerCredentials } from '../src/registry/credentials.js';
 import { hostPlatform } from '../src/refs/platform.js';
-import { DOCKER_MANIFEST, pushIndex, pushImage as pushRawImage } from './registry-content.js';
+import { MANIFEST_ACCEPT, pushIndex, pushImage as pushRawImage } from './registry-content.js';
 import {
   buildImage,
   docker,
@@ -108,7 +108,7 @@ async function patchedBase(registry: string): Promise<{ baseRef: string; oldBase
 /** Pushes an index over an already pushed manifest (this machine's platform) plus another platform's image; its digest. */
 async function indexOver(registry: string, repository: string, tag: string, manifestDigest: string): Promise<string> {
   const path = repository.slice(registry.length + 1);
-  const response = await fetch(`http://${registry}/v2/${path}/manifests/${manifestDigest}`, { headers: { Accept: DOCKER_MANIFEST } });
+  const response = await fetch(`http://${registry}/v2/${path}/manifests/${manifestDigest}`, { headers: { Accept: MANIFEST_ACCEPT } });
   const bytes = Buffer.from(await response.arrayBuffer());
   assert.equal(response.status, 200, bytes.toString());
   const configDigest = (JSON.parse(bytes.toString()) as { config: { digest: string } }).config.digest;
@@ -122,7 +122,7 @@ async function indexOver(registry: string, repository: string, tag: string, mani
     tag,
     [
       { image: foreign, platform: { os: 'linux', architecture: other } },
-      { image: { digest: manifestDigest, size: bytes.length, configDigest, mediaType: DOCKER_MANIFEST }, platform: { os: 'linux', architecture: host.architecture } },
+      { image: { digest: manifestDigest, size: bytes.length, configDigest, mediaType: response.headers.get('content-type') ?? '' }, platform: { os: 'linux', architecture: host.architecture } },
     ],
     { docker: true },
   );

@@ -8,6 +8,8 @@ export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+/** All four, as basewatch and the engines ask: a registry answers a manifest only in a type the request accepts. */
+export const MANIFEST_ACCEPT = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].join(', ');
 
 export interface Pusher {
   /** `http://127.0.0.1:5000` or `https://…`. */

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { patchedBase } from './helpers/patched-base.js';
+import { MANIFEST_ACCEPT } from './registry-content.js';
 import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 
 interface Cycle {
@@ -139,7 +140,7 @@ describe('basewatch update (real engine and registry)', { skip: skipWithoutWorld
 
     // The new base's layer came from the registry once, for both images.
     const manifest = (await (await fetch(`http://${registry}/v2/${base.baseRef.slice(registry.length + 1).replace(/:[^:]*$/, '')}/manifests/${base.newDigest}`, {
-      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      headers: { Accept: MANIFEST_ACCEPT },
     })).json()) as { layers: Array<{ digest: string }> };
     const layer = manifest.layers[0]?.digest ?? '';
     const log = (await readFile(path.join(world.dir, 'registry.log'), 'utf8')).slice(logBefore.length);

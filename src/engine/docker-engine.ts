@@ -71,6 +71,8 @@ class DockerodeEngineClient implements EngineClient {
   #docker: Promise<Dockerode> | null = null;
   #negotiated = false;
   #pinnedVersion: string | null = null;
+  #containerdStore: Promise<boolean> | null = null;
+  readonly #configDigests = new Map<string, string>();
 
   constructor(endpoint: EngineEndpoint, options: EngineClientOptions) {
     this.endpoint = endpoint;
@@ -99,11 +101,30 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   listImages(): Promise<ImageSummary[]> {
-    return this.#call('list images', (call) => images.listImages(call));
+    // The containerd store hides the images a pull left nameless (`moby-dangling@…`) from the default
+    // list; `all` shows them, and there are no intermediate build images to wade through.
+    return this.#call('list images', async (call) => images.listImages(call, await this.#usesContainerdStore()));
   }
 
   inspectImage(idOrRef: string): Promise<ImageDetails | null> {
-    return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef));
+    const configs = { containerdStore: () => this.#usesContainerdStore(), known: this.#configDigests };
+    return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef, configs));
+  }
+
+  /**
+   * Asked once per client: the image store does not change while an engine runs. An engine that
+   * will not say (no /info) is taken for the classic store, whose answers need no second look;
+   * a later call asks again.
+   */
+  #usesContainerdStore(): Promise<boolean> {
+    this.#containerdStore ??= this.info().then(
+      (info) => info.containerdSnapshotter,
+      () => {
+        this.#containerdStore = null;
+        return false;
+      },
+    );
+    return this.#containerdStore;
   }
 
   imageHistory(idOrRef: string): Promise<HistoryEntry[]> {

@@ -36,7 +36,10 @@ export interface ImageSummary {
 }
 
 export interface ImageDetails {
+  /** The engine's image ID: the config digest on the classic store and Podman, the manifest or index digest on the containerd store. */
   id: string;
+  /** The image's config digest; equals id on the classic store and Podman. */
+  configDigest: string;
   repoTags: string[];
   repoDigests: string[];
   labels: Record<string, string>;

@@ -57,6 +57,8 @@ export const ImageInspectResponse = z.object({
     .nullish(),
   // RootFS.Layers is omitted for an image without layers.
   RootFS: z.object({ Layers: stringList }).nullish(),
+  // API 1.48+ on the containerd image store: the manifest or index the image's Id names.
+  Descriptor: z.object({ digest: z.string(), mediaType: z.string().nullish() }).nullish(),
 });
 export type ImageInspectResponse = z.infer<typeof ImageInspectResponse>;
 

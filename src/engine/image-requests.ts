@@ -10,9 +10,11 @@ import { EngineError } from './engine-error.js';
 import { HistoryResponse, ImageInspectResponse, ImageListResponse, withoutNoneDigests, withoutNoneTags } from './engine-schemas.js';
 import { readProgressStream } from './engine-stream.js';
 import { inferEmptyLayers } from './history-layers.js';
+import { type ImagePlatform, readConfigDigest } from './config-digest.js';
 
-export async function listImages(call: EngineCall): Promise<ImageSummary[]> {
-  const list = parseEngineAnswer(call, ImageListResponse, await call.docker.listImages());
+/** `all`: also the images the default list hides (on the containerd store, those a pull left nameless). */
+export async function listImages(call: EngineCall, all: boolean): Promise<ImageSummary[]> {
+  const list = parseEngineAnswer(call, ImageListResponse, await call.docker.listImages(all ? { all: true } : {}));
   return list.map((image) => ({
     id: image.Id,
     repoTags: withoutNoneTags(image.RepoTags),
@@ -21,12 +23,22 @@ export async function listImages(call: EngineCall): Promise<ImageSummary[]> {
   }));
 }
 
-export async function inspectImage(call: EngineCall, idOrRef: string): Promise<ImageDetails | null> {
+/** What inspect needs beside the answer: on the containerd store the config digest is read from the image's manifest (config-digest.ts). */
+export interface ConfigDigestSource {
+  /** Whether the engine's Ids are manifest/index digests (containerd image store). */
+  containerdStore(): Promise<boolean>;
+  /** Config digests already read, by image Id (manifests are content-addressed: never stale). */
+  readonly known: Map<string, string>;
+}
+
+export async function inspectImage(call: EngineCall, idOrRef: string, configs: ConfigDigestSource): Promise<ImageDetails | null> {
   const raw = await notFoundAsNull(call.docker.getImage(idOrRef).inspect());
   if (raw === null) return null;
   const image = parseEngineAnswer(call, ImageInspectResponse, raw);
+  const platform = { os: image.Os, architecture: image.Architecture, variant: emptyAsNull(image.Variant) };
   return {
     id: image.Id,
+    configDigest: await configDigestOf(call, image.Id, image.Descriptor != null, platform, configs),
     repoTags: withoutNoneTags(image.RepoTags),
     repoDigests: withoutNoneDigests(image.RepoDigests),
     labels: image.Config?.Labels ?? {},
@@ -37,6 +49,24 @@ export async function inspectImage(call: EngineCall, idOrRef: string): Promise<I
     created: image.Created ?? '',
     parent: emptyAsNull(image.Parent),
   };
+}
+
+async function configDigestOf(call: EngineCall, id: string, hasDescriptor: boolean, platform: ImagePlatform, configs: ConfigDigestSource): Promise<string> {
+  if (!hasDescriptor && !(await configs.containerdStore())) return id;
+  const known = configs.known.get(id);
+  if (known !== undefined) return known;
+  let digest: string | null = null;
+  try {
+    digest = await readConfigDigest(await saveImage(call, id, {}), id, platform);
+  } catch (error) {
+    // Removed meanwhile, or content missing (a multi-platform image without this platform):
+    // the Id is all we know. It never equals an upstream config digest, so a compare by config
+    // says "unknown"/outdated rather than "current": callers prefer a RepoDigest where there is one.
+    if (!(error instanceof Error)) throw error;
+  }
+  if (digest === null) return id;
+  configs.known.set(id, digest);
+  return digest;
 }
 
 type HistoryStep = Omit<HistoryEntry, 'emptyLayer' | 'emptyLayerBasis'>;

@@ -6,6 +6,12 @@
 
 export interface LinkableImage {
   readonly id: string;
+  /**
+   * The config digest, when known. On the containerd image store it differs from `id`, which is
+   * then the manifest or index digest: the digest a registry knows the image by, if it came from
+   * or went to one.
+   */
+  readonly configDigest?: string;
   readonly repoTags: readonly string[];
   readonly repoDigests: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
@@ -41,9 +47,21 @@ export interface BuildHint {
   readonly baseRef: string | null;
 }
 
-/** Images that carry a name (tag, or a RepoDigest left after a newer pull) can serve as bases. */
+/**
+ * The digest the image is itself known by, on the containerd store: its `id` (manifest or index
+ * digest). Null on the classic store and Podman, where the id is the config digest.
+ */
+export function ownManifestDigest(image: LinkableImage): string | null {
+  return image.configDigest !== undefined && image.configDigest !== image.id ? image.id : null;
+}
+
+/**
+ * Images that carry a name (tag, or a RepoDigest left after a newer pull) can serve as bases;
+ * so can an image on the containerd store that a pull left nameless (`moby-dangling@…`, empty
+ * RepoTags and RepoDigests): it is still known by its own digest.
+ */
 export function isNamedImage(image: LinkableImage): boolean {
-  return image.repoTags.length > 0 || image.repoDigests.length > 0;
+  return image.repoTags.length > 0 || image.repoDigests.length > 0 || ownManifestDigest(image) !== null;
 }
 
 /**

@@ -6,7 +6,7 @@ import { readLocalImages } from './read-images.js';
 
 function details(id: string, tag: string): ImageDetails {
   // Both images have the same single layer, so the linker needs their histories.
-  return { id, repoTags: [tag], repoDigests: [], labels: {}, diffIds: ['sha256:l1'], os: 'linux', architecture: 'amd64', variant: null, created: '', parent: null };
+  return { id, configDigest: id, repoTags: [tag], repoDigests: [], labels: {}, diffIds: ['sha256:l1'], os: 'linux', architecture: 'amd64', variant: null, created: '', parent: null };
 }
 
 it('leaves out an image removed between the list and its history (a prune meanwhile), as after inspect', async () => {

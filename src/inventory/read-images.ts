@@ -1,7 +1,7 @@
 /** Reads the local images the linker needs from the engine: details for all, histories for a few. */
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { EngineError } from '../engine/engine-error.js';
-import { type HistoryStep, imagesNeedingHistory } from './local-image.js';
+import { type HistoryStep, imagesNeedingHistory, isNamedImage } from './local-image.js';
 import { withoutKeepTags } from '../refs/keep-tags.js';
 import { mapLimit } from '../util/map-limit.js';
 
@@ -15,13 +15,14 @@ export const ENGINE_CONCURRENCY = 8;
 
 export async function readLocalImages(engine: EngineClient): Promise<LocalImages> {
   const summaries = await engine.listImages();
-  // Images with neither tag nor RepoDigest are build leftovers: they can be no one's named base.
-  const named = summaries.filter((image) => image.repoTags.length > 0 || image.repoDigests.length > 0);
-  const details = await mapLimit(named, ENGINE_CONCURRENCY, (image) => engine.inspectImage(image.id));
+  // On the classic store an image with neither tag nor RepoDigest is a build leftover: no one's
+  // named base. On the containerd store a pull that moves a tag leaves the old image without
+  // either (`moby-dangling@…`), yet known by its Id (a manifest digest): inspect tells them apart.
+  const details = await mapLimit(summaries, ENGINE_CONCURRENCY, (image) => engine.inspectImage(image.id));
   // An image removed between list and inspect is simply gone. basewatch's own keep tags
   // (basewatch-rollback:…) are not names of the user's: the images they keep are no one's base.
   const images = details
-    .filter((image): image is ImageDetails => image !== null)
+    .filter((image): image is ImageDetails => image !== null && isBaseCandidate(image))
     .map((image) => ({ ...image, repoTags: withoutKeepTags(image.repoTags) }));
   const histories = new Map<string, HistoryStep[]>();
   const gone = new Set<string>();
@@ -37,4 +38,14 @@ export async function readLocalImages(engine: EngineClient): Promise<LocalImages
     }
   });
   return { images: gone.size === 0 ? images : images.filter((image) => !gone.has(image.id)), histories };
+}
+
+/**
+ * Named images, and on the containerd store the nameless ones a pull or an import left behind
+ * (`moby-dangling@…`). The legacy builder's step images are nameless there too, and listed with
+ * them: they have a parent, which a pulled, imported or loaded image never has.
+ */
+function isBaseCandidate(image: ImageDetails): boolean {
+  if (image.repoTags.length > 0 || image.repoDigests.length > 0) return true;
+  return isNamedImage(image) && image.parent === null;
 }

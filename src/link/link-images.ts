@@ -25,7 +25,7 @@ import {
   tagMatches,
 } from '../refs/image-ref.js';
 import type { BaseNotes, ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
-import { type BuildHint, type HistoryStep, type LinkableImage, isNamedImage } from '../inventory/local-image.js';
+import { type BuildHint, type HistoryStep, type LinkableImage, isNamedImage, ownManifestDigest } from '../inventory/local-image.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
 export const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
@@ -156,7 +156,9 @@ function nameBase(candidate: LinkableImage, evidence: TagEvidence | null, seenTa
   const said = evidence === null ? null : parseImageRef(evidence.ref);
   if (said?.ok) {
     const repository = repositoryName(said.ref);
-    const digest = repoDigestIn(candidate.repoDigests, repository);
+    // A nameless image on the containerd store is known by its own digest; the registry settles
+    // whether the repository the build named has it.
+    const digest = repoDigestIn(candidate.repoDigests, repository) ?? (isNameless(candidate) ? ownManifestDigest(candidate) : null);
     const known = names.some((name) => repositoryName(name) === repository && name.tag === said.ref.tag);
     if (said.ref.digest !== null && repoDigestsIn(candidate.repoDigests, repository).includes(said.ref.digest)) {
       // A pin the build used on purpose: the base is that digest, whatever the tag does later.
@@ -172,7 +174,12 @@ function nameBase(candidate: LinkableImage, evidence: TagEvidence | null, seenTa
   const [first, ...others] = names;
   if (first === undefined) {
     const repoDigest = parseImageRef(candidate.repoDigests[0] ?? '');
-    if (!repoDigest.ok) return { ref: candidate.id, digest: null, pinned: null, candidates: null, note: null };
+    if (!repoDigest.ok) {
+      // Nameless on the containerd store, never seen by an earlier check: which repository, let
+      // alone tag, it came from is not known here.
+      const note = ownManifestDigest(candidate) === null ? null : 'its base is no longer tagged locally and no earlier check saw its name (a newer copy of the tag was probably pulled since)';
+      return { ref: candidate.id, digest: null, pinned: null, candidates: null, note };
+    }
     return {
       ref: formatImageRef(repoDigest.ref),
       digest: repoDigest.ref.digest,
@@ -267,9 +274,30 @@ function isBuiltOn(image: LinkableImage, base: LinkableImage, histories: LinkInp
   return own === undefined || theirs === undefined || isHistoryPrefix(theirs, own, false);
 }
 
-/** Whether a local image is known under the repository: a tag in it, or a RepoDigest left from a pull or push. */
+/**
+ * Whether a local image is known under the repository: a tag in it, or a RepoDigest left from a
+ * pull or push. An image a pull left without any name on the containerd store may be: its own
+ * digest is what it was pulled by, and the registry settles whether the repository has it.
+ */
 function isOfRepository(image: LinkableImage, repository: string): boolean {
+  if (isNameless(image)) return ownManifestDigest(image) !== null;
   return repoDigestIn(image.repoDigests, repository) !== null || normalisedTags(image).some((tag) => repositoryName(tag) === repository);
+}
+
+function isNameless(image: LinkableImage): boolean {
+  return image.repoTags.length === 0 && image.repoDigests.length === 0;
+}
+
+/**
+ * A nameless image on the containerd store (a pull moved its tag on: `moby-dangling@…`) gets back
+ * the RepoDigests the classic store keeps: `repository@<its id>` for each repository earlier checks
+ * saw that digest in (pipeline/seen-tags).
+ */
+function withSeenRepoDigests(image: LinkableImage, seenTags: LinkInput['seenTags']): LinkableImage {
+  const own = ownManifestDigest(image);
+  if (own === null || !isNameless(image) || seenTags === undefined) return image;
+  const repoDigests = [...seenTags.keys()].filter((key) => key.endsWith(`@${own}`));
+  return repoDigests.length === 0 ? image : { ...image, repoDigests };
 }
 
 /**
@@ -303,7 +331,7 @@ function linkByLabelName(
     if (others.length > 0) notes.push(`layers match ${others.map((other) => other.repoTags[0] ?? shortId(other.id)).join(', ')} equally well`);
     const problem = notes.filter((note): note is string => note !== null).join('; ');
     return {
-      base: { ref: name, digest: repoDigestIn(found.repoDigests, repository), via: 'label', latest: null, localId: found.id },
+      base: { ref: name, digest: repoDigestIn(found.repoDigests, repository) ?? (isNameless(found) ? ownManifestDigest(found) : null), via: 'label', latest: null, localId: found.id },
       problem: problem === '' ? null : problem,
     };
   }
@@ -364,7 +392,8 @@ const UNLINKED =
   'no base found: no base labels, no other local image whose layers it starts with, and no compose service that builds it';
 
 /** Links every tagged image. Untagged images serve only as candidate bases. */
-export function linkImages(input: LinkInput): ImageLink[] {
+export function linkImages(given: LinkInput): ImageLink[] {
+  const input = { ...given, images: given.images.map((image) => withSeenRepoDigests(image, given.seenTags)) };
   const trie = buildLayerTrie(input.images);
   const links: ImageLink[] = [];
   for (const image of input.images) {

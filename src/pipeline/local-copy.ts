@@ -2,8 +2,10 @@ import type { ImageDetails } from '../engine/docker-engine.js';
 import { formatImageRef, parseImageRef, repoDigestIn, repoDigestsIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 
 export interface LocalCopy {
-  /** Local image id (its config digest). */
+  /** Local image id (the config digest on the classic store, the manifest or index digest on containerd's). */
   readonly id: string;
+  /** Its config digest: what a pull of the same image would give, comparable with the registry's. */
+  readonly configDigest: string;
   /** Its RepoDigest in the reference's repository, when it was pulled or pushed. */
   readonly digest: string | null;
 }
@@ -18,9 +20,9 @@ export function localCopyOf(images: readonly ImageDetails[], ref: string): Local
   const repository = repositoryName(parsed.ref);
   if (parsed.ref.digest !== null) {
     const pinned = images.find((image) => repoDigestsIn(image.repoDigests, repository).includes(parsed.ref.digest as string));
-    return pinned === undefined ? null : { id: pinned.id, digest: parsed.ref.digest };
+    return pinned === undefined ? null : { id: pinned.id, configDigest: pinned.configDigest, digest: parsed.ref.digest };
   }
   const tagged = formatImageRef(parsed.ref);
   const image = images.find((candidate) => candidate.repoTags.some((tag) => tagMatches(tag, tagged)));
-  return image === undefined ? null : { id: image.id, digest: repoDigestIn(image.repoDigests, repository) };
+  return image === undefined ? null : { id: image.id, configDigest: image.configDigest, digest: repoDigestIn(image.repoDigests, repository) };
 }

@@ -109,9 +109,14 @@ async function imageReport(
   if (checker === null) {
     return { ...common, base, status: 'unknown', reason: joinReasons(OFFLINE_REASON, link.problem), checkedAt: null };
   }
+  if (/^sha256:[0-9a-f]{64}$/.test(base.ref)) {
+    // Linked by layers to a base known only by its image id (on the containerd store, nameless
+    // after a pull, and never seen by an earlier check): no registry can be asked about it.
+    return { ...common, base, status: 'unknown', reason: joinReasons('the name of the base is not known, so it cannot be compared', link.problem), checkedAt: null };
+  }
   const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
   if (link.candidates !== null) return unsettledReport(link, base, common, checker, baseImage);
-  const verdict = await checker.check(base.ref, platform, { digest: base.digest, configDigest: base.localId });
+  const verdict = await checker.check(base.ref, platform, { digest: base.digest, configDigest: baseImage?.configDigest ?? null });
   if (base.pinned != null) {
     // A pin is the user's decision: the image is what its Dockerfile asks for. Whether the tag
     // moved on is worth saying, not acting on (policy pin edits the file; rebase --to moves it).
@@ -152,7 +157,7 @@ async function unsettledReport(
       const parsed = parseImageRef(ref);
       // The same base image, known in that name's repository by this digest (if it was pulled or pushed there).
       const digest = parsed.ok && baseImage !== null ? repoDigestIn(baseImage.repoDigests, repositoryName(parsed.ref)) : null;
-      const verdict = await checker.check(ref, platform, { digest, configDigest: base.localId });
+      const verdict = await checker.check(ref, platform, { digest, configDigest: baseImage?.configDigest ?? null });
       return { ref, latest: verdict.latest, status: verdict.status, reason: verdict.reason, checkedAt: verdict.checkedAt };
     }),
   );
@@ -208,7 +213,7 @@ async function dockerfileReport(reading: DockerfileReading, context: DockerfileC
       // A pin says exactly what gets built; otherwise a plain build uses the local copy of the tag.
       const known = use.pinned !== null
         ? { digest: use.pinned, configDigest: null }
-        : { digest: local?.digest ?? null, configDigest: local?.id ?? null };
+        : { digest: local?.digest ?? null, configDigest: local?.configDigest ?? null };
       const verdict = await context.checker.check(use.ref, platform, known);
       if (use.pinned === null && local === null && verdict.latest !== null) {
         return {

@@ -24,7 +24,10 @@ export interface UpstreamNow {
 export interface BaseKnown {
   /** Manifest or index digest it was built on (a RepoDigest, a label, a pin), if known. */
   readonly digest: string | null;
-  /** Image ID of the base as present locally, if known (equals the config digest of its manifest). */
+  /**
+   * Config digest of the base as present locally, if known. Not its image ID: on the containerd
+   * image store that is the manifest or index digest, which never equals a config digest.
+   */
   readonly configDigest: string | null;
 }
 
