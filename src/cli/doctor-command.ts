@@ -59,7 +59,9 @@ async function engineCheck(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   try {
     const engine = await connectEngine({ env });
     const info = await engine.info();
-    return check('engine', 'ok', `${engine.endpoint.host} (${engine.endpoint.source}), ${info.product === 'podman' ? 'Podman' : 'Docker'} ${info.serverVersion}`);
+    // The image store decides how a rebase loads its result (the containerd store takes no placeholder layers).
+    const store = info.product === 'podman' ? 'Podman storage' : info.containerdSnapshotter ? 'containerd image store' : 'classic image store';
+    return check('engine', 'ok', `${engine.endpoint.host} (${engine.endpoint.source}), ${info.product === 'podman' ? 'Podman' : 'Docker'} ${info.serverVersion}, ${store}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return check('engine', 'fail', message.split('\n')[0] ?? message, 'start Docker (or set DOCKER_HOST / a docker context); services do not see your shell\'s DOCKER_HOST');
