@@ -107,8 +107,16 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   inspectImage(idOrRef: string): Promise<ImageDetails | null> {
-    const configs = { containerdStore: () => this.#usesContainerdStore(), known: this.#configDigests };
-    return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef, configs));
+    return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef, this.#configSource()));
+  }
+
+  configDigestOf(image: Pick<ImageDetails, 'id' | 'os' | 'architecture' | 'variant'>): Promise<string> {
+    const platform = { os: image.os, architecture: image.architecture, variant: image.variant };
+    return this.#call(`read the config digest of ${image.id}`, (call) => images.configDigestOf(call, image.id, platform, this.#configSource()), true, TRANSFER_TIMEOUT_MS);
+  }
+
+  #configSource(): images.ConfigDigestSource {
+    return { containerdStore: () => this.#usesContainerdStore(), known: this.#configDigests };
   }
 
   /**

@@ -38,8 +38,12 @@ export interface ImageSummary {
 export interface ImageDetails {
   /** The engine's image ID: the config digest on the classic store and Podman, the manifest or index digest on the containerd store. */
   id: string;
-  /** The image's config digest; equals id on the classic store and Podman. */
-  configDigest: string;
+  /**
+   * The image's config digest: equals id on the classic store and Podman. On the containerd store
+   * only a `docker save` tells it, so inspect leaves it null until it was read once by
+   * {@link EngineClient.configDigestOf} (a check reads it only for bases it must compare by it).
+   */
+  configDigest: string | null;
   repoTags: string[];
   repoDigests: string[];
   labels: Record<string, string>;
@@ -124,6 +128,12 @@ export interface EngineClient {
   /** GET /_ping; also settles the API version used by every later request. */
   ping(): Promise<EnginePing>;
   info(): Promise<EngineInfo>;
+  /**
+   * The config digest of a local image (see ImageDetails.configDigest), read from its manifest on
+   * the containerd store and kept for the client's life; the id when it cannot be read (the id
+   * never equals an upstream config digest, so nothing is called current on it).
+   */
+  configDigestOf(image: Pick<ImageDetails, 'id' | 'os' | 'architecture' | 'variant'>): Promise<string>;
   /** As `docker image ls`: top-level images, dangling ones included. */
   listImages(): Promise<ImageSummary[]>;
   /** null when the engine has no such image. */

@@ -38,7 +38,7 @@ export async function inspectImage(call: EngineCall, idOrRef: string, configs: C
   const platform = { os: image.Os, architecture: image.Architecture, variant: emptyAsNull(image.Variant) };
   return {
     id: image.Id,
-    configDigest: await configDigestOf(call, image.Id, image.Descriptor != null, platform, configs),
+    configDigest: image.Descriptor == null && !(await configs.containerdStore()) ? image.Id : (configs.known.get(image.Id) ?? null),
     repoTags: withoutNoneTags(image.RepoTags),
     repoDigests: withoutNoneDigests(image.RepoDigests),
     labels: image.Config?.Labels ?? {},
@@ -51,8 +51,9 @@ export async function inspectImage(call: EngineCall, idOrRef: string, configs: C
   };
 }
 
-async function configDigestOf(call: EngineCall, id: string, hasDescriptor: boolean, platform: ImagePlatform, configs: ConfigDigestSource): Promise<string> {
-  if (!hasDescriptor && !(await configs.containerdStore())) return id;
+/** The config digest of an image read from its manifest (containerd store); see EngineClient.configDigestOf. */
+export async function configDigestOf(call: EngineCall, id: string, platform: ImagePlatform, configs: ConfigDigestSource): Promise<string> {
+  if (!(await configs.containerdStore())) return id;
   const known = configs.known.get(id);
   if (known !== undefined) return known;
   let digest: string | null = null;

@@ -11,7 +11,7 @@ export interface LinkableImage {
    * then the manifest or index digest: the digest a registry knows the image by, if it came from
    * or went to one.
    */
-  readonly configDigest?: string;
+  readonly configDigest?: string | null;
   readonly repoTags: readonly string[];
   readonly repoDigests: readonly string[];
   readonly labels: Readonly<Record<string, string>>;

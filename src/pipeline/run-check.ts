@@ -92,6 +92,7 @@ async function imageReport(
   noter: BaseNoter,
   suggestedLink: SuggestedLinkReport | undefined,
   baseImage: ImageDetails | null,
+  configOf: ConfigOf,
 ): Promise<ImageReport> {
   const { image } = link;
   const base = link.base === null ? null : { ...link.base, ...(await noter.notes(link.base.ref)) };
@@ -115,8 +116,8 @@ async function imageReport(
     return { ...common, base, status: 'unknown', reason: joinReasons('the name of the base is not known, so it cannot be compared', link.problem), checkedAt: null };
   }
   const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
-  if (link.candidates !== null) return unsettledReport(link, base, common, checker, baseImage);
-  const verdict = await checker.check(base.ref, platform, { digest: base.digest, configDigest: baseImage?.configDigest ?? null });
+  if (link.candidates !== null) return unsettledReport(link, base, common, checker, baseImage, configOf);
+  const verdict = await checker.check(base.ref, platform, { digest: base.digest, configDigest: await configOf(baseImage, base.digest) });
   if (base.pinned != null) {
     // A pin is the user's decision: the image is what its Dockerfile asks for. Whether the tag
     // moved on is worth saying, not acting on (policy pin edits the file; rebase --to moves it).
@@ -149,6 +150,7 @@ async function unsettledReport(
   common: Omit<ImageReport, 'base' | 'status' | 'reason' | 'checkedAt'>,
   checker: UpstreamChecker,
   baseImage: ImageDetails | null,
+  configOf: ConfigOf,
 ): Promise<ImageReport> {
   const { image } = link;
   const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
@@ -157,7 +159,7 @@ async function unsettledReport(
       const parsed = parseImageRef(ref);
       // The same base image, known in that name's repository by this digest (if it was pulled or pushed there).
       const digest = parsed.ok && baseImage !== null ? repoDigestIn(baseImage.repoDigests, repositoryName(parsed.ref)) : null;
-      const verdict = await checker.check(ref, platform, { digest, configDigest: baseImage?.configDigest ?? null });
+      const verdict = await checker.check(ref, platform, { digest, configDigest: await configOf(baseImage, digest) });
       return { ref, latest: verdict.latest, status: verdict.status, reason: verdict.reason, checkedAt: verdict.checkedAt };
     }),
   );
@@ -180,7 +182,23 @@ async function unsettledReport(
   };
 }
 
+/**
+ * The config digest of a local base, for a compare by config: needed only when no registry digest
+ * of it is known (a RepoDigest lets the registry answer instead). On the containerd store it costs
+ * a read of the image's manifest through `docker save`, so only those bases are asked.
+ */
+type ConfigOf = (image: ImageDetails | null, digest: string | null) => Promise<string | null>;
+
+function configReader(engine: EngineClient | null): ConfigOf {
+  return async (image, digest) => {
+    if (image === null) return null;
+    if (image.configDigest !== null || digest !== null || engine === null) return image.configDigest;
+    return engine.configDigestOf(image);
+  };
+}
+
 interface DockerfileContext {
+  readonly configOf: ConfigOf;
   readonly images: readonly ImageDetails[] | null;
   readonly checker: UpstreamChecker | null;
   readonly noter: BaseNoter;
@@ -213,7 +231,7 @@ async function dockerfileReport(reading: DockerfileReading, context: DockerfileC
       // A pin says exactly what gets built; otherwise a plain build uses the local copy of the tag.
       const known = use.pinned !== null
         ? { digest: use.pinned, configDigest: null }
-        : { digest: local?.digest ?? null, configDigest: local?.configDigest ?? null };
+        : { digest: local?.digest ?? null, configDigest: await context.configOf(local?.image ?? null, local?.digest ?? null) };
       const verdict = await context.checker.check(use.ref, platform, known);
       if (use.pinned === null && local === null && verdict.latest !== null) {
         return {
@@ -382,9 +400,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       allowedVersions: options.settings.allowedVersions,
       now: new Date(),
     });
-    const context: DockerfileContext = { images, checker, noter, platform: opened?.platform ?? hostPlatform() };
+    const configOf = configReader(opened?.engine ?? null);
+    const context: DockerfileContext = { configOf, images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
-      Promise.all(evaluated.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null)))),
+      Promise.all(evaluated.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null), configOf))),
       Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {
