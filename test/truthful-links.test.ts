@@ -389,4 +389,52 @@ describe('truthful links (real engine and registry)', { skip: skipWithoutWorld()
       assert.equal(outcome.status, 'rebased', JSON.stringify(outcome));
     });
   });
+
+  describe('copy sources', () => {
+    /** An image published as `:1` (v1, local) and, with `moved`, republished upstream as v2. */
+    async function source(moved: boolean) {
+      const ref = `${registry}/${uniqueName('copysrc')}:1`;
+      // Its own content: builds that copy it must not share a build cache entry with another test's.
+      const v1 = await makeBaseImage({ ref, files: { '/srv/tool': 'tool v1\n', '/srv/name': `${ref}\n` } });
+      await pushImage(ref);
+      if (moved) {
+        const v2 = await makeBaseImage({ ref, files: { '/srv/tool': 'tool v2\n' } });
+        await pushImage(ref);
+        await docker(['tag', v1, ref]);
+        await docker(['image', 'rm', v2]).catch(() => '');
+      }
+      return ref;
+    }
+
+    it('a moved COPY --from image makes the image outdated, and update rebuilds it (never rebases)', async () => {
+      const base = await twoTagBase(registry, false);
+      const src = await source(true);
+      const tag = `${uniqueName('copier')}:1`;
+      const project = await writeProject({ Dockerfile: `FROM ${base.fixed}\nCOPY --from=${src} /srv/tool /srv/tool\n`, 'compose.yaml': COMPOSE(tag) });
+      await buildImage({ context: project, tag });
+      const home = await settings({ minimumAge: '0' });
+      const image = await check(home, project, tag);
+      assert.equal(image.status, 'outdated', image.reason);
+      assert.match(image.reason, /copies from .*copysrc.*, which moved upstream: only a rebuild picks that up/);
+      const dry = await update(home, project, tag, true);
+      assert.equal(dry.plan.find((p) => p.image === tag)?.action.kind, 'rebuild', JSON.stringify(dry.plan));
+      const real = await update(home, project, tag, false);
+      assert.equal(real.actions.find((a) => a.target === tag)?.kind, 'rebuilt', JSON.stringify(real.actions));
+      assert.equal(await docker(['run', '--rm', tag, 'cat', '/srv/tool']), 'tool v2\n');
+    });
+
+    it('an image built FROM scratch is not unlinked: its copy source is its base (and negative: nothing moved, current)', async () => {
+      for (const moved of [true, false]) {
+        const src = await source(moved);
+        const tag = `${uniqueName('scratchy')}:1`;
+        const project = await writeProject({ Dockerfile: `FROM scratch\nCOPY --from=${src} /srv/name /name\n`, 'compose.yaml': COMPOSE(tag) });
+        await buildImage({ context: project, tag });
+        const home = await settings({ minimumAge: '0' });
+        const image = await check(home, project, tag);
+        assert.equal(image.status, moved ? 'outdated' : 'current', image.reason);
+        const dry = await update(home, project, tag, true);
+        assert.equal(dry.plan.find((p) => p.image === tag)?.action.kind, moved ? 'rebuild' : 'skip', JSON.stringify(dry.plan));
+      }
+    });
+  });
 });

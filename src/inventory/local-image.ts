@@ -45,6 +45,11 @@ export interface BuildHint {
   readonly args: Readonly<Record<string, string>>;
   /** Normalised reference of the Dockerfile's final base (with these args/target), when known. */
   readonly baseRef: string | null;
+  /**
+   * Images the built stage copies from (`COPY --from=<image>`, `RUN --mount=from=<image>`), in it
+   * and in the stages it is built FROM: they are bases too, that only a rebuild can refresh.
+   */
+  readonly copySources: readonly string[];
 }
 
 /**

@@ -46,6 +46,19 @@ function finalBaseRef(analysis: DockerfileAnalysis): string | null {
   return analysis.uses.find((use) => use.final)?.ref ?? null;
 }
 
+/** The images the built stage copies from, in it and in the stages it is built FROM (a chain of `FROM <stage>`). */
+export function copySourcesOf(analysis: DockerfileAnalysis): string[] {
+  const chain = new Set<number>();
+  let stage = analysis.targetStage;
+  while (stage !== null && !chain.has(stage)) {
+    chain.add(stage);
+    const base = analysis.stages[stage]?.base;
+    stage = base?.kind === 'stage' ? base.stageIndex : null;
+  }
+  const refs = analysis.uses.filter((use) => use.kind !== 'from' && chain.has(use.stageIndex) && use.ref !== null).map((use) => use.ref as string);
+  return [...new Set(refs)];
+}
+
 /** Merges the uses of several builds of one file: a use counts as final if it is final in any build. */
 function mergeUses(analyses: readonly DockerfileAnalysis[]): DockerfileImageUse[] {
   const merged = new Map<string, DockerfileImageUse>();
@@ -118,8 +131,11 @@ export async function readProjects(
         dockerfileText = await content(build.dockerfile);
       }
       let baseRef: string | null = null;
+      let copySources: string[] = [];
       if (typeof dockerfileText === 'string') {
-        baseRef = finalBaseRef(analyzeDockerfile(dockerfileText, { buildArgs: build.args, target: build.target }));
+        const analysis = analyzeDockerfile(dockerfileText, { buildArgs: build.args, target: build.target });
+        baseRef = finalBaseRef(analysis);
+        copySources = copySourcesOf(analysis);
       } else if (dockerfileText !== null) {
         errors.push({ where: usedBy, message: `its Dockerfile ${build.dockerfile}: ${dockerfileText.error}` });
       }
@@ -133,6 +149,7 @@ export async function readProjects(
         target: build.target,
         args: build.args,
         baseRef,
+        copySources,
       });
     }
   }
@@ -167,8 +184,12 @@ export async function hintsFromBuildLinks(links: readonly BuildLink[]): Promise<
   for (const link of links) {
     const text = await readText(link.dockerfile);
     let baseRef: string | null = null;
-    if (typeof text === 'string') baseRef = finalBaseRef(analyzeDockerfile(text, { buildArgs: link.buildArgs, target: link.target }));
-    else errors.push({ where: link.dockerfile, message: `linked to ${link.image} with basewatch link: ${text.error}` });
+    let copySources: string[] = [];
+    if (typeof text === 'string') {
+      const analysis = analyzeDockerfile(text, { buildArgs: link.buildArgs, target: link.target });
+      baseRef = finalBaseRef(analysis);
+      copySources = copySourcesOf(analysis);
+    } else errors.push({ where: link.dockerfile, message: `linked to ${link.image} with basewatch link: ${text.error}` });
     hints.push({
       via: 'link',
       imageRef: link.image,
@@ -179,6 +200,7 @@ export async function hintsFromBuildLinks(links: readonly BuildLink[]): Promise<
       target: link.target,
       args: link.buildArgs,
       baseRef,
+      copySources,
     });
   }
   return { hints, errors };

@@ -54,6 +54,7 @@ describe('linkImages by layers', () => {
   it('prefers the tag the compose Dockerfile uses', () => {
     const hint: BuildHint = {
       via: 'compose',
+      copySources: [],
       imageRef: 'docker.io/library/app:1',
       composeFile: '/p/compose.yaml',
       service: 'web',
@@ -102,6 +103,7 @@ describe('linkImages by layers', () => {
 
     const hint: BuildHint = {
       via: 'compose',
+      copySources: [],
       imageRef: 'docker.io/library/app:1',
       composeFile: '/c.yaml',
       service: 's',
@@ -275,6 +277,7 @@ describe('linkImages by compose', () => {
     const lone = image('lone', { repoTags: ['proj-web:latest'], diffIds: [layer(42)] });
     const hint: BuildHint = {
       via: 'compose',
+      copySources: [],
       imageRef: 'docker.io/library/proj-web:latest',
       composeFile: '/p/compose.yaml',
       service: 'web',

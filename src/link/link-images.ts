@@ -59,6 +59,8 @@ export interface ImageLink {
    * `node:lts`); `base.ref` is then only the first of them, and no action may follow the link.
    */
   readonly candidates: readonly string[] | null;
+  /** Images its Dockerfile copies from (see BuildHint.copySources); none when its Dockerfile is not known. */
+  readonly copySources: readonly string[];
 }
 
 export function imagePlatform(image: Pick<LinkableImage, 'os' | 'architecture' | 'variant'>): string {
@@ -411,7 +413,7 @@ export function linkImages(given: LinkInput): ImageLink[] {
     let candidates: readonly string[] | null = null;
     const done = (base: LinkedBase | null, problem: string | null, broken = false): void => {
       const all = [problem, ...notes].filter((text): text is string => text !== null);
-      links.push({ image, base, source, problem: all.length > 0 ? all.join('; ') : null, broken, candidates });
+      links.push({ image, base, source, problem: all.length > 0 ? all.join('; ') : null, broken, candidates, copySources: hint?.copySources ?? [] });
     };
 
     const match = matchByLayers(image, trie, input.histories);

@@ -12,6 +12,7 @@ function link(id: string, tags: string[], base: Partial<LinkedBase> | null = nul
     problem: null,
     broken: false,
     candidates: null,
+    copySources: [],
   };
 }
 

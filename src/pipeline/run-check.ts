@@ -93,6 +93,63 @@ async function imageReport(
   suggestedLink: SuggestedLinkReport | undefined,
   baseImage: ImageDetails | null,
   configOf: ConfigOf,
+  images: readonly ImageDetails[] | null,
+): Promise<ImageReport> {
+  const report = await baseReport(link, checker, noter, suggestedLink, baseImage, configOf);
+  return withCopySources(report, link, checker, images, configOf);
+}
+
+/**
+ * The images its Dockerfile copies from are bases too: each is compared as a plain build would
+ * use it (its local copy of the tag). One that moved makes the image outdated, also one built
+ * FROM scratch that nothing else links; the plan then rebuilds it (a rebase cannot refresh it).
+ */
+async function withCopySources(
+  report: ImageReport,
+  link: ImageLink,
+  checker: UpstreamChecker | null,
+  images: readonly ImageDetails[] | null,
+  configOf: ConfigOf,
+): Promise<ImageReport> {
+  if (link.copySources.length === 0 || checker === null) return report;
+  const { image } = link;
+  const platform: PlatformSpec = { os: image.os, architecture: image.architecture, variant: image.variant };
+  const sources = await Promise.all(
+    link.copySources.map(async (ref) => {
+      const local = images === null ? null : localCopyOf(images, ref);
+      const verdict = await checker.check(ref, platform, { digest: local?.digest ?? null, configDigest: await configOf(local?.image ?? null, local?.digest ?? null) });
+      if (local === null && verdict.latest !== null) {
+        return { ref, latest: verdict.latest, status: 'unknown' as const, reason: 'not present locally: a build pulls the current upstream image' };
+      }
+      return { ref, latest: verdict.latest, status: verdict.status, reason: verdict.reason };
+    }),
+  );
+  const short = (ref: string): string => {
+    const parsed = parseImageRef(ref);
+    return parsed.ok ? familiarImageRef(parsed.ref) : ref;
+  };
+  const moved = sources.filter((source) => source.status === 'outdated');
+  const copies = `copies from ${sources.map((source) => short(source.ref)).join(', ')}`;
+  if (moved.length > 0) {
+    const why = `copies from ${moved.map((source) => short(source.ref)).join(', ')}, which moved upstream: only a rebuild picks that up`;
+    const own = report.base === null ? null : report.reason;
+    return { ...report, copySources: sources, status: 'outdated', reason: joinReasons(own, why) };
+  }
+  if (report.base === null && report.status === 'unlinked') {
+    // FROM scratch, say: the copy sources are all it is built on.
+    const status = sources.every((source) => source.status === 'current') ? 'current' : 'unknown';
+    return { ...report, copySources: sources, status, reason: status === 'current' ? `${copies}, each current upstream` : `${copies}; ${sources.map((s) => `${short(s.ref)}: ${s.reason}`).join('; ')}` };
+  }
+  return { ...report, copySources: sources };
+}
+
+async function baseReport(
+  link: ImageLink,
+  checker: UpstreamChecker | null,
+  noter: BaseNoter,
+  suggestedLink: SuggestedLinkReport | undefined,
+  baseImage: ImageDetails | null,
+  configOf: ConfigOf,
 ): Promise<ImageReport> {
   const { image } = link;
   const base = link.base === null ? null : { ...link.base, ...(await noter.notes(link.base.ref)) };
@@ -403,7 +460,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     const configOf = configReader(opened?.engine ?? null);
     const context: DockerfileContext = { configOf, images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
-      Promise.all(evaluated.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null), configOf))),
+      Promise.all(evaluated.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null), configOf, images))),
       Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {

@@ -71,12 +71,14 @@ export function planActions(input: PlanInput): PlanEntry[] {
 
     const ignoredBy = input.ignore.find((glob) => matchesImageGlob(glob, image.tags));
     if (ignoredBy !== undefined) return skip(`ignored (ignore: ${ignoredBy})`);
-    if (image.status !== 'outdated' || base === null) {
+    const copyMoved = (image.copySources ?? []).some((source) => source.status === 'outdated');
+    if (image.status !== 'outdated' || (base === null && !copyMoved)) {
       const why = image.status === 'current' ? 'up to date' : `${image.status}${image.reason ? `: ${image.reason}` : ''}`;
       return skip(why);
     }
 
     const { policy, why } = choosePolicy(input, image);
+    if (base === null || copyMoved) return planCopySourceRebuild(image, { ...common, policy }, why, input.buildable.has(image.id));
     if (base.candidates !== undefined && base.candidates.length > 1) {
       // Acting would mean guessing the tag it was built FROM, and a wrong guess moves the image
       // to another version: only say so, with the command that settles it (in the reason).
@@ -127,6 +129,16 @@ function planDependent(image: ImageReport, common: Omit<PlanEntry, 'action' | 'w
     return { ...common, action: { kind: 'report' }, why: `${why}; it waits on ${waitsOn}, and only a rebuild puts it on the updated local base, but no Dockerfile is known for it (${how})` };
   }
   return { ...common, action: { kind: 'rebuild' }, waitsOn, why: `${why}; rebuilt on ${waitsOn} once that is updated` };
+}
+
+/**
+ * An image whose Dockerfile copies from an image that moved upstream: only a rebuild picks that
+ * up (a rebase moves the FROM base alone), so it is rebuilt, or reported when it cannot be.
+ */
+function planCopySourceRebuild(image: ImageReport, common: Omit<PlanEntry, 'action' | 'why'>, why: string, buildable: boolean): PlanEntry {
+  if (common.policy === 'notify' || common.policy === 'pin') return { ...common, action: { kind: 'report' }, why };
+  if (!buildable) return { ...common, action: { kind: 'report' }, why: `${why}; a copy source moved and only a rebuild picks it up, but no Dockerfile is known for it (basewatch link ${image.name} <Dockerfile>)` };
+  return { ...common, action: { kind: 'rebuild' }, why: `${why}; a copy source moved, which only a rebuild picks up` };
 }
 
 /** Bases before the images built on them, so one cycle updates a chain in order. */

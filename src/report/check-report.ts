@@ -152,6 +152,12 @@ export const ImageReport = z
      * the image's history. Optional also because reports of older versions (and daemons) have none.
      */
     suggestedLink: SuggestedLinkReport.optional(),
+    /**
+     * Present when its Dockerfile copies from other images (`COPY --from=<image>`, `RUN
+     * --mount=from=<image>`): each one, compared as a plain build would use it (its local copy).
+     * One that moved makes the image outdated, and only a rebuild picks it up.
+     */
+    copySources: z.array(BaseCandidateReport).readonly().optional(),
     status: ImageStatus,
     reason: z.string(),
     /** When upstream was last asked about its base (ISO 8601), or null. */
