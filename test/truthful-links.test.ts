@@ -98,8 +98,10 @@ describe('truthful links (real engine and registry)', { skip: skipWithoutWorld()
       const tag = `${uniqueName('multi')}:1`;
       const id = await buildImage({ context: project, tag });
       const home = await settings({ minimumAge: '0' });
+      // No Dockerfile under the roots: nothing says which tag (a matching one would, see below).
+      const roots = await makeTempDir('no-dockerfiles');
 
-      const image = await check(home, project, tag);
+      const image = await check(home, roots, tag);
       assert.equal(image.status, 'outdated', image.reason);
       const candidates = image.base?.candidates ?? [];
       assert.deepEqual(candidates.map((c) => [c.ref, c.status]).sort(), [
@@ -110,12 +112,12 @@ describe('truthful links (real engine and registry)', { skip: skipWithoutWorld()
       assert.match(image.reason, /:1\.2 did not/);
       assert.match(image.reason, new RegExp(`basewatch link ${tag.replace(/[.:]/g, '\\$&')} <its Dockerfile>`));
 
-      const dry = await update(home, project, tag, true);
+      const dry = await update(home, roots, tag, true);
       const entry = dry.plan.find((p) => p.image === tag);
       assert.equal(entry?.action.kind, 'report', JSON.stringify(dry.plan));
       assert.match(entry?.why ?? '', /not settled/);
 
-      const real = await update(home, project, tag, false);
+      const real = await update(home, roots, tag, false);
       assert.ok(!real.actions.some((a) => a.kind === 'rebased' || a.kind === 'rebuilt'), JSON.stringify(real.actions));
       assert.equal(await idOf(tag), id, 'the tag did not move');
     });
@@ -126,10 +128,12 @@ describe('truthful links (real engine and registry)', { skip: skipWithoutWorld()
       const tag = `${uniqueName('multi-same')}:1`;
       await buildImage({ context: project, tag });
       const home = await settings({ minimumAge: '0' });
-      const image = await check(home, project, tag);
+      // No Dockerfile under the roots: nothing says which tag (a matching one would, see below).
+      const roots = await makeTempDir('no-dockerfiles');
+      const image = await check(home, roots, tag);
       assert.equal(image.status, 'current', image.reason);
       assert.deepEqual((image.base?.candidates ?? []).map((c) => c.status), ['current', 'current']);
-      const dry = await update(home, project, tag, true);
+      const dry = await update(home, roots, tag, true);
       assert.equal(dry.plan.find((p) => p.image === tag)?.action.kind, 'skip');
     });
 
@@ -183,19 +187,37 @@ describe('truthful links (real engine and registry)', { skip: skipWithoutWorld()
       assert.equal(image.status, 'current', image.reason);
     });
 
+    it('a Dockerfile under the roots that its history matches names the tag (fixed: current, nothing to do; floating: outdated)', async () => {
+      for (const [which, expected] of [['fixed', 'current'], ['floating', 'outdated']] as const) {
+        const base = await twoTagBase(registry, true);
+        const from = which === 'fixed' ? base.fixed : base.floating;
+        const project = await writeProject({ Dockerfile: `FROM ${from}\nCOPY a.txt /a.txt\n`, 'a.txt': `${which}\n` });
+        const tag = `${uniqueName(`multi-suggested-${which}`)}:1`;
+        await buildImage({ context: project, tag });
+        const home = await settings({ minimumAge: '0' });
+        const image = await check(home, project, tag);
+        assert.equal(image.base?.ref, from, image.reason);
+        assert.equal(image.base?.candidates, undefined);
+        assert.equal(image.status, expected, image.reason);
+        assert.match(image.reason, /its base is named by the FROM of .*Dockerfile, the Dockerfile its history matches/);
+      }
+    });
+
     it('after a pull moves the floating tag, the old image keeps only the fixed tag: an earlier check keeps both names in play', async () => {
       const base = await twoTagBase(registry, true);
       const project = await writeProject({ Dockerfile: `FROM ${base.floating}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
       const tag = `${uniqueName('multi-pulled')}:1`;
       const id = await buildImage({ context: project, tag });
       const home = await settings({ minimumAge: '0' });
-      await check(home, project, tag);
+      // No Dockerfile under the roots: nothing says which tag (a matching one would, see below).
+      const roots = await makeTempDir('no-dockerfiles');
+      await check(home, roots, tag);
       await docker(['pull', base.floating]);
-      const image = await check(home, project, tag);
+      const image = await check(home, roots, tag);
       assert.equal(image.base?.localId, base.v1);
       assert.equal(image.status, 'outdated', image.reason);
       assert.deepEqual((image.base?.candidates ?? []).map((c) => c.ref).sort(), [base.floating, base.fixed]);
-      const real = await update(home, project, tag, false);
+      const real = await update(home, roots, tag, false);
       assert.ok(!real.actions.some((a) => a.kind === 'rebased'), JSON.stringify(real.actions));
       assert.equal(await idOf(tag), id);
     });

@@ -11,7 +11,7 @@ import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { type DockerfileReading, hintsFromBuildLinks, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
-import { familiarImageRef, normalizeImageRef, parseImageRef, repoDigestIn, repositoryName } from '../refs/image-ref.js';
+import { familiarImageRef, formatImageRef, normalizeImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import type { BuildLink } from '../inventory/build-link.js';
 import { type PlatformSpec, hostPlatform } from '../refs/platform.js';
@@ -332,6 +332,31 @@ async function openEngine(options: CheckOptions, errors: ReportError[]): Promise
   }
 }
 
+/**
+ * An unsettled link (a base with several names) whose image's history matches exactly one
+ * Dockerfile under the roots: that file's final FROM names the tag, when it is one of the names.
+ */
+function settleBySuggestion(link: ImageLink, suggestion: SuggestedLinkReport | undefined, dockerfiles: readonly DockerfileReading[], images: readonly ImageDetails[]): ImageLink {
+  if (link.candidates === null || link.base === null || suggestion === undefined) return link;
+  const from = dockerfiles.find((reading) => reading.path === suggestion.dockerfile)?.uses.find((use) => use.final)?.ref ?? null;
+  const said = from === null ? null : parseImageRef(from);
+  if (!said?.ok || said.ref.tag === null) return link;
+  const named = link.candidates.find((candidate) => tagMatches(candidate, formatImageRef({ ...said.ref, digest: null })));
+  if (named === undefined) return link;
+  const baseImage = localImage(images, link.base.localId);
+  const parsed = parseImageRef(named);
+  const digest = parsed.ok && baseImage !== null ? repoDigestIn(baseImage.repoDigests, repositoryName(parsed.ref)) : link.base.digest;
+  return {
+    ...link,
+    base: { ...link.base, ref: named, digest },
+    candidates: null,
+    problem: [
+      `its base is named by the FROM of ${suggestion.shown}, the Dockerfile its history matches (${suggestion.command} to confirm)`,
+      ...(link.problem ?? '').split('; ').filter((note) => note !== '' && !note.startsWith('its base image is tagged ') && !note.startsWith('say which with ')),
+    ].join('; '),
+  };
+}
+
 /** `links` and, up each chain, the links of the local images they are built on. */
 function withChainBases(links: readonly ImageLink[], all: readonly ImageLink[]): ImageLink[] {
   const byId = new Map(all.map((link) => [link.image.id, link]));
@@ -441,6 +466,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
         buildLinks: options.buildLinks ?? [],
         displayCwd: options.displayCwd ?? null,
       });
+      // A Dockerfile its history matches step by step names the tag it was built FROM; it is never
+      // built from on that guess, but its FROM settles which of the base's names the build used.
+      const settled = (link: ImageLink): ImageLink => settleBySuggestion(link, suggestions.get(link.image.id), projects.dockerfiles, local.images);
+      links = links.map(settled);
+      evaluated = evaluated.map(settled);
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });
     }
