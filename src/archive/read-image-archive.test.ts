@@ -277,6 +277,20 @@ describe('readImageArchive, OCI layout', () => {
     assert.deepEqual(await readdir(dir), [`${hex(sha256(baseLayer))}.tar`]);
   });
 
+  it('reads a containerd-store save by its manifest digest, the ID that store gives the image', async () => {
+    // As Engine 28 with the containerd store saves: gzip blobs, index.json and manifest.json.
+    const { tar, config, diffIds, manifestDigest: id } = await ociArchive({ layers: [{ tar: baseLayer, gzip: true }, { tar: appLayer, gzip: true }], withManifestJson: true });
+    const image = await readImageArchive(streamOf(tar), { keepLayers: new Set([sha256(appLayer)]), spoolDir: await spoolDir(), image: id });
+    assert.equal(image.configDigest, sha256(config));
+    assert.deepEqual(image.imageIds, [sha256(config), id]);
+    assert.deepEqual(image.layers.map((layer) => layer.diffId), diffIds);
+    assert.deepEqual(await readFile(image.kept.get(sha256(appLayer))?.file ?? ''), appLayer);
+    await assert.rejects(
+      readImageArchive(streamOf(tar), { keepLayers: new Set(), spoolDir: await spoolDir(), image: `sha256:${'ab'.repeat(32)}` }),
+      (error: unknown) => error instanceof ArchiveError && error.problem === 'image-not-found',
+    );
+  });
+
   it('rejects a blob whose content does not match its name', async () => {
     const { tar } = await ociArchive({ layers: [{ tar: baseLayer }] });
     // Swap one byte of the busybox payload inside the (uncompressed) layer blob.

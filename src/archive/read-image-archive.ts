@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { ArchiveError } from './archive-error.js';
 import { ImageConfigRootfsSchema } from './archive-schemas.js';
 import type { LayerScan } from './layer-scan.js';
+import { imageIdsOf } from './oci-identities.js';
 import {
   type ArchiveManifest,
   digestFromPath,
@@ -63,6 +64,11 @@ export interface ImageArchive {
   readonly configBytes: Buffer;
   /** sha256:<hex> of configBytes. */
   readonly configDigest: string;
+  /**
+   * The IDs an engine may give this image: the config digest (classic store, Podman) and, when
+   * the archive holds them, its manifest's and index's digests (containerd image store).
+   */
+  readonly imageIds: readonly string[];
   /** One per manifest layer, bottom first; diff_ids computed from the bytes. */
   readonly layers: LayerScan[];
   /** The layers of `keepLayers` found in the archive, by diff_id. */
@@ -239,7 +245,7 @@ function assemble(
       );
     }
   });
-  return { manifest, configBytes, configDigest, layers, kept };
+  return { manifest, configBytes, configDigest, imageIds: imageIdsOf(docs, configDigest), layers, kept };
 }
 
 function parseRootfs(configBytes: Buffer, path: string): string[] {

@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import type { z } from 'zod';
 import { ArchiveError } from './archive-error.js';
+import { configDigestsNamedBy } from './oci-identities.js';
 import { type Descriptor, DockerSaveManifestSchema, OciIndexSchema, OciManifestSchema } from './archive-schemas.js';
 import { normaliseTarPath } from './tar-io.js';
 
@@ -26,10 +27,21 @@ export interface ArchiveDocuments {
 }
 
 /**
- * Picks the image: `image` (a RepoTag, an image ID "sha256:<hex>" or its hex) when given,
- * else the only one. Throws an ArchiveError naming what is missing or ambiguous.
+ * Picks the image: `image` (a RepoTag, or an image ID "sha256:<hex>" or its hex: the config's
+ * digest, or on the containerd store the manifest's or index's) when given, else the only one.
+ * Throws an ArchiveError naming what is missing or ambiguous.
  */
 export function resolveArchiveImage(docs: ArchiveDocuments, image?: string): ArchiveManifest {
+  if (image !== undefined && /^(?:sha256:)?[0-9a-f]{64}$/.test(image)) {
+    const id = image.startsWith('sha256:') ? image : `sha256:${image}`;
+    const configs = configDigestsNamedBy(docs, id);
+    if (configs.length > 1) throw new ArchiveError('ambiguous-image', `${JSON.stringify(image)} names ${configs.length} images in the archive`);
+    return resolveByName(docs, configs[0] ?? id);
+  }
+  return resolveByName(docs, image);
+}
+
+function resolveByName(docs: ArchiveDocuments, image: string | undefined): ArchiveManifest {
   const manifestJson = docs.json.get('manifest.json');
   if (manifestJson !== undefined) return fromDockerManifest(manifestJson, image);
   const indexJson = docs.json.get('index.json');

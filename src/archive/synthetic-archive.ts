@@ -117,7 +117,7 @@ export interface OciArchiveSpec {
 }
 
 /** An OCI-layout save: blobs/sha256/<digest> for layers, config and manifest; index.json; oci-layout. */
-export async function ociArchive(spec: OciArchiveSpec): Promise<{ tar: Buffer; config: Buffer; diffIds: string[] }> {
+export async function ociArchive(spec: OciArchiveSpec): Promise<{ tar: Buffer; config: Buffer; diffIds: string[]; manifestDigest: string }> {
   const diffIds = spec.layers.map((layer) => sha256(layer.tar));
   const blobs = spec.layers.map((layer) => (layer.gzip ? gzipSync(layer.tar) : layer.tar));
   const config = configFor(diffIds);
@@ -163,7 +163,7 @@ export async function ociArchive(spec: OciArchiveSpec): Promise<{ tar: Buffer; c
     });
   }
   files.push({ name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' });
-  return { tar: await tarBuffer(files), config, diffIds };
+  return { tar: await tarBuffer(files), config, diffIds, manifestDigest: sha256(manifest) };
 }
 
 /** A Readable that hands out `bytes` in small chunks, as a socket would. */

@@ -147,7 +147,10 @@ export interface EngineClient {
    * `signal` cancels the request, and the stream once it flows.
    */
   saveImage(idOrRef: string, options?: { signal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
-  /** `docker load`; rejects when the stream reports an error. Resolves to the ids/tags it says it loaded. */
+  /**
+   * `docker load`; rejects when the stream reports an error (an `error` field, or on the containerd
+   * store a `stream` line that reads as one). Resolves to the ids/tags it says it loaded.
+   */
   loadImage(tar: NodeJS.ReadableStream, options?: { onProgress?: (message: string) => void }): Promise<{ loaded: string[] }>;
   /** `docker tag source ref` (moves the tag when it exists). */
   tagImage(source: string, ref: string): Promise<void>;

@@ -152,14 +152,19 @@ export async function loadImage(
 ): Promise<{ loaded: string[] }> {
   const response = (await call.docker.loadImage(tar, { quiet: true })) as NodeJS.ReadableStream;
   const loaded: string[] = [];
+  let streamedError: string | null = null;
   const outcome = await readProgressStream(response, (message) => {
     const text = message.stream?.trim() ?? message.status ?? '';
     const match = /^Loaded image(?: ID)?: (\S+)$/.exec(text);
     if (match?.[1]) loaded.push(match[1]);
+    // The containerd store reports a failed load as a plain `stream` line ("Error unpacking
+    // image …: wrong diff id calculated") with no `error` field (modern-engine.md).
+    else if (streamedError === null && /\berror\b/i.test(text)) streamedError = text;
     if (text !== '') options.onProgress?.(text);
   });
-  if (outcome.error !== null) {
-    throw new EngineError({ endpoint: call.endpoint, operation: call.operation, failure: 'http', detail: outcome.error });
+  const failure = outcome.error ?? streamedError;
+  if (failure !== null) {
+    throw new EngineError({ endpoint: call.endpoint, operation: call.operation, failure: 'http', detail: failure });
   }
   return { loaded };
 }

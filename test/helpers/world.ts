@@ -24,6 +24,7 @@ export {
   pushImage,
   removeImages,
 } from './docker.js';
+export { usesContainerdStore } from './engine-store.js';
 export { type BasewatchResult, type RunBasewatchOptions, repoRoot, runBasewatch } from './basewatch.js';
 export { DEFAULT_DPKG, DEFAULT_OS_RELEASE, type DpkgPackage, dpkgStatus, osReleaseText } from './rootfs.js';
 export { makeTempDir, uniqueName, writeProject, writeTree } from './temp.js';

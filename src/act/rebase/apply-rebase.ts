@@ -11,7 +11,8 @@ import { engineAuthFor } from '../rebuild/engine-auth.js';
 import { removeUntagged } from '../remove-untagged.js';
 import { runSmokeTest } from '../smoke-test.js';
 import { describeLeftTags, moveTags } from '../tag-moves/move-tags.js';
-import { type LoadedImage, loadRebasedImage, loadedImageId } from './load-rebased.js';
+import { type LoadedImage, configDigestOf, loadRebasedImage } from './load-rebased.js';
+import { findLocalNewBase } from './local-new-base.js';
 import { PACKAGE_DB_PATHS, packageChanges } from './package-changes.js';
 import type { PreparedRebase } from './prepare-rebase.js';
 import type { RebasedConfig } from './rebase-config.js';
@@ -31,7 +32,9 @@ export async function applyRebase(
   decided: RebaseToApply,
   alreadyLocal: ImageDetails | null,
 ): Promise<RebaseOutcome> {
-  const existedBeforePromise = run.ahead(deps.engine.inspectImage(loadedImageId(decided.config.configBytes)));
+  // Known up front only where the ID is the config's digest (classic store, Podman); on the
+  // containerd store an image that is already tagged is not removed either (discardLoaded).
+  const existedBeforePromise = run.ahead(deps.engine.inspectImage(configDigestOf(decided.config.configBytes)));
   const pulled = await pullNewBase(deps, run, prepared, alreadyLocal);
   // Only the record of what changed needs the new base's packages: read beside the load, awaited before any tag moves.
   const newFilesRead =
@@ -41,7 +44,7 @@ export async function applyRebase(
   const existedBefore = (await existedBeforePromise) !== null;
   // Only an image this rebase created goes when it cannot be used; an identical one from before stays.
   const discardLoaded = async (imageId: string): Promise<void> => {
-    if (!existedBefore) await deps.engine.removeImage(imageId).catch(() => false);
+    if (!existedBefore) await removeUntagged(deps.engine, imageId);
   };
   const loaded = await loadAndVerify(deps, run, prepared, decided.config, pulled, discardLoaded);
 
@@ -65,9 +68,9 @@ async function pullNewBase(deps: RebaseDeps, run: RebaseRun, { target, newRef, n
   }
   failpoint('rebase:after-pull');
   // Inspected just now when it was already local; after a pull, it must be there now.
-  const pulled = alreadyLocal ?? (await deps.engine.inspectImage(newBase.configDigest));
+  const pulled = alreadyLocal ?? (await findLocalNewBase(deps.engine, target, newBase));
   if (pulled === null) {
-    throw new Refusal('failed', [`after pulling ${newRef}@${newBase.digest} the engine has no image ${newBase.configDigest}`]);
+    throw new Refusal('failed', [`after pulling ${newRef}@${newBase.digest} the engine has no image with its config ${newBase.configDigest}`]);
   }
   return pulled;
 }

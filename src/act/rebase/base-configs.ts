@@ -17,6 +17,11 @@ export interface BaseConfig {
   readonly configDigest: string;
   /** The digest the reference resolved to (index or manifest): what the base labels record. */
   readonly digest: string;
+  /**
+   * The IDs a local copy of it may have: the config digest (classic store, Podman), the
+   * platform's manifest digest and the digest above (containerd store).
+   */
+  readonly imageIds: readonly string[];
   readonly source: 'registry' | 'engine';
 }
 
@@ -28,7 +33,8 @@ export async function configFromRegistry(registry: RegistryClient, ref: ImageRef
   if (resolved.unchanged) return { ok: false, message: 'unexpected "unchanged" answer without a known digest' };
   const blob = await registry.getBlob(ref, resolved.configDigest);
   if (!blob.ok) return { ok: false, message: blob.message };
-  return { ok: true, value: { bytes: blob.bytes, configDigest: resolved.configDigest, digest: resolved.digest, source: 'registry' } };
+  const imageIds = [...new Set([resolved.configDigest, resolved.platformDigest, resolved.digest])];
+  return { ok: true, value: { bytes: blob.bytes, configDigest: resolved.configDigest, digest: resolved.digest, imageIds, source: 'registry' } };
 }
 
 export async function configFromEngine(engine: EngineClient, imageId: string, spoolDir: string): Promise<BaseConfigResult> {
@@ -38,8 +44,13 @@ export async function configFromEngine(engine: EngineClient, imageId: string, sp
       spoolDir,
       image: imageId,
     });
-    return { ok: true, value: { bytes: archive.configBytes, configDigest: archive.configDigest, digest: imageId, source: 'engine' } };
+    return { ok: true, value: { bytes: archive.configBytes, configDigest: archive.configDigest, digest: imageId, imageIds: archive.imageIds, source: 'engine' } };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** A config's rootfs.diff_ids, bottom first ([] when it has none). */
+export function configDiffIds(configBytes: Buffer): string[] {
+  return (JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
 }

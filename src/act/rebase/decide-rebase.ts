@@ -5,7 +5,7 @@
  */
 import type { LayerScan } from '../../archive/layer-scan.js';
 import type { ImageArchive } from '../../archive/read-image-archive.js';
-import type { BaseConfig } from './base-configs.js';
+import { type BaseConfig, configDiffIds } from './base-configs.js';
 import { packageChanges } from './package-changes.js';
 import { type RebasedConfig, rebaseConfig } from './rebase-config.js';
 import type { PackageChanges } from './rebase-types.js';
@@ -13,7 +13,7 @@ import { checkSeam } from './seam-check.js';
 
 /** How many layers a base's config lists: the image's layers above that many are the app's. */
 export function baseLayerCount(configBytes: Buffer): number {
-  return (JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: unknown[] } }).rootfs?.diff_ids?.length ?? 0;
+  return configDiffIds(configBytes).length;
 }
 
 export interface RebaseDecisionInput {

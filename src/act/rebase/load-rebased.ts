@@ -12,6 +12,9 @@ import { PassThrough, type Readable } from 'node:stream';
 import { copyLayersOfArchive } from '../../archive/copy-archive-layers.js';
 import { LoadArchiveWriter, writeLoadArchive } from '../../archive/write-load-archive.js';
 import type { EngineClient } from '../../engine/docker-engine.js';
+import { configDiffIds } from './base-configs.js';
+import { sameList } from './export-image.js';
+import { Refusal } from './rebase-run.js';
 
 export interface LoadRebasedInput {
   readonly configBytes: Buffer;
@@ -33,7 +36,11 @@ export interface LoadedImage {
 }
 
 /** Runs a writer into the engine's load; whichever side fails first stops the other. */
-async function streamIntoLoad(engine: EngineClient, write: (target: PassThrough) => Promise<{ bytes: number }>): Promise<number> {
+async function streamIntoLoad(
+  engine: EngineClient,
+  configBytes: Buffer,
+  write: (target: PassThrough) => Promise<{ bytes: number }>,
+): Promise<{ bytes: number; imageId: string }> {
   const pipe = new PassThrough();
   const loading = engine.loadImage(pipe);
   // A load that fails early must not leave the writer waiting on backpressure forever.
@@ -42,12 +49,26 @@ async function streamIntoLoad(engine: EngineClient, write: (target: PassThrough)
     pipe.destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;
   });
-  const [written] = await Promise.all([writing, loading]);
-  return written.bytes;
+  const [written, { loaded }] = await Promise.all([writing, loading]);
+  return { bytes: written.bytes, imageId: await idOfLoad(engine, loaded, configBytes) };
 }
 
-/** The image ID a load of these config bytes gives. */
-export function loadedImageId(configBytes: Buffer): string {
+/**
+ * The ID of the image a load gave. The classic store and Podman give it the config's digest;
+ * the containerd store the digest of a manifest it writes itself, which only its answer
+ * ("Loaded image ID: …") tells.
+ */
+async function idOfLoad(engine: EngineClient, loaded: readonly string[], configBytes: Buffer): Promise<string> {
+  const candidates = [...loaded.filter((name) => name.startsWith('sha256:')), configDigestOf(configBytes)];
+  for (const candidate of candidates) {
+    const found = await engine.inspectImage(candidate);
+    if (found !== null && sameList(found.diffIds, configDiffIds(configBytes))) return found.id;
+  }
+  throw new Refusal('failed', [`the engine did not say which image it loaded (it said: ${loaded.join(', ') || 'nothing'})`]);
+}
+
+/** sha256 of the config bytes: the image ID on the classic store and Podman. */
+export function configDigestOf(configBytes: Buffer): string {
   return `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
 }
 
@@ -58,7 +79,6 @@ export async function needsFullLoad(engine: EngineClient): Promise<boolean> {
 }
 
 export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedInput): Promise<LoadedImage> {
-  const imageId = loadedImageId(input.configBytes);
   const warnings: string[] = [];
   const appSources = input.appLayers.map((layer) => ({
     diffId: layer.diffId,
@@ -67,7 +87,7 @@ export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedI
 
   if (!input.fullOnly) {
     try {
-      const bytes = await streamIntoLoad(engine, (target) =>
+      const { bytes, imageId } = await streamIntoLoad(engine, input.configBytes, (target) =>
         writeLoadArchive(target, {
           configBytes: input.configBytes,
           repoTag: null,
@@ -82,7 +102,7 @@ export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedI
     }
   }
 
-  const bytes = await streamIntoLoad(engine, async (target) => {
+  const { bytes, imageId } = await streamIntoLoad(engine, input.configBytes, async (target) => {
     const writer = new LoadArchiveWriter(target);
     try {
       const source = (await engine.saveImage(input.newBaseId)) as Readable;

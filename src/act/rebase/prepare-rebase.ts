@@ -16,6 +16,7 @@ import { type BaseConfig, configFromRegistry } from './base-configs.js';
 import { baseLayerCount } from './decide-rebase.js';
 import { exportImage, layersAbove, sameList } from './export-image.js';
 import { needsFullLoad } from './load-rebased.js';
+import { findLocalNewBase } from './local-new-base.js';
 import { downgradeReason } from './never-downgrade.js';
 import { PACKAGE_DB_PATHS } from './package-changes.js';
 import { readOldBase } from './read-old-base.js';
@@ -86,7 +87,7 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
   run.progress('exporting the image');
   const appDiffIds = image.diffIds.slice(baseLayerCount(oldBase.bytes));
   // Work that does not depend on the export runs beside it.
-  const alreadyLocal = run.ahead(deps.engine.inspectImage(newBase.configDigest));
+  const alreadyLocal = run.ahead(findLocalNewBase(deps.engine, target, newBase));
   const newFiles = run.ahead(
     Promise.all([alreadyLocal, housekeeping]).then(([local]) => (local === null ? null : deps.engine.readImageFiles(local.id, PACKAGE_DB_PATHS))),
   );
@@ -178,8 +179,8 @@ async function exportApp(
     archive = await exportImage(deps.engine, image, await history, appDiffIds, spool, run.warnings, null);
   }
   failpoint('rebase:after-export');
-  if (archive.configDigest !== image.id) {
-    throw new Refusal('failed', [`the engine exported a different image (${archive.configDigest}) than ${image.id}`]);
+  if (!archive.imageIds.includes(image.id)) {
+    throw new Refusal('failed', [`the engine exported a different image (${archive.imageIds.join(', ')}) than ${image.id}`]);
   }
   return archive;
 }

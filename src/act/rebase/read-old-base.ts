@@ -15,8 +15,9 @@ export async function readOldBase(
   const problems: string[] = [];
   if (base.digest !== null) {
     const fromRegistry = await configFromRegistry(deps.registry, { ...ref, tag: null, digest: base.digest }, platform);
-    // The local copy is what the image was built on; the registry's must be that very image.
-    if (fromRegistry.ok && (base.localId === null || fromRegistry.value.configDigest === base.localId)) return fromRegistry.value;
+    // The local copy is what the image was built on; the registry's must be that very image:
+    // its ID is the config digest, or on the containerd store the manifest's or index's.
+    if (fromRegistry.ok && (base.localId === null || fromRegistry.value.imageIds.includes(base.localId))) return fromRegistry.value;
     if (!fromRegistry.ok) problems.push(fromRegistry.message);
   }
   if (base.localId !== null) {
