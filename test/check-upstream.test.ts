@@ -18,7 +18,7 @@ import {
   uniqueName,
   writeProject,
 } from './helpers/world.js';
-import { usesContainerdStore } from './helpers/docker.js';
+import { usesContainerdStore } from './helpers/engine-store.js';
 
 interface ImageEntry {
   name: string;

@@ -257,6 +257,14 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     await pushImage(baseRef);
 
     const { code, outcome, stdout } = await rebase([tag]);
+    if (await usesContainerdStore()) {
+      // That store keeps the image the tag left, known by its digest (`repo@<its id>`): the old
+      // base is known for sure, so the rebase is safe, and onto the tag's new image.
+      assert.equal(code, 0, stdout);
+      assert.equal(outcome.status, 'rebased', stdout);
+      assert.equal(await docker(['run', '--rm', tag, 'cat', '/etc/base-version', '/app.txt']), 'v2\napp\n');
+      return;
+    }
     assert.equal(code, 6, stdout);
     assert.equal(outcome.status, 'refused');
     const moved = new RegExp(`the local ${baseRef.replace(/[.:]/g, '\\$&')} is another image than the one it was built on`);

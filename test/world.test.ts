@@ -14,7 +14,7 @@ import {
   uniqueName,
   writeProject,
 } from './helpers/world.js';
-import { usesContainerdStore } from './helpers/docker.js';
+import { usesContainerdStore } from './helpers/engine-store.js';
 import { DOCKER_MANIFEST, MANIFEST_ACCEPT, OCI_MANIFEST } from './registry-content.js';
 
 // Skipping each test (not the suite) makes the skips show in the run's "skipped" count.

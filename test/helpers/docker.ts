@@ -36,17 +36,6 @@ export function dockerEnv(extra: Record<string, string | undefined> = {}): NodeJ
   return env;
 }
 
-let containerdStore: Promise<boolean> | null = null;
-
-/**
- * Whether the test engine keeps images in the containerd image store (Engine 28 with the
- * snapshotter on): image Ids are then manifest digests, pushes are OCI, and a pull that moves a
- * tag leaves the old image nameless. Tests assert what each store really does.
- */
-export function usesContainerdStore(): Promise<boolean> {
-  containerdStore ??= docker(['info', '--format', '{{json .DriverStatus}}']).then((out) => out.includes('io.containerd.snapshotter.v1'));
-  return containerdStore;
-}
 
 /** Runs `docker ...args` against the test engine; returns stdout, throws with stderr on a non-zero exit. */
 export function docker(args: readonly string[], options: DockerOptions = {}): Promise<string> {
