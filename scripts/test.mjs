@@ -44,6 +44,7 @@ const MODERN_SUITES = [
   'test/daemon.test',
   'test/rebase.test',
   'test/world.test',
+  'test/rebase-again.test',
 ];
 const MODERN_PASSES = ['modern-containerd', 'modern-classic'];
 const engine = argv.findLast((arg) => arg.startsWith('--engine='))?.slice('--engine='.length) ?? 'primary';
