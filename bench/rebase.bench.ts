@@ -85,6 +85,7 @@ async function runScenario(engine: EngineClient, on: BenchEngine, registryHost: 
   const linked = async (on: EngineClient) => {
     const result = await linkForAct({ engine: on, settings: defaultSettings(), paths, env: {}, cwd: project, roots: [project], image: tag });
     if (!result.ok) throw new Error(`bench link of ${tag}: ${result.message}`);
+    if (process.env['BENCH_DEBUG'] === '1') console.log(JSON.stringify({ base: result.linked.link.base, problem: result.linked.link.problem }));
     return result.linked;
   };
   const credentials = dockerCredentials();
@@ -116,6 +117,9 @@ async function runScenario(engine: EngineClient, on: BenchEngine, registryHost: 
       );
       await rollbackImage({ engine, stateDir }, tag);
       rebuilds.push(await timed(() => docker(['build', '--pull', '--no-cache', '-q', '-t', `${tag}-rebuilt`, project], onEngine)));
+      // That --pull moved the base's tag on to v2; put it back, so every run starts where the first did
+      // (on the containerd store the image a pull moved a tag away from has no name left at all).
+      await docker(['tag', oldBaseId, baseRef], onEngine);
     }
     const save = median(saves);
     const rebase = median(rebases);
@@ -152,7 +156,9 @@ export async function runRebaseBench(): Promise<string[]> {
   if (world === null) return ['rebase: skipped (no Docker engine + registry; `npm run bench` provisions them as root)'];
   const lines: string[] = [];
   const table = new Map<string, Map<string, string>>();
-  const engines = benchEngines(world);
+  // BENCH_ENGINE=containerd (a word of the engine's name) runs one engine only.
+  const only = process.env['BENCH_ENGINE'];
+  const engines = benchEngines(world).filter((on) => only === undefined || on.name.includes(only));
   for (const on of engines) {
     const engine = await connectEngine({ env: { DOCKER_HOST: on.host } });
     for (const scenario of SCENARIOS) {

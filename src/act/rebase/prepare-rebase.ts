@@ -116,6 +116,10 @@ async function inspectLinked(deps: RebaseDeps, request: RebaseRequest, run: Reba
     throw new Refusal('refused', [`cannot tell which base ${run.outcome.image} was built on: ${link.problem ?? 'no link'}`]);
   }
   run.record({ oldBase: { ref: base.ref, digest: base.digest } });
+  if (/^sha256:[0-9a-f]{64}$/.test(base.ref) && request.to === null) {
+    // Known only by its image id (the containerd store names nothing the tag left): no tag to follow.
+    throw new Refusal('refused', [`${link.problem ?? 'the name of its base is not known'}; name the new base with --to <ref>`]);
+  }
   // Both are questions only the user can answer: name the new base with --to.
   if (link.candidates !== null && request.to === null) {
     throw new Refusal('refused', [`${link.problem ?? `its base image has several names (${link.candidates.join(', ')})`}; or name the new base with --to`]);
