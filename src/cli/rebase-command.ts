@@ -1,5 +1,5 @@
 /** `basewatch rebase` and `basewatch rollback`. */
-import { type RebaseOutcome, rebaseImage } from '../act/rebase/rebase-image.js';
+import { type RebaseOutcome, rebaseImage, unstartedRebase } from '../act/rebase/rebase-image.js';
 import { TagMoveLockTimeoutError } from '../act/tag-moves/tag-move-lock.js';
 import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { openRegistryParts } from '../pipeline/cycle-parts.js';
@@ -91,7 +91,7 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
           { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, onProgress: (step) => progress.update(step) },
           { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force, linked: linked.linked },
         )
-      : notLinked(options.image, linked.message);
+      : unstartedRebase(options.image, [`${linked.message} (see \`docker image ls\`)`]);
     progress.done();
     io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRebase(outcome, style));
     switch (outcome.status) {
@@ -105,28 +105,6 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   } finally {
     await registry.close();
   }
-}
-
-/** The outcome of a rebase that could not start: the image is not there to link. */
-function notLinked(image: string, reason: string): RebaseOutcome {
-  return {
-    status: 'failed',
-    image,
-    tags: [],
-    oldImageId: null,
-    newImageId: null,
-    oldBase: null,
-    newBase: null,
-    layersReused: 0,
-    baseLayersSkipped: 0,
-    bytesMoved: 0,
-    seconds: 0,
-    fastPath: null,
-    packages: null,
-    reasons: [`${reason} (see \`docker image ls\`)`],
-    warnings: [],
-    keepTag: null,
-  };
 }
 
 export function renderRollback(outcome: RollbackOutcome, style: Style): string {

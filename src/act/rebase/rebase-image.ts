@@ -14,6 +14,7 @@ import { prepareRebase } from './prepare-rebase.js';
 import { RebaseRun, Refusal } from './rebase-run.js';
 import type { RebaseDeps, RebaseOutcome, RebaseRequest } from './rebase-types.js';
 
+export { unstartedRebase } from './rebase-run.js';
 export type { LinkedImage, PackageChanges, RebaseDeps, RebaseOutcome, RebaseRequest, RebaseStatus } from './rebase-types.js';
 
 export async function rebaseImage(deps: RebaseDeps, request: RebaseRequest): Promise<RebaseOutcome> {

@@ -91,3 +91,8 @@ export class RebaseRun {
     if (this.spoolDir !== null) await fs.rm(this.spoolDir, { recursive: true, force: true });
   }
 }
+
+/** The outcome of a rebase that could not start (no link to act on): what a run ending at once says. */
+export function unstartedRebase(image: string, reasons: string[]): RebaseOutcome {
+  return new RebaseRun(image, undefined).finish('failed', reasons);
+}
