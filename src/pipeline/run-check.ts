@@ -51,8 +51,11 @@ export interface CheckOptions {
   /** Tags earlier checks saw base digests under (pipeline/seen-tags); default none. */
   readonly seenTags?: ReadonlyMap<string, readonly string[]>;
   readonly connect?: ConnectOptions;
-  /** An engine the caller connected already (the cycle's own); default: connect with `connect`. */
-  readonly engine?: EngineClient;
+  /**
+   * The engine the caller connects to (the cycle's own), or its connection under way; when that
+   * fails the report says why, as for a connection of the check's own. Default: connect with `connect`.
+   */
+  readonly engine?: EngineClient | Promise<EngineClient>;
   /** The cycle's registry client, closed by the caller; default: one of the check's own, from settings. */
   readonly registry?: RegistryClient;
   /** Links `basewatch link` recorded; images with one get no suggested link. Default none. */
@@ -313,7 +316,7 @@ interface OpenedEngine {
 
 async function openEngine(options: CheckOptions, errors: ReportError[]): Promise<OpenedEngine | null> {
   try {
-    const engine = options.engine ?? (await connectEngine(options.connect));
+    const engine = await (options.engine ?? connectEngine(options.connect));
     const info = await engine.info();
     return {
       engine,

@@ -70,7 +70,9 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
   const linked = links.ok ? links.links : [];
   // A tag move a crashed run left half done is finished first, whatever else this cycle does (it
   // may have nothing to do), so the check sees whole images. No engine: the check says so.
-  const engineFirst = await connectEngine({ env: options.env as NodeJS.ProcessEnv }).catch(() => null);
+  // One connection for the whole cycle: when it fails, the check reports why (no second attempt).
+  const connecting = connectEngine({ env: options.env as NodeJS.ProcessEnv });
+  const engineFirst = await connecting.catch(() => null);
   const warnings: string[] = [];
   if (engineFirst !== null) {
     const recovered = await recoverTagMove(engineFirst, options.paths.state).catch((error: unknown) => {
@@ -80,7 +82,7 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     if (recovered !== null) warnings.push(recovered);
   }
   const check = await runCheck({
-    ...(engineFirst !== null ? { engine: engineFirst } : {}),
+    engine: connecting,
     registry,
     roots: options.roots,
     cwd: options.cwd,
