@@ -354,7 +354,8 @@ function settleBySuggestion(link: ImageLink, suggestion: SuggestedLinkReport | u
     base: { ...link.base, ref: named, digest },
     candidates: null,
     problem: [
-      `its base is named by the FROM of ${suggestion.shown}, the Dockerfile its history matches (${suggestion.command} to confirm)`,
+      // The suggestion beside it already shows the command that confirms it.
+      `its base is named by the FROM of ${suggestion.shown}, the Dockerfile its history matches`,
       ...(link.problem ?? '').split('; ').filter((note) => note !== '' && !note.startsWith('its base image is tagged ') && !note.startsWith('say which with ')),
     ].join('; '),
   };
