@@ -262,6 +262,8 @@ describe('basewatch rebuild (real engine and registry)', { skip: skipWithoutWorl
         pulls: new Map(),
       },
       { image, imageId: oldId, baseRef: base.baseRef, digest: approved, policy: 'rebuild', action: { kind: 'rebuild' }, why: 'default policy rebuild' },
+      // How the check says it is built: its compose service.
+      { dockerfile: join(project, 'Dockerfile'), context: project, target: null, compose: join(project, 'compose.yaml'), service: 'app', args: { BASE_TAG: baseTag } },
     );
     assert.ok(result.ok, JSON.stringify(result));
     assert.equal(result.baseDigest, approved, 'the outcome reports the approved digest');

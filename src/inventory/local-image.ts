@@ -50,6 +50,11 @@ export interface BuildHint {
    * and in the stages it is built FROM: they are bases too, that only a rebuild can refresh.
    */
   readonly copySources: readonly string[];
+  /**
+   * A compose service's Dockerfile text (or its dockerfile_inline), for matching an existing
+   * image's history to it; absent for link records and when it could not be read.
+   */
+  readonly text?: string;
 }
 
 /**

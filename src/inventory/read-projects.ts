@@ -150,6 +150,7 @@ export async function readProjects(
         args: build.args,
         baseRef,
         copySources,
+        ...(typeof dockerfileText === 'string' ? { text: dockerfileText } : {}),
       });
     }
   }

@@ -24,7 +24,7 @@ import {
   repositoryName,
   tagMatches,
 } from '../refs/image-ref.js';
-import type { BaseNotes, ImageBaseReport, ImageSourceReport } from '../report/check-report.js';
+import type { BaseNotes, ImageBaseReport, ImageSourceReport, UnlinkedClaimReport } from '../report/check-report.js';
 import { type BuildHint, type HistoryStep, type LinkableImage, isNamedImage, ownManifestDigest } from '../inventory/local-image.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
@@ -61,6 +61,8 @@ export interface ImageLink {
   readonly candidates: readonly string[] | null;
   /** Images its Dockerfile copies from (see BuildHint.copySources); none when its Dockerfile is not known. */
   readonly copySources: readonly string[];
+  /** Compose services naming this image that were not taken as its build (see pipeline/verify-compose-claims). */
+  readonly unlinkedClaims?: readonly UnlinkedClaimReport[];
 }
 
 export function imagePlatform(image: Pick<LinkableImage, 'os' | 'architecture' | 'variant'>): string {

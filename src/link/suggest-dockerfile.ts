@@ -66,7 +66,20 @@ function toStep(instruction: DockerfileInstruction, shell: readonly string[]): B
  * build an image on a base image (no FROM, `FROM scratch`, an unresolvable FROM).
  */
 export function dockerfileSteps(path: string, text: string): DockerfileSteps | null {
-  const analysis = analyzeDockerfile(text);
+  const built = buildSteps(text);
+  return built === null || built.baseRef === null ? null : { path, baseRef: built.baseRef, steps: built.steps };
+}
+
+/**
+ * The history a build of this Dockerfile with these args and target leaves after its base's:
+ * `baseRef` null for a stage chain that starts `FROM scratch`; null when nothing is built (no
+ * FROM, an unknown target, an unresolvable FROM).
+ */
+export function buildSteps(
+  text: string,
+  options: { readonly buildArgs?: Readonly<Record<string, string>>; readonly target?: string | null } = {},
+): { readonly baseRef: string | null; readonly steps: readonly BuildStep[] } | null {
+  const analysis = analyzeDockerfile(text, options);
   if (analysis.targetStage === null) return null;
   const chain: number[] = [];
   let stage = analysis.stages[analysis.targetStage];
@@ -75,9 +88,11 @@ export function dockerfileSteps(path: string, text: string): DockerfileSteps | n
     if (stage.base.kind !== 'stage') break;
     stage = analysis.stages[stage.base.stageIndex];
   }
-  if (stage?.base.kind !== 'image') return null;
-  const baseRef = analysis.uses[stage.base.useIndex]?.ref ?? null;
-  if (baseRef === null) return null;
+  let baseRef: string | null = null;
+  if (stage?.base.kind === 'image') {
+    baseRef = analysis.uses[stage.base.useIndex]?.ref ?? null;
+    if (baseRef === null) return null;
+  } else if (stage?.base.kind !== 'scratch') return null;
 
   // Instructions of each stage: those after its FROM, up to the next FROM.
   const byStage: DockerfileInstruction[][] = [];
@@ -94,7 +109,7 @@ export function dockerfileSteps(path: string, text: string): DockerfileSteps | n
       if (instruction.keyword === 'SHELL') shell = jsonArray(instruction.text) ?? shell;
     }
   }
-  return { path, baseRef, steps };
+  return { baseRef, steps };
 }
 
 const KEYWORD = /^([A-Z]+)(?:\s+([\s\S]*))?$/;

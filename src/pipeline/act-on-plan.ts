@@ -109,6 +109,7 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
     const result = await rebuildForPlan(
       { engine, credentials: context.credentials, paths: context.paths, settings: context.settings, roots: check.report.roots, env: context.env, cwd: context.cwd, buildLinks: context.buildLinks, pulls },
       entry,
+      check.report.images.find((image) => image.id === entry.imageId)?.source ?? null,
     );
     const prefix = whyNotRebased ? `not rebaseable (${whyNotRebased}); ` : '';
     if (result.ok) {

@@ -8,6 +8,7 @@ import { type PullCache, rebuildImage } from '../act/rebuild/rebuild-image.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { PlanEntry } from '../plan/plan-actions.js';
 import type { BuildLinksReading } from '../inventory/build-link.js';
+import type { ImageSourceReport } from '../report/check-report.js';
 
 export interface RebuildContext {
   readonly engine: EngineClient;
@@ -28,11 +29,19 @@ export type RebuildResult =
   /** skipped: built, but every tag had been re-pointed meanwhile (reason says where); nothing failed. */
   | { readonly ok: false; readonly skipped: boolean; readonly reason: string; readonly warnings: readonly string[] };
 
-export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry): Promise<RebuildResult> {
-  const source = await resolveBuildSource(
-    { engine: context.engine, buildLinks: context.buildLinks, roots: context.roots, cwd: context.cwd, env: context.env },
-    entry.image,
+/**
+ * `checked`: how the check says the image is built (its verified compose service, or its
+ * `basewatch link`). The rebuild uses exactly that: a compose service the check did not take as
+ * the image's build (a compose file naming an image it did not build) is never built from.
+ */
+export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry, checked: ImageSourceReport | null): Promise<RebuildResult> {
+  const service = checked?.compose != null && checked.service != null ? `${checked.compose}#${checked.service}` : null;
+  // No verified service: only a `basewatch link` record (no compose file is searched).
+  const resolved = await resolveBuildSource(
+    { engine: context.engine, buildLinks: context.buildLinks, roots: service === null ? [] : context.roots, cwd: context.cwd, env: context.env },
+    service ?? entry.image,
   );
+  const source = resolved.ok && service !== null ? { ...resolved, spec: { ...resolved.spec, image: entry.image } } : resolved;
   if (!source.ok) return { ok: false, skipped: false, reason: source.message, warnings: [] };
   const outcome = await rebuildImage(
     { engine: context.engine, credentials: context.credentials, stateDir: context.paths.state, smokeTest: context.settings.smokeTest, pulls: context.pulls },

@@ -10,7 +10,7 @@ import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { type DockerfileReading, hintsFromBuildLinks, readProjects } from '../inventory/read-projects.js';
-import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
+import { type ImageLink, imagePlatform } from '../link/link-images.js';
 import { familiarImageRef, formatImageRef, normalizeImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
 import type { BuildLink } from '../inventory/build-link.js';
@@ -31,6 +31,7 @@ import { type BaseNoter, createBaseNoter } from '../resolve/base-notes.js';
 import { verdictsThroughChains } from '../resolve/chain-verdicts.js';
 import { localCopyOf } from './local-copy.js';
 import { suggestLinks } from './suggest-links.js';
+import { linkWithVerifiedClaims, rootFolders } from './verify-compose-claims.js';
 
 export interface CheckOptions {
   /** Folders (or single files) to scan; relative paths resolve against `cwd`; none: no scan. */
@@ -163,6 +164,7 @@ async function baseReport(
     platform: imagePlatform(image),
     source: link.source,
     ...(suggestedLink !== undefined ? { suggestedLink } : {}),
+    ...(link.unlinkedClaims !== undefined ? { unlinkedClaims: link.unlinkedClaims } : {}),
   };
   if (base === null) {
     return { ...common, base, status: link.broken ? 'error' : 'unlinked', reason: link.problem ?? '', checkedAt: null };
@@ -458,7 +460,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       const local = await readLocalImages(opened.engine);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
-      const all = linkImages({ images: local.images, hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) });
+      // A compose service counts for an existing image only when its history matches the service's build.
+      const all = await linkWithVerifiedClaims({
+        engine: opened.engine,
+        link: { images: local.images, hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) },
+        images: local.images,
+        roots: await rootFolders(roots),
+      });
       links = selectImages(all, options.images ?? [], errors, options.withDependents === true);
       evaluated = withChainBases(links, all);
       suggestions = await suggestLinks({

@@ -138,6 +138,23 @@ export const SuggestedLinkReport = z
   .readonly();
 export type SuggestedLinkReport = z.infer<typeof SuggestedLinkReport>;
 
+/**
+ * A compose service that names the image but is not taken as the way it is built: its history
+ * does not match the service's Dockerfile, or the Dockerfile or context is outside the roots.
+ */
+export const UnlinkedClaimReport = z
+  .object({
+    /** Absolute path of the compose file. */
+    compose: z.string(),
+    service: z.string(),
+    /** Absolute path; null for dockerfile_inline. */
+    dockerfile: z.string().nullable(),
+    /** Why it is not linked ("its history does not match"). */
+    reason: z.string(),
+  })
+  .readonly();
+export type UnlinkedClaimReport = z.infer<typeof UnlinkedClaimReport>;
+
 export const ImageReport = z
   .object({
     /** The first tag, as Docker prints it. */
@@ -158,6 +175,11 @@ export const ImageReport = z
      * One that moved makes the image outdated, and only a rebuild picks it up.
      */
     copySources: z.array(BaseCandidateReport).readonly().optional(),
+    /**
+     * Present when compose services name this existing image without evidence that they build it:
+     * none of them is used to rebuild it or to name its base (`basewatch link` settles it).
+     */
+    unlinkedClaims: z.array(UnlinkedClaimReport).readonly().optional(),
     status: ImageStatus,
     reason: z.string(),
     /** When upstream was last asked about its base (ISO 8601), or null. */
