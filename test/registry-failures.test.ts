@@ -140,7 +140,7 @@ describe('broken registries', () => {
     const expectations: Array<[string, RegExp]> = [
       [':garbage', /the manifest is not valid JSON/],
       [':schema1', /registry answered with a schema1 manifest/],
-      [':huge', /response larger than 4194304 bytes/],
+      [':huge', /sent more than 4 MiB for base\/app:huge, more than basewatch reads/],
       [`@${DIGEST}`, /does not match its digest/],
     ];
     for (const [suffix, pattern] of expectations) {
@@ -150,6 +150,55 @@ describe('broken registries', () => {
       assert.match(result.message, pattern, `${suffix}: ${JSON.stringify(result)}`);
       assert.ok(result.message.startsWith(`${address}: `), `${suffix}: ${JSON.stringify(result)}`);
     }
+  });
+
+  it('reads every answer only up to its bound while it streams: an endless error body, an endless token answer, an announced 1 GiB manifest', async (t) => {
+    let bytesSent = 0;
+    const endless = (res: ServerResponse, status: number) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      const more = (): void => {
+        while (!res.destroyed) {
+          bytesSent += 64 * 1024;
+          // A bound on the test itself: 256 MiB is what "endless" means here.
+          if (bytesSent > 256 * 1024 * 1024) return void res.end();
+          if (!res.write(Buffer.alloc(64 * 1024, 32))) return void res.once('drain', more);
+        }
+      };
+      more();
+    };
+    const where = { address: '' };
+    const { client, address } = await fakeRegistry(t, (req, res) => {
+      if (req.url?.startsWith('/token')) return endless(res, 200);
+      if (req.url?.includes('/locked/')) return void res.writeHead(401, { 'Www-Authenticate': `Bearer realm="http://${where.address}/token",service="x"` }).end();
+      if (req.url?.includes('/announced/')) {
+        res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json', 'Content-Length': String(1024 ** 3) });
+        return void res.flushHeaders();
+      }
+      endless(res, 404);
+    });
+    where.address = address;
+
+    const missing = await client.getManifest(mustParseImageRef(`${address}/base/missing:1`));
+    assert.ok(!missing.ok, JSON.stringify(missing));
+    assert.equal(missing.kind, 'not-found', JSON.stringify(missing));
+    assert.ok(bytesSent < 16 * 1024 * 1024, `the client let the server send ${bytesSent} bytes of a 404`);
+
+    bytesSent = 0;
+    const token = await client.headManifest(mustParseImageRef(`${address}/locked/app:1`));
+    assert.ok(!token.ok, JSON.stringify(token));
+    assert.equal(token.kind, 'protocol', JSON.stringify(token));
+    assert.ok(token.message.startsWith(`${address}: token server `), token.message);
+    assert.match(token.message, /more than 256 KiB/);
+    assert.ok(bytesSent < 16 * 1024 * 1024, `the client let the token server send ${bytesSent} bytes`);
+
+    // Another name for the same server, so the challenge remembered for the first one is not used.
+    const other = address.replace('127.0.0.1', 'localhost');
+    const started = Date.now();
+    const announced = await client.getManifest(mustParseImageRef(`${other}/announced/app:1`));
+    assert.ok(!announced.ok, JSON.stringify(announced));
+    assert.equal(announced.kind, 'protocol', JSON.stringify(announced));
+    assert.match(announced.message, new RegExp(`^${other}: http://${other} sent more than 4 MiB for announced/app:1`));
+    assert.ok(Date.now() - started < 900, 'refused on its Content-Length, not after waiting for the body');
   });
 
   it('answers protocol for a 401 without a usable challenge, and does not loop', async (t) => {

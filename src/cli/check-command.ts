@@ -46,9 +46,10 @@ export function checkExitCode(report: CheckReport, failOnOutdated: boolean): num
     report.dockerfiles.some((file) => file.bases.some((base) => base.status === 'outdated'));
   if (failOnOutdated && outdated) return EXIT.outdated;
   if (report.errors.length > 0) return EXIT.partial;
+  // A rate limit (`unknown`, rateLimited) is a base that could not be checked upstream too.
   const upstreamFailed =
-    report.images.some((image) => image.status === 'error') ||
-    report.dockerfiles.some((file) => file.bases.some((base) => base.status === 'error'));
+    report.images.some((image) => image.status === 'error' || image.rateLimited === true) ||
+    report.dockerfiles.some((file) => file.bases.some((base) => base.status === 'error' || base.rateLimited === true));
   if (!report.offline && upstreamFailed) return EXIT.upstreamFailed;
   return EXIT.ok;
 }

@@ -198,6 +198,7 @@ async function baseReport(
     status: verdict.status,
     reason: joinReasons(verdict.reason, link.problem),
     checkedAt: verdict.checkedAt,
+    ...(verdict.rateLimited === true ? { rateLimited: true as const } : {}),
   };
 }
 
@@ -304,7 +305,14 @@ async function dockerfileReport(reading: DockerfileReading, context: DockerfileC
           checkedAt: verdict.checkedAt,
         };
       }
-      return { ...common, latest: verdict.latest, status: verdict.status, reason: verdict.reason, checkedAt: verdict.checkedAt };
+      return {
+        ...common,
+        latest: verdict.latest,
+        status: verdict.status,
+        reason: verdict.reason,
+        checkedAt: verdict.checkedAt,
+        ...(verdict.rateLimited === true ? { rateLimited: true as const } : {}),
+      };
     }),
   );
   return { path: reading.path, bases, errors: reading.errors, usedBy: reading.usedBy };

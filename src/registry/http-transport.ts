@@ -57,6 +57,35 @@ function readCaFiles(files: readonly string[]): string[] {
 
 class TooLarge extends Error {}
 
+/** `4 MiB`, `256 KiB`, `100 bytes`: how a size bound is named in messages. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * What is kept of an answer that is not a success (404, 401, 500 …): only its start is read,
+ * for the registry's error code; the rest is dropped, whatever size the server announces.
+ */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+async function readPrefix(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer> {
+  if (body === null) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  while (total < limit) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  return Buffer.concat(chunks).subarray(0, limit);
+}
+
+/** The body, read as it streams in; past `limit` bytes the stream is cancelled, never buffered whole. */
 async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer> {
   if (body === null) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
@@ -102,17 +131,27 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
           // Registries may redirect to storage; fetch drops Authorization on cross-origin hops.
           redirect: 'follow',
         });
+        const stream = response.body as ReadableStream<Uint8Array> | null;
+        const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+        const success = response.status >= 200 && response.status <= 299;
+        if (request.method !== 'HEAD' && success && declared > request.maxBodyBytes) {
+          // Announced too large: not a byte of it is read.
+          await stream?.cancel().catch(() => {});
+          throw new TooLarge();
+        }
         const body =
           request.method === 'HEAD'
-            ? (await response.body?.cancel().catch(() => {}), Buffer.alloc(0))
-            : await readBounded(response.body as ReadableStream<Uint8Array> | null, request.maxBodyBytes);
+            ? (await stream?.cancel().catch(() => {}), Buffer.alloc(0))
+            : success
+              ? await readBounded(stream, request.maxBodyBytes)
+              : await readPrefix(stream, Math.min(MAX_ERROR_BODY_BYTES, request.maxBodyBytes));
         return {
           ok: true,
           response: { status: response.status, statusText: response.statusText, headers: response.headers as unknown as Headers, body },
         };
       } catch (error) {
         if (error instanceof TooLarge) {
-          return { ok: false, error: { kind: 'too-large', detail: `response larger than ${request.maxBodyBytes} bytes`, code: null } };
+          return { ok: false, error: { kind: 'too-large', detail: `more than ${formatBytes(request.maxBodyBytes)}`, code: null } };
         }
         if (controller.signal.aborted) {
           return { ok: false, error: { kind: 'timeout', detail: `no complete answer within ${options.timeoutMs / 1000} s`, code: null } };

@@ -6,7 +6,7 @@ import { DOCKER_HUB } from '../refs/docker-hub.js';
 import type { ImageRef } from '../refs/image-ref.js';
 import { SingleFlight } from '../util/single-flight.js';
 import type { CredentialSource } from './credentials.js';
-import { type HttpResponse, type HttpResult, createHttpTransport } from './http-transport.js';
+import { type HttpResponse, type HttpResult, MAX_ERROR_BODY_BYTES, createHttpTransport } from './http-transport.js';
 import { type ImageManifest, MANIFEST_ACCEPT, type ManifestIndex, RegistryErrorBody, isSha256Digest } from './manifest-schemas.js';
 import { bareMediaType, parseManifest, sha256Digest } from './parse-manifest.js';
 import { type RateLimitState, parseRateLimitHeaders, parseRetryAfter } from './rate-limit.js';
@@ -67,8 +67,15 @@ export interface RegistryClient {
   close(): Promise<void>;
 }
 
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const MAX_ERROR_BYTES = 64 * 1024;
+/**
+ * Size bounds on what a registry may send, enforced while the body streams in (see
+ * http-transport.ts). A manifest or index over 4 MiB is refused (distribution refuses to store
+ * one that large); an image config is a blob of the same kind. Tag lists have bounds of their
+ * own (list-tags.ts), token answers too (registry-auth.ts), and a non-success answer is read
+ * only up to MAX_ERROR_BODY_BYTES.
+ */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 const MAX_RATE_LIMIT_RETRIES = 2;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -94,20 +101,29 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   const maxWaitMs = options.maxRateLimitWaitMs ?? 30_000;
   const transport = createHttpTransport({ caFiles: options.caFiles ?? [], timeoutMs });
   const semaphore = new Semaphore(maxConcurrency);
+  // One tag listing at a time: each may hold up to a page and TAG_LIST_BOUNDS.maxTags tags in
+  // memory, and several at once would add up; a listing is not what a check waits on most.
+  const tagListGate = new Semaphore(1);
   const flights = new SingleFlight();
   const auth = new RegistryAuth({ transport, semaphore, userAgent, credentials: options.credentials, insecureRegistries: insecure });
   const limits = new Map<string, RateLimitState>();
   /** The transport that worked for an insecure registry (https or http), so we probe once. */
   const workingPlan = new Map<string, TransportPlan>();
 
-  async function send(endpoint: RegistryEndpoint, method: 'GET' | 'HEAD', path: string, headers: Record<string, string>): Promise<HttpResult & { origin: string }> {
+  async function send(
+    endpoint: RegistryEndpoint,
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: Record<string, string>,
+    maxBodyBytes: number,
+  ): Promise<HttpResult & { origin: string }> {
     const known = workingPlan.get(endpoint.registry);
     const plans = known ? [known] : endpoint.plans;
     let last: (HttpResult & { origin: string }) | null = null;
     for (const plan of plans) {
       const origin = `${plan.scheme}://${endpoint.apiHost}`;
       const result = await semaphore.run(() =>
-        transport.send({ method, url: origin + path, headers, verifyTls: plan.verifyTls, maxBodyBytes: MAX_MANIFEST_BYTES }),
+        transport.send({ method, url: origin + path, headers, verifyTls: plan.verifyTls, maxBodyBytes }),
       );
       last = { ...result, origin };
       // Docker's insecure-registry fallback: https first; a handshake that fails because the
@@ -121,7 +137,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return last as HttpResult & { origin: string };
   }
 
-  function transportFailure(endpoint: RegistryEndpoint, origin: string, error: Extract<HttpResult, { ok: false }>['error']): RegistryFailure {
+  function transportFailure(endpoint: RegistryEndpoint, origin: string, error: Extract<HttpResult, { ok: false }>['error'], what: string): RegistryFailure {
     switch (error.kind) {
       case 'timeout':
         return registryFailure('timeout', endpoint.registry, `${origin} did not answer within ${timeoutMs / 1000} s (${error.detail}); the registry or the network may be down or slow`);
@@ -132,7 +148,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
           `TLS error talking to ${origin}: ${error.detail}; if it uses a private CA add the CA file to caFiles, or list ${endpoint.registry} in insecureRegistries`,
         );
       case 'too-large':
-        return registryFailure('protocol', endpoint.registry, `${origin}: ${error.detail}; that is not a manifest`);
+        return { ...registryFailure('protocol', endpoint.registry, `${origin} sent ${error.detail} for ${what}, more than basewatch reads of such an answer; not read further (check what the registry serves under that name)`), tooLarge: true };
       case 'protocol':
         return registryFailure('protocol', endpoint.registry, `${origin}: ${error.detail}`);
       case 'unreachable':
@@ -163,7 +179,14 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return failure;
   }
 
-  async function exchange(endpoint: RegistryEndpoint, repository: string, method: 'GET' | 'HEAD', path: string, what: string): Promise<HttpResponse | RegistryFailure> {
+  async function exchange(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    method: 'GET' | 'HEAD',
+    path: string,
+    what: string,
+    maxBodyBytes: number,
+  ): Promise<HttpResponse | RegistryFailure> {
     const down = hung.get(endpoint.registry);
     if (down !== undefined) {
       const cause = down.message.startsWith(`${endpoint.registry}: `) ? down.message.slice(endpoint.registry.length + 2) : down.message;
@@ -178,8 +201,8 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     while (true) {
       const headers: Record<string, string> = { Accept: MANIFEST_ACCEPT, 'User-Agent': userAgent };
       if (authorization.header !== null) headers.Authorization = authorization.header;
-      const sent = await send(endpoint, method, path, headers);
-      if (!sent.ok) return noteHung(endpoint.registry, transportFailure(endpoint, sent.origin, sent.error));
+      const sent = await send(endpoint, method, path, headers, maxBodyBytes);
+      if (!sent.ok) return noteHung(endpoint.registry, transportFailure(endpoint, sent.origin, sent.error, what));
       const response = sent.response;
       const seen = parseRateLimitHeaders(response.headers);
       if (seen) limits.set(endpoint.registry, { registry: endpoint.registry, ...seen, seenAt: new Date().toISOString() });
@@ -209,7 +232,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   async function statusFailure(endpoint: RegistryEndpoint, response: HttpResponse, what: string): Promise<RegistryFailure> {
     const { status, statusText } = response;
     let code: string | undefined;
-    if (response.body.length > 0 && response.body.length <= MAX_ERROR_BYTES) {
+    if (response.body.length > 0 && response.body.length < MAX_ERROR_BODY_BYTES) {
       try {
         code = RegistryErrorBody.safeParse(JSON.parse(response.body.toString('utf8'))).data?.errors[0]?.code;
       } catch {
@@ -234,7 +257,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   async function fetchManifest(ref: ImageRef): Promise<FetchedManifest | RegistryFailure> {
     const { reference, what } = referenceOf(ref);
     const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
-    const response = await exchange(endpoint, ref.repository, 'GET', `/v2/${ref.repository}/manifests/${reference}`, what);
+    const response = await exchange(endpoint, ref.repository, 'GET', `/v2/${ref.repository}/manifests/${reference}`, what, MAX_MANIFEST_BYTES);
     if (!('status' in response)) return response;
     if (response.status !== 200) return statusFailure(endpoint, response, what);
     const computed = sha256Digest(response.body);
@@ -260,7 +283,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   async function headManifest(ref: ImageRef): Promise<ManifestHead | RegistryFailure> {
     const { reference, what } = referenceOf(ref);
     const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
-    const response = await exchange(endpoint, ref.repository, 'HEAD', `/v2/${ref.repository}/manifests/${reference}`, what);
+    const response = await exchange(endpoint, ref.repository, 'HEAD', `/v2/${ref.repository}/manifests/${reference}`, what, 0);
     if (!('status' in response)) return response;
     if (response.status !== 200) return statusFailure(endpoint, response, what);
     const digest = response.headers.get('docker-content-digest');
@@ -287,7 +310,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     const what = `${ref.repository}@${digest} (blob)`;
     const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
     if (!isSha256Digest(digest)) throw new RegistryUsageError(`not a sha256 digest: ${digest}`);
-    const response = await exchange(endpoint, ref.repository, 'GET', `/v2/${ref.repository}/blobs/${digest}`, what);
+    const response = await exchange(endpoint, ref.repository, 'GET', `/v2/${ref.repository}/blobs/${digest}`, what, MAX_CONFIG_BYTES);
     if (!('status' in response)) return response;
     if (response.status !== 200) return statusFailure(endpoint, response, what);
     const computed = sha256Digest(response.body);
@@ -301,7 +324,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     const endpoint = resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true);
     return listTagPages(
       {
-        get: (path) => exchange(endpoint, ref.repository, 'GET', path, `${ref.repository} (tag list)`),
+        get: (path, maxBodyBytes) => exchange(endpoint, ref.repository, 'GET', path, `${ref.repository} (tag list)`, maxBodyBytes),
         statusFailure: (response, what) => statusFailure(endpoint, response, what),
       },
       ref,
@@ -311,7 +334,9 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
 
   return {
     listTags: async (ref, listOptions) =>
-      flights.run(`TAGS ${resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true).registry}/${ref.repository}`, () => listTags(ref, listOptions)),
+      flights.run(`TAGS ${resolveEndpoint(ref.registry, insecure, options.loopbackPlainHttp ?? true).registry}/${ref.repository}`, () =>
+        tagListGate.run(() => listTags(ref, listOptions)),
+      ),
     headManifest: async (ref) => flights.run(key('HEAD', ref), () => headManifest(ref)),
     getManifest,
     getBlob: async (ref, digest) => flights.run(`BLOB ${key('GET', { ...ref, tag: null, digest })}`, () => fetchBlob(ref, digest)),

@@ -23,6 +23,8 @@ export interface RegistryFailure {
   readonly message: string;
   /** Set on `rate-limited` when the registry said when to come back. */
   readonly retryAfterSeconds?: number;
+  /** Set on a `protocol` failure whose answer was over the size bound for it (and so not read). */
+  readonly tooLarge?: true;
 }
 
 export function registryFailure(

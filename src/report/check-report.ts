@@ -184,6 +184,8 @@ export const ImageReport = z
     reason: z.string(),
     /** When upstream was last asked about its base (ISO 8601), or null. */
     checkedAt: z.string().nullable(),
+    /** Present (true) when the status is `unknown` because a registry rate-limited the check. */
+    rateLimited: z.literal(true).optional(),
   })
   .readonly();
 export type ImageReport = z.infer<typeof ImageReport>;
@@ -206,6 +208,8 @@ export const DockerfileBaseReport = z
     status: BaseStatus,
     reason: z.string(),
     checkedAt: z.string().nullable(),
+    /** Present (true) when the status is `unknown` because a registry rate-limited the check. */
+    rateLimited: z.literal(true).optional(),
     ...BaseNotes.unwrap().shape,
   })
   .readonly();

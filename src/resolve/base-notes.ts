@@ -9,7 +9,7 @@ import type { RegistryClient } from '../registry/registry-client.js';
 import type { BaseNotes } from '../report/check-report.js';
 import { SingleFlight } from '../util/single-flight.js';
 import { findNewerVersions } from './versions/newer-versions.js';
-import { type AllowedVersionsRule, allowedVersionsFor } from './versions/propose-newer.js';
+import { type AllowedVersionsRule, allowedVersionsFor, reportedProposals } from './versions/propose-newer.js';
 
 export interface BaseNotesOptions {
   readonly cacheDir: string;
@@ -55,7 +55,7 @@ export async function createBaseNoter(registry: RegistryClient | null, options: 
       ...(allowed?.ok ? { allowed: allowed.allowed } : {}),
     });
     if (!found.ok) return { newer: null, newerReason: found.message, eol };
-    return { newer: found.proposals.map((p) => ({ tag: p.tag, kind: p.kind })), newerReason: found.warning, eol };
+    return { newer: reportedProposals(found.proposals).map((p) => ({ tag: p.tag, kind: p.kind })), newerReason: found.warning, eol };
   };
   return {
     notes(refText) {

@@ -19,6 +19,8 @@ export interface UpstreamVerdict {
   readonly latest: string | null;
   readonly reason: string;
   readonly checkedAt: string;
+  /** Set when the status is `unknown` because the registry rate-limited the question: exit 5 says so. */
+  readonly rateLimited?: true;
 }
 
 /** A tag resolution worth remembering: what the tag meant, for one platform, at a time. */
@@ -46,7 +48,8 @@ function platformText(platform: PlatformSpec): string {
  * failure (down, denied, not found, TLS) is an "error" the user may have to act on.
  */
 function failureVerdict(failure: RegistryFailure | NoPlatformFailure, checkedAt: string): UpstreamVerdict {
-  return { status: failure.kind === 'rate-limited' ? 'unknown' : 'error', latest: null, reason: failure.message, checkedAt };
+  if (failure.kind === 'rate-limited') return { status: 'unknown', latest: null, reason: failure.message, checkedAt, rateLimited: true };
+  return { status: 'error', latest: null, reason: failure.message, checkedAt };
 }
 
 export interface UpstreamChecker {

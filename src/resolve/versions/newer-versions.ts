@@ -37,7 +37,7 @@ export interface NewerVersionsOptions {
   /** The base's `allowedVersions`, when a rule matches it. */
   readonly allowed?: AllowedVersions | null;
   readonly includePrerelease?: boolean;
-  /** Passed to listTags. Default 50 pages. */
+  /** Passed to listTags. Default TAG_LIST_BOUNDS.maxPages. */
   readonly maxPages?: number;
 }
 
@@ -96,7 +96,10 @@ async function tagList(client: RegistryClient, ref: ImageRef, options: NewerVers
     if (cached === null) return listed;
     return { list: cached, fromCache: true, warning: `${listed.message} (using the tag list from ${cached.fetchedAt})` };
   }
-  const list: TagCacheFile = { version: 1, repository, fetchedAt: options.now.toISOString(), truncated: listed.truncated, tags: listed.tags };
+  // Only version tags can ever be proposed: `latest`, `bookworm` and the digests-as-tags of
+  // signatures and attestations (`sha256-….sig`) are not kept.
+  const tags = listed.tags.filter((tag) => parseVersionTag(tag) !== null);
+  const list: TagCacheFile = { version: 1, repository, fetchedAt: options.now.toISOString(), truncated: listed.truncated, tags };
   await writeFileAtomic(file, `${JSON.stringify(list)}\n`);
   return { list, fromCache: false, warning: null };
 }

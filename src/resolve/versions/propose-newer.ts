@@ -57,6 +57,19 @@ export function newestPerKind(proposals: readonly NewerTag[]): NewerTag[] {
   });
 }
 
+/** How many proposals a report keeps of a base (besides the newest of each kind). */
+export const MAX_REPORTED_PROPOSALS = 10;
+
+/**
+ * What a report (state.json, `--json`) keeps of the proposals: the newest few and the newest of
+ * each kind, newest first. Everything shown or acted on is among them; a registry with
+ * thousands of newer tags costs a few lines, not one per tag.
+ */
+export function reportedProposals(proposals: readonly NewerTag[]): NewerTag[] {
+  const kept = new Set([...proposals.slice(0, MAX_REPORTED_PROPOSALS), ...newestPerKind(proposals)]);
+  return proposals.filter((proposal) => kept.has(proposal));
+}
+
 /** `3.13-slim (minor)`, `4-slim (major), 3.13-slim (minor)`; empty when there is nothing. */
 export function describeNewer(proposals: readonly NewerTag[]): string {
   return newestPerKind(proposals)

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HttpResponse } from '../../registry/http-transport.js';
-import { listTagPages, nextPagePath } from '../../registry/list-tags.js';
+import { TAG_LIST_BOUNDS, listTagPages, nextPagePath } from '../../registry/list-tags.js';
 import { registryFailure } from '../../registry/registry-failure.js';
 import { mustParseImageRef } from '../../refs/image-ref.js';
-import { allowedVersionsFor, describeNewer, newestPerKind, proposeNewerTags } from './propose-newer.js';
+import { MAX_REPORTED_PROPOSALS, allowedVersionsFor, describeNewer, newestPerKind, proposeNewerTags, reportedProposals } from './propose-newer.js';
 import { parseAllowedVersions } from '../../refs/version-range.js';
 import { compareVersionTags, parseVersionTag } from '../../refs/version-tag.js';
 
@@ -137,6 +137,20 @@ describe('proposeNewerTags', () => {
   });
 });
 
+describe('reportedProposals', () => {
+  it('keeps the newest few and the newest of each kind, newest first', () => {
+    const majors = Array.from({ length: 30 }, (_, i) => `${i + 4}.0.0`);
+    const tags = [...majors, '3.9.0', '3.5.0', '3.2.9', '3.2.5'];
+    const all = proposeNewerTags('3.2.1', tags);
+    assert.equal(all.length, 34);
+    const kept = reportedProposals(all);
+    assert.equal(kept.length, MAX_REPORTED_PROPOSALS + 2);
+    assert.deepEqual(kept.slice(0, 3).map((p) => p.tag), ['33.0.0', '32.0.0', '31.0.0']);
+    assert.deepEqual(kept.slice(-2), [{ tag: '3.9.0', kind: 'minor' }, { tag: '3.2.9', kind: 'patch' }]);
+    assert.deepEqual(newestPerKind(kept), newestPerKind(all));
+  });
+});
+
 describe('nextPagePath', () => {
   it('reads the next link and keeps only its path', () => {
     assert.equal(nextPagePath('</v2/library/python/tags/list?last=3.12&n=100>; rel="next"'), '/v2/library/python/tags/list?last=3.12&n=100');
@@ -181,5 +195,39 @@ describe('listTagPages', () => {
     assert.ok(!result.ok, JSON.stringify(result));
     assert.equal(result.kind, 'protocol', JSON.stringify(result));
     assert.match(result.message, /not \{"name", "tags"/);
+  });
+
+  it('keeps only valid tags, and ends the listing at a bound with what it has: a later page over the byte bound, a page with too many tags', async () => {
+    const pages: Array<{ tags: string[]; link: boolean; bytes?: number }> = [
+      { tags: ['3.10', '-bad', `${'x'.repeat(129)}`, '3.11'], link: true },
+      { tags: ['3.12'], link: true, bytes: TAG_LIST_BOUNDS.maxPageBytes + 1 },
+    ];
+    const budgets: number[] = [];
+    const fetcher = (source: typeof pages) => ({
+      async get(_path: string, maxBodyBytes: number): Promise<HttpResponse | ReturnType<typeof registryFailure>> {
+        budgets.push(maxBodyBytes);
+        const page = source[budgets.length - 1] ?? { tags: [], link: false };
+        if ((page.bytes ?? 0) > maxBodyBytes) return { ...registryFailure('protocol', 'registry.lan:5000', 'too large'), tooLarge: true as const };
+        const headers = new Headers();
+        if (page.link) headers.set('link', `</v2/base/python/tags/list?last=x&n=2>; rel="next"`);
+        return { status: 200, statusText: 'OK', headers, body: Buffer.from(JSON.stringify({ tags: page.tags })) };
+      },
+      statusFailure: async (response: HttpResponse, what: string) => registryFailure('protocol', 'registry.lan:5000', `${response.status} for ${what}`),
+    });
+    assert.deepEqual(await listTagPages(fetcher(pages), ref), { ok: true, tags: ['3.10', '3.11'], truncated: true });
+    assert.deepEqual(budgets, [TAG_LIST_BOUNDS.maxPageBytes, TAG_LIST_BOUNDS.maxPageBytes]);
+
+    // The first page over its bound is the listing's failure: nothing was read.
+    budgets.length = 0;
+    const first = await listTagPages(fetcher([{ tags: [], link: false, bytes: TAG_LIST_BOUNDS.maxPageBytes + 1 }]), ref);
+    assert.ok(!first.ok && first.tooLarge === true, JSON.stringify(first));
+
+    budgets.length = 0;
+    const many = Array.from({ length: TAG_LIST_BOUNDS.maxPageTags + 5 }, (_, i) => `1.${i}`);
+    const cut = await listTagPages(fetcher([{ tags: many, link: true }]), ref);
+    assert.ok(cut.ok, JSON.stringify(cut).slice(0, 200));
+    assert.equal(cut.tags.length, TAG_LIST_BOUNDS.maxPageTags);
+    assert.equal(cut.truncated, true);
+    assert.equal(budgets.length, 1, 'no page after the one that had too many');
   });
 });
