@@ -193,6 +193,29 @@ export function readBoundedFileSync(file: string, kind: BoundedFileKind, limit =
 }
 
 /**
+ * A file an operation cannot do without could not be read (a FIFO named .dockerignore, a huge
+ * Dockerfile): an expected failure of that operation, with a message that names the file.
+ */
+export class UnreadableFileError extends Error {
+  override readonly name = 'UnreadableFileError';
+
+  constructor(
+    readonly file: string,
+    readonly problem: BoundedReadProblem,
+    reason: string,
+  ) {
+    super(`${file} ${reason}`);
+  }
+}
+
+/** The text of a file an operation needs, or an {@link UnreadableFileError} naming it. */
+export async function readBoundedFileOrThrow(file: string, kind: BoundedFileKind): Promise<string> {
+  const read = await readBoundedFile(file, kind);
+  if (!read.ok) throw new UnreadableFileError(file, read.problem, read.message);
+  return read.text;
+}
+
+/**
  * Moves one of basewatch's own files that cannot be used (wrong type, oversized, garbage) aside
  * to `<name>.corrupt-<time>`, so the next run starts afresh and the user can still look at it.
  * Returns where it went, or null when even the rename failed (the caller warns either way).
