@@ -13,6 +13,7 @@ import { SpoolError } from '../archive/tar-io.js';
 import { EngineError, isEngineGone } from '../engine/engine-error.js';
 import { IgnorePatternError } from '../engine/ignore-rules.js';
 import { FileLockTimeoutError } from '../util/file-lock.js';
+import { UnreadableFileError } from '../util/read-bounded-file.js';
 import { TagMoveLockTimeoutError } from './tag-moves/tag-move-lock.js';
 
 /** A Node system error (`ENOSPC`, `EACCES`, …): the machine said no. */
@@ -28,6 +29,7 @@ export function actFailureReason(error: unknown): string | null {
     error instanceof ArchiveError ||
     error instanceof SpoolError ||
     error instanceof IgnorePatternError ||
+    error instanceof UnreadableFileError ||
     error instanceof TagMoveLockTimeoutError ||
     error instanceof FileLockTimeoutError ||
     isSystemError(error);

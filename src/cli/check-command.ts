@@ -71,6 +71,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   const progress = progressReporter(io, options.json);
   const started = new Date();
   const buildLinks = await readBuildLinks(paths.state);
+  if (buildLinks.ok && buildLinks.warning !== undefined) io.stderr.write(errStyle.yellow(`basewatch: warning: ${buildLinks.warning}\n`));
   const result = await runCheck({
     roots: options.roots.length > 0 ? options.roots : ['.'],
     cwd: io.cwd,

@@ -11,6 +11,7 @@ import { EngineUnreachableError } from '../engine/connect.js';
 import { isEngineGone } from '../engine/engine-error.js';
 import { RegistryConfigError } from '../registry/registry-failure.js';
 import { FileLockTimeoutError } from '../util/file-lock.js';
+import { UnreadableFileError } from '../util/read-bounded-file.js';
 import { StateLockTimeoutError } from '../record/state-store.js';
 import { TagMoveLockTimeoutError } from '../act/tag-moves/tag-move-lock.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -29,6 +30,12 @@ function oneLine(text: string): string {
     .join(' ');
 }
 
+/** A Node system error (`EACCES`, `ENOSPC`, …) from a file system call. */
+function isSystemError(error: unknown): boolean {
+  const errno = error as NodeJS.ErrnoException | null;
+  return error instanceof Error && typeof errno?.code === 'string' && typeof errno.syscall === 'string' && typeof errno.path === 'string';
+}
+
 /** The exit for an error a command threw, or null when it is a bug. */
 export function errorExit(error: unknown): ErrorExit | null {
   if (error instanceof RegistryConfigError || error instanceof ConfigError) {
@@ -44,6 +51,11 @@ export function errorExit(error: unknown): ErrorExit | null {
   }
   if (error instanceof StateLockTimeoutError || error instanceof TagMoveLockTimeoutError || error instanceof FileLockTimeoutError) {
     return { code: EXIT.failed, message: oneLine(error.message) };
+  }
+  // A local file or folder the command needed said no (permission denied on the state folder, a
+  // full disk): the machine's answer, not a bug. Node's message names the path.
+  if (error instanceof UnreadableFileError || isSystemError(error)) {
+    return { code: EXIT.failed, message: `${oneLine((error as Error).message)}; fix it and run this again` };
   }
   return null;
 }

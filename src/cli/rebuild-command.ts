@@ -1,6 +1,7 @@
 /** `basewatch rebuild` and `basewatch link`. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readBoundedFile } from '../util/read-bounded-file.js';
 import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { analyzeDockerfile } from '../inventory/dockerfile/analyze-dockerfile.js';
 import { connectEngine } from '../engine/connect.js';
@@ -153,14 +154,9 @@ export async function validateLink(options: LinkCommandOptions, cwd: string, env
   }
 
   const dockerfile = path.resolve(cwd, options.dockerfile);
-  let text: string;
-  try {
-    const stat = await fs.stat(dockerfile);
-    if (!stat.isFile()) return { ok: false, message: `${dockerfile} is not a file` };
-    text = await fs.readFile(dockerfile, 'utf8');
-  } catch (error) {
-    return { ok: false, message: `cannot read the Dockerfile ${dockerfile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
-  }
+  const read = await readBoundedFile(dockerfile, 'dockerfile');
+  if (!read.ok) return { ok: false, message: `cannot read the Dockerfile ${dockerfile}: it ${read.message}` };
+  const text = read.text;
   const context = path.resolve(cwd, options.context ?? path.dirname(dockerfile));
   try {
     if (!(await fs.stat(context)).isDirectory()) return { ok: false, message: `--context ${context} is not a folder` };

@@ -3,8 +3,8 @@
  * of the same file, checked by zod, so the daemon and the read-only commands do not load conf
  * and its ajv and semver (some 140 modules, ~10 MB of an idle daemon's memory) to read it.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { readBoundedFileSync } from '../util/read-bounded-file.js';
 import { type Settings, SettingsSchema, describeSettingsIssue } from './settings.js';
 
 export class ConfigError extends Error {
@@ -20,13 +20,15 @@ export function configFilePath(configDir: string): string {
 /** The file's JSON object as stored (unchecked); {} when there is no file. */
 export function readSettingsObject(configDir: string): Record<string, unknown> {
   const file = configFilePath(configDir);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new ConfigError(`config file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  // Bounded, regular files only: a FIFO in its place would block every command, a link to
+  // /dev/zero would fill the memory. The settings are the user's own: refused like bad JSON
+  // (exit 2, the file named), never set aside.
+  const read = readBoundedFileSync(file, 'settings');
+  if (!read.ok) {
+    if (read.problem === 'missing') return {};
+    throw new ConfigError(`config file ${file} ${read.message}; replace it with a JSON file of settings or delete it`);
   }
+  const text = read.text;
   let value: unknown;
   try {
     value = JSON.parse(text);

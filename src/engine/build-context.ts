@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pack, type TarHeader, type TarPack } from 'tar-fs';
+import { readBoundedFileOrThrow } from '../util/read-bounded-file.js';
 import { type IgnoreRules, type ParentMatch, parseIgnoreRules } from './ignore-rules.js';
 
 export { IgnorePatternError, type IgnoreRules, parseIgnoreRules } from './ignore-rules.js';
@@ -96,7 +97,9 @@ export async function packBuildContext(spec: BuildContextSpec): Promise<PackedCo
   const inside = path.relative(dir, dockerfileAbs);
   const outside = inside === '' || inside.startsWith(`..${path.sep}`) || inside === '..' || path.isAbsolute(inside);
   const ignoreFile = spec.ignoreFile ?? (await findIgnoreFile(dir, dockerfileAbs));
-  const ignoreText = ignoreFile === null ? null : await fs.readFile(ignoreFile, 'utf8');
+  // Bounded and regular files only (util/read-bounded-file): a FIFO or /dev/zero named
+  // .dockerignore fails this build with the file's name instead of hanging it.
+  const ignoreText = ignoreFile === null ? null : await readBoundedFileOrThrow(ignoreFile, 'dockerignore');
   const rules = ignoreText === null || ignoreFile === null ? null : parseIgnoreRules(ignoreText, ignoreFile);
   const contextIgnore = path.join(dir, '.dockerignore');
 
@@ -122,7 +125,7 @@ export async function packBuildContext(spec: BuildContextSpec): Promise<PackedCo
     generated.push({ name: '.dockerignore', content: Buffer.from(`${rulesText}${added}`) });
   }
   if (generatedDockerfile) {
-    const content = spec.dockerfileContent !== undefined ? Buffer.from(spec.dockerfileContent) : await fs.readFile(dockerfileAbs);
+    const content = Buffer.from(spec.dockerfileContent ?? (await readBoundedFileOrThrow(dockerfileAbs, 'dockerfile')));
     generated.push({ name: dockerfileName, content });
   }
 

@@ -20,7 +20,12 @@ export const BuildLinkSchema = z.object({
 export type BuildLink = z.infer<typeof BuildLinkSchema>;
 
 export type BuildLinksReading =
-  | { readonly ok: true; readonly links: readonly BuildLink[] }
+  | {
+      readonly ok: true;
+      readonly links: readonly BuildLink[];
+      /** Set when the file was not a regular file or was oversized, and was moved aside. */
+      readonly warning?: string;
+    }
   | { readonly ok: false; readonly file: string; readonly message: string };
 
 /** The link for any of these image names (tags, as the user or the engine writes them). */

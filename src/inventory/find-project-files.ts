@@ -1,7 +1,8 @@
 /**
  * Finds Dockerfiles and compose files under the folders basewatch watches.
  * Walks with readdir (no globbing library needed for a name test) and never follows symlinked
- * folders, so a link loop or a link into / cannot make a scan endless.
+ * folders, so a link loop or a link into / cannot make a scan endless. The scan only lists names
+ * and entry types: it opens no file, so a FIFO named Dockerfile cannot block it.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -104,8 +105,9 @@ export async function findProjectFiles(roots: readonly string[]): Promise<Projec
         if (!SKIPPED_FOLDERS.has(entry.name)) subfolders.push(full);
         continue;
       }
-      // A symlinked Dockerfile is still a Dockerfile; a symlinked folder is not followed.
-      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      // A symlinked Dockerfile is still a Dockerfile; a symlinked folder is not followed. A FIFO,
+      // socket or device with a project file's name is listed too, never opened here: reading it
+      // (util/read-bounded-file) refuses it, so the report names it instead of hanging on it.
       const kind = projectFileKind(entry.name);
       if (kind === 'dockerfile') dockerfiles.add(full);
       else if (kind === 'compose') composeFiles.add(full);

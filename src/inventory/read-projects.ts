@@ -2,14 +2,13 @@
  * Reads the Dockerfiles and compose files found under the roots: what base images each file
  * uses, and what each compose service builds (the hints the linker needs).
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeCompose, parseDotEnv } from './compose/analyze-compose.js';
 import { type DockerfileAnalysis, type DockerfileImageUse, analyzeDockerfile } from './dockerfile/analyze-dockerfile.js';
 import type { BuildHint } from './local-image.js';
 import type { BuildLink } from './build-link.js';
 import type { ComposeReport, FileError, ReportError } from '../report/check-report.js';
-import { describeFsError } from './find-project-files.js';
+import { type BoundedFileKind, readBoundedFile } from '../util/read-bounded-file.js';
 
 /** One way a Dockerfile is built: with a compose service's args and target, or plainly. */
 export interface DockerfileBuild {
@@ -34,12 +33,15 @@ export interface ProjectReading {
   readonly errors: readonly ReportError[];
 }
 
-async function readText(file: string): Promise<string | { error: string }> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (error) {
-    return { error: `cannot read file: ${describeFsError(error)}` };
-  }
+/**
+ * A project file's text, or why it cannot be read: only a regular file within the limit of its
+ * kind is read (util/read-bounded-file), so a FIFO, a link to /dev/zero or a huge file named
+ * Dockerfile is one error of the report, never a hang.
+ */
+async function readText(file: string, kind: BoundedFileKind): Promise<string | { error: string; missing: boolean }> {
+  const read = await readBoundedFile(file, kind);
+  if (read.ok) return read.text;
+  return { error: `cannot read file: it ${read.message}`, missing: read.problem === 'missing' };
 }
 
 function finalBaseRef(analysis: DockerfileAnalysis): string | null {
@@ -82,27 +84,34 @@ export async function readProjects(
   const hints: BuildHint[] = [];
   const builds = new Map<string, DockerfileBuild[]>();
   const contents = new Map<string, string | { error: string }>();
-  const content = async (file: string): Promise<string | { error: string }> => {
+  const content = async (file: string, kind: BoundedFileKind): Promise<string | { error: string }> => {
     let text = contents.get(file);
     if (text === undefined) {
-      text = await readText(file);
+      text = await readText(file, kind);
       contents.set(file, text);
     }
     return text;
   };
+  const reportedDotEnv = new Set<string>();
   const addBuild = (file: string, build: DockerfileBuild): void => {
     builds.set(file, [...(builds.get(file) ?? []), build]);
   };
 
   for (const composePath of composePaths) {
-    const text = await content(composePath);
+    const text = await content(composePath, 'compose');
     if (typeof text !== 'string') {
       compose.push({ path: composePath, project: '', services: [], errors: [{ line: null, message: text.error }] });
       errors.push({ where: composePath, message: text.error });
       continue;
     }
     // Compose reads .env beside the file; the process environment wins over it.
-    const dotEnvText = await readText(path.join(path.dirname(composePath), '.env'));
+    const dotEnvFile = path.join(path.dirname(composePath), '.env');
+    const dotEnvText = await readText(dotEnvFile, 'dot-env');
+    if (typeof dotEnvText !== 'string' && !dotEnvText.missing && !reportedDotEnv.has(dotEnvFile)) {
+      // Read for every compose file beside it: reported once.
+      reportedDotEnv.add(dotEnvFile);
+      errors.push({ where: dotEnvFile, message: `${dotEnvText.error} (read for ${composePath}; its variables are left unset)` });
+    }
     const composeEnv = { ...(typeof dotEnvText === 'string' ? parseDotEnv(dotEnvText) : {}), ...env };
     const analysis = analyzeCompose(text, composePath, composeEnv);
     for (const error of analysis.errors) {
@@ -128,7 +137,7 @@ export async function readProjects(
       let dockerfileText: string | { error: string } | null = build.dockerfileInline;
       if (build.dockerfile !== null) {
         addBuild(build.dockerfile, { args: build.args, target: build.target, usedBy });
-        dockerfileText = await content(build.dockerfile);
+        dockerfileText = await content(build.dockerfile, 'dockerfile');
       }
       let baseRef: string | null = null;
       let copySources: string[] = [];
@@ -136,9 +145,9 @@ export async function readProjects(
         const analysis = analyzeDockerfile(dockerfileText, { buildArgs: build.args, target: build.target });
         baseRef = finalBaseRef(analysis);
         copySources = copySourcesOf(analysis);
-      } else if (dockerfileText !== null) {
-        errors.push({ where: usedBy, message: `its Dockerfile ${build.dockerfile}: ${dockerfileText.error}` });
       }
+      // A Dockerfile that cannot be read is reported once, by its own name, among the
+      // Dockerfiles below (with this service in its usedBy).
       hints.push({
         via: 'compose',
         imageRef: service.imageRef,
@@ -158,7 +167,7 @@ export async function readProjects(
   const dockerfiles: DockerfileReading[] = [];
   const allDockerfiles = [...new Set([...dockerfilePaths, ...builds.keys()])].sort();
   for (const file of allDockerfiles) {
-    const text = await content(file);
+    const text = await content(file, 'dockerfile');
     const fileBuilds = builds.get(file) ?? [{ args: {}, target: null, usedBy: null }];
     const usedBy = fileBuilds.flatMap((build) => (build.usedBy === null ? [] : [build.usedBy]));
     if (typeof text !== 'string') {
@@ -183,7 +192,7 @@ export async function hintsFromBuildLinks(links: readonly BuildLink[]): Promise<
   const hints: BuildHint[] = [];
   const errors: ReportError[] = [];
   for (const link of links) {
-    const text = await readText(link.dockerfile);
+    const text = await readText(link.dockerfile, 'dockerfile');
     let baseRef: string | null = null;
     let copySources: string[] = [];
     if (typeof text === 'string') {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { normalizeImageRef } from '../refs/image-ref.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { withFileLock } from '../util/file-lock.js';
+import { readBoundedFile, setFileAside } from '../util/read-bounded-file.js';
 import type { NotificationItem } from './notification-message.js';
 import { notificationKey } from './notification-message.js';
 
@@ -38,8 +39,16 @@ export function notifyMemoryFile(stateDir: string): string {
 }
 
 export async function loadNotifyMemory(stateDir: string): Promise<NotifyMemory> {
+  const file = notifyMemoryFile(stateDir);
+  // Bounded, regular files only: a FIFO in its place must not hang the daemon's notifier.
+  const read = await readBoundedFile(file, 'notify-memory');
+  if (!read.ok) {
+    // Not a regular file or oversized: set aside, so the next save can write a fresh one.
+    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAside(file);
+    return emptyMemory();
+  }
   try {
-    const parsed = MemorySchema.safeParse(JSON.parse(await fs.readFile(notifyMemoryFile(stateDir), 'utf8')));
+    const parsed = MemorySchema.safeParse(JSON.parse(read.text));
     return parsed.success ? parsed.data : emptyMemory();
   } catch {
     return emptyMemory();

@@ -3,11 +3,11 @@
  * folder (one JSON file, written atomically, parsed through a schema when read): `rebuild` looks
  * here first for an image that no compose file describes.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { type BuildLink, type BuildLinksReading, BuildLinkSchema } from '../inventory/build-link.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { readBoundedFile, setFileAside } from '../util/read-bounded-file.js';
 
 export const BUILD_LINKS_FILE = 'build-links.json';
 
@@ -23,13 +23,16 @@ export function buildLinksFile(stateDir: string): string {
 /** The recorded links; none when the file does not exist; a problem (never a throw) when it is unreadable. */
 export async function readBuildLinks(stateDir: string): Promise<BuildLinksReading> {
   const file = buildLinksFile(stateDir);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, links: [] };
-    return { ok: false, file, message: `cannot read ${file}: ${(error as Error).message}` };
+  const read = await readBoundedFile(file, 'build-links');
+  if (!read.ok) {
+    if (read.problem === 'missing') return { ok: true, links: [] };
+    if (read.problem === 'unreadable') return { ok: false, file, message: `${file} ${read.message}` };
+    // Not a regular file, or oversized: nothing basewatch wrote. Set aside, so links can be made again.
+    const aside = await setFileAside(file);
+    const where = aside === null ? 'could not move it aside: remove it' : `moved it to ${aside}`;
+    return { ok: true, links: [], warning: `build links file ${file} ${read.message}; ${where}; link the images again with basewatch link` };
   }
+  const text = read.text;
   let data: unknown;
   try {
     data = JSON.parse(text);

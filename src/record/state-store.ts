@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { CheckReport } from '../report/check-report.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.js';
 import { FileLockTimeoutError, withFileLock } from '../util/file-lock.js';
+import { UnreadableFileError, readBoundedFile } from '../util/read-bounded-file.js';
 import { UpstreamSeenSchema } from '../resolve/upstream-seen.js';
 
 export const RateLimitSeenSchema = z.object({
@@ -87,13 +88,15 @@ export interface LoadedState {
 type StateRead = { readonly kind: 'state'; readonly state: State } | { readonly kind: 'corrupt'; readonly problem: string };
 
 async function readState(file: string): Promise<StateRead> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'state', state: emptyState() };
-    throw error;
+  // Bounded, regular files only: a FIFO, a folder or a link to /dev/zero in its place is set aside
+  // like garbage, never read (a FIFO would block, /dev/zero would fill the memory).
+  const read = await readBoundedFile(file, 'state');
+  if (!read.ok) {
+    if (read.problem === 'missing') return { kind: 'state', state: emptyState() };
+    if (read.problem === 'unreadable') throw new UnreadableFileError(file, read.problem, read.message);
+    return { kind: 'corrupt', problem: read.message.replace(/^is /, '') };
   }
+  const text = read.text;
   try {
     const parsed = StateSchema.safeParse(JSON.parse(text));
     if (parsed.success) return { kind: 'state', state: parsed.data };

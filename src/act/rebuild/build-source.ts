@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readBoundedFile } from '../../util/read-bounded-file.js';
 import { type ComposeService, analyzeCompose, parseDotEnv } from '../../inventory/compose/analyze-compose.js';
 import type { EngineClient } from '../../engine/docker-engine.js';
 import { findProjectFiles, projectFileKind } from '../../inventory/find-project-files.js';
@@ -181,14 +182,12 @@ function linksOf(reading: BuildLinksReading, warnings: string[]): readonly Build
 type ComposeRead = { ok: true; services: ComposeService[] } | { ok: false; message: string };
 
 async function readComposeServices(file: string, env: Readonly<Record<string, string | undefined>>): Promise<ComposeRead> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    return { ok: false, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
-  }
+  const read = await readBoundedFile(file, 'compose');
+  if (!read.ok) return { ok: false, message: `cannot read ${file}: it ${read.message}` };
+  const text = read.text;
   // Compose reads .env beside the file; the process environment wins over it.
-  const dotEnv = await fs.readFile(path.join(path.dirname(file), '.env'), 'utf8').then(parseDotEnv, () => ({}));
+  const dotEnvRead = await readBoundedFile(path.join(path.dirname(file), '.env'), 'dot-env');
+  const dotEnv = dotEnvRead.ok ? parseDotEnv(dotEnvRead.text) : {};
   const analysis = analyzeCompose(text, file, { ...dotEnv, ...env });
   if (analysis.services.length === 0 && analysis.errors.length > 0) {
     return { ok: false, message: `${file}: ${analysis.errors.map((e) => (e.line === null ? e.message : `line ${e.line}: ${e.message}`)).join('; ')}` };

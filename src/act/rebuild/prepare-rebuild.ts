@@ -1,5 +1,5 @@
 /** The rebuild's first step: read and plan the Dockerfile, find the image it replaces and the tags the result takes. */
-import fs from 'node:fs/promises';
+import { readBoundedFile } from '../../util/read-bounded-file.js';
 import type { ImageDetails } from '../../engine/docker-engine.js';
 import type { BuildSpec } from './build-source.js';
 import { type DockerfilePlan, planDockerfile, tagsToMove } from './decide-rebuild.js';
@@ -16,9 +16,9 @@ export interface PreparedRebuild {
 
 export async function prepareRebuild(deps: RebuildDeps, spec: BuildSpec, options: RebuildOptions, run: RebuildRun): Promise<PreparedRebuild> {
   run.progress(`reading ${spec.dockerfile}`);
-  const text = await fs.readFile(spec.dockerfile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new RebuildFailure([`cannot read the Dockerfile ${spec.dockerfile}: ${error.code ?? error.message}`]);
-  });
+  const read = await readBoundedFile(spec.dockerfile, 'dockerfile');
+  if (!read.ok) throw new RebuildFailure([`cannot read the Dockerfile ${spec.dockerfile}: it ${read.message}`]);
+  const text = read.text;
   const plan = planDockerfile(text, spec.dockerfile, { buildArgs: spec.buildArgs, target: spec.target }, options.approvedBase ?? null);
   if (!plan.ok) throw new RebuildFailure([...plan.reasons]);
   run.warnings.push(...plan.warnings);

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { readBoundedFile, setFileAside } from '../../util/read-bounded-file.js';
 
 export const HISTORY_FILE = 'history.jsonl';
 
@@ -29,12 +30,15 @@ export async function appendHistory(stateDir: string, move: TagMove): Promise<vo
 }
 
 export async function readHistory(stateDir: string): Promise<TagMove[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(stateDir, HISTORY_FILE), 'utf8');
-  } catch {
+  const file = path.join(stateDir, HISTORY_FILE);
+  // Bounded, regular files only (a FIFO or /dev/zero in its place must not hang `status`).
+  const read = await readBoundedFile(file, 'history');
+  if (!read.ok) {
+    // Not a regular file or oversized: set aside so the next move can append to a fresh one.
+    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAside(file);
     return [];
   }
+  const text = read.text;
   return text.split('\n').flatMap((line) => {
     if (line.trim() === '') return [];
     const parsed = TagMoveSchema.safeParse((() => {

@@ -9,12 +9,26 @@
  * resolves every ARG/ENV in the file regardless of BuildKit's scoping, and keeps quotes.
  */
 
+import { type Instruction, type Piece, type Program, matchEnds, program, searchProgram, sequence, star } from '../../util/linear-match.js';
+
 /** Returns the variable's value, or undefined when it is not set (distinct from ""). */
 export type VariableLookup = (name: string) => string | undefined;
 
 export type ExpandResult = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: string };
 
 class ExpandError extends Error {}
+
+/**
+ * How deep `${…}` may nest in one word. Real Dockerfiles nest two or three; BuildKit has no
+ * bound, but a recursive lexer on a word nested thousands deep overflows the stack (issue 16:
+ * "Maximum call stack size exceeded", exit 70). Deeper is a per-file error.
+ */
+export const MAX_EXPANSION_NESTING = 100;
+/**
+ * The longest value one word may expand to. `ARG B=$A$A`, `ARG C=$B$B`, … doubles on each line:
+ * forty lines would ask for a terabyte. Far above any image reference or build arg.
+ */
+export const MAX_EXPANDED_LENGTH = 1024 * 1024;
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
@@ -24,6 +38,7 @@ const SPECIAL_PARAMS = new Set(['@', '*', '#', '?', '-', '$', '!', '0']);
 
 class WordLexer {
   private pos = 0;
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -45,6 +60,7 @@ class WordLexer {
   processUntil(stop: string | null, rawEscapes = false): string {
     let result = '';
     for (let ch = this.peek(); ch !== undefined; ch = this.peek()) {
+      if (result.length > MAX_EXPANDED_LENGTH) throw tooLong();
       if (ch === stop) {
         this.pos++;
         return result;
@@ -82,6 +98,7 @@ class WordLexer {
     this.pos++;
     let result = '';
     for (let ch = this.peek(); ch !== undefined; ch = this.peek()) {
+      if (result.length > MAX_EXPANDED_LENGTH) throw tooLong();
       if (ch === '"') {
         this.pos++;
         return result;
@@ -128,6 +145,19 @@ class WordLexer {
       return name === '' ? '$' : (this.lookup(name) ?? '');
     }
     this.pos++;
+    this.depth++;
+    try {
+      if (this.depth > MAX_EXPANSION_NESTING) {
+        throw new ExpandError(`\${…} nested more than ${MAX_EXPANSION_NESTING} deep; basewatch does not expand it (simplify the word)`);
+      }
+      return this.braced();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** After `${`. */
+  private braced(): string {
     const first = this.peek();
     if (first === undefined) throw new ExpandError("syntax error: missing '}'");
     const name = this.name();
@@ -174,8 +204,7 @@ class WordLexer {
       case '//': {
         const pattern = this.modifierWord('/', true);
         const replacement = this.modifierWord('}');
-        const regex = globToRegExp(pattern, this.escapeChar, modifier === '//' ? 'g' : '');
-        return (value ?? '').replace(regex, () => replacement);
+        return replaceGlob(value ?? '', pattern, replacement, modifier === '//', this.escapeChar);
       }
       default:
         throw new ExpandError(`unsupported modifier (${modifier}) in substitution`);
@@ -192,50 +221,95 @@ class WordLexer {
   }
 }
 
-/** Converts a shell glob (`*`, `?`, `[…]`, escaped characters) into a regular expression. */
-function globToRegExp(pattern: string, escapeChar: string, flags: string, whole = false): RegExp {
-  let source = '';
+/**
+ * A shell glob (`*`, `?`, `[…]`, `[!…]`, escaped characters) as a linear-time program over UTF-16
+ * units (util/linear-match): a RegExp built from it backtracks exponentially on `*?*?*?…b`
+ * against a long value (issue 16), this cannot.
+ */
+function globProgram(pattern: string, escapeChar: string, reversed = false): Program {
+  const pieces: Piece[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i] ?? '';
     const classEnd = ch === '[' ? pattern.indexOf(']', i + 2) : -1;
-    if (ch === escapeChar && i + 1 < pattern.length) source += escapeRegExp(pattern[++i] ?? '');
+    if (ch === escapeChar && i + 1 < pattern.length) pieces.push(unit(pattern.charCodeAt(++i)));
     else if (classEnd > 0) {
       // A bracket class like `[0-9]` or `[!.]`; `]` right after `[` belongs to the class.
       const body = pattern.slice(i + 1, classEnd);
-      source += `[${body.replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+      let regex: RegExp;
+      try {
+        regex = new RegExp(`^[${body.replace(/^!/, '^').replace(/\\/g, '\\\\')}]$`, 's');
+      } catch {
+        throw new ExpandError(`invalid character class [${body}] in pattern`);
+      }
+      pieces.push([{ op: 'char', test: (code) => regex.test(String.fromCharCode(code)) }]);
       i = classEnd;
-    } else if (ch === '*') source += '[\\s\\S]*';
-    else if (ch === '?') source += '[\\s\\S]';
-    else source += escapeRegExp(ch);
+    } else if (ch === '*') {
+      // `**` is `*`: one star, so a run of them is not a run of nested loops.
+      if (pattern[i - 1] !== '*' || pattern[i - 2] === escapeChar) pieces.push(star([ANY_UNIT]));
+    } else if (ch === '?') pieces.push([ANY_UNIT]);
+    else pieces.push(unit(pattern.charCodeAt(i)));
   }
-  return new RegExp(whole ? `^(?:${source})$` : source, flags);
+  if (reversed) pieces.reverse();
+  return program(sequence(pieces));
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const ANY_UNIT: Instruction = { op: 'char', test: () => true };
+
+function unit(code: number): Piece {
+  return [{ op: 'char', test: (c) => c === code }];
+}
+
+function unitsOf(text: string): number[] {
+  const units = new Array<number>(text.length);
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
+  return units;
+}
+
+/** `${VAR/p/r}` replaces the first (leftmost-first) match of `p`, `${VAR//p/r}` every one. */
+function replaceGlob(value: string, pattern: string, replacement: string, all: boolean, escapeChar: string): string {
+  const matcher = globProgram(pattern, escapeChar);
+  const units = unitsOf(value);
+  let out = '';
+  let at = 0;
+  while (at <= units.length) {
+    const found = searchProgram(matcher, units, at);
+    if (found === null) break;
+    out += value.slice(at, found.start) + replacement;
+    if (found.end === found.start) {
+      // An empty match: keep one character and look again after it, as String.replace does.
+      out += value.slice(found.end, found.end + 1);
+      at = found.end + 1;
+    } else at = found.end;
+    if (!all) break;
+  }
+  return at <= value.length ? out + value.slice(at) : out;
 }
 
 /** `${VAR#p}` / `${VAR##p}` strip the shortest / longest matching prefix, `%` / `%%` the suffix. */
 function removeAffix(value: string, pattern: string, modifier: string, escapeChar: string): string {
-  const matches = globToRegExp(pattern, escapeChar, '', true);
   const longest = modifier.length === 2;
-  const cuts = [...Array(value.length + 1).keys()];
   if (modifier.startsWith('#')) {
-    for (const cut of longest ? cuts.reverse() : cuts) {
-      if (matches.test(value.slice(0, cut))) return value.slice(cut);
-    }
-  } else {
-    for (const cut of longest ? cuts : cuts.reverse()) {
-      if (matches.test(value.slice(cut))) return value.slice(0, cut);
-    }
+    const ends = matchEnds(globProgram(pattern, escapeChar), unitsOf(value));
+    if (ends.length === 0) return value;
+    return value.slice(longest ? (ends.at(-1) as number) : (ends[0] as number));
   }
-  return value;
+  // A suffix of the value is a prefix of it reversed, matched by the pattern reversed.
+  const reversedUnits = unitsOf(value).reverse();
+  const ends = matchEnds(globProgram(pattern, escapeChar, true), reversedUnits);
+  if (ends.length === 0) return value;
+  return value.slice(0, value.length - (longest ? (ends.at(-1) as number) : (ends[0] as number)));
+}
+
+function tooLong(): ExpandError {
+  return new ExpandError(`expands to more than ${MAX_EXPANDED_LENGTH / 1024 / 1024} MiB; basewatch does not expand it`);
 }
 
 /** Expands one word; never throws, bad syntax is reported as a value. */
 export function expandWord(word: string, lookup: VariableLookup, escapeChar = '\\'): ExpandResult {
   try {
-    return { ok: true, value: new WordLexer(word, lookup, escapeChar).processUntil(null) };
+    const value = new WordLexer(word, lookup, escapeChar).processUntil(null);
+    if (value.length > MAX_EXPANDED_LENGTH) throw tooLong();
+    return { ok: true, value };
   } catch (error) {
     if (error instanceof ExpandError) return { ok: false, error: error.message };
     throw error;

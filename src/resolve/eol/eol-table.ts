@@ -3,9 +3,9 @@
  * `basewatch eol update` into the cache folder. Both go through one zod schema.
  */
 import { readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { readBoundedFile, setFileAside } from '../../util/read-bounded-file.js';
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
@@ -85,12 +85,14 @@ export async function loadEolTable(options: { cacheDir?: string } = {}): Promise
   const base = shippedEolTable();
   if (options.cacheDir === undefined) return { table: base, source: 'shipped', warning: null };
   const file = path.join(options.cacheDir, EOL_CACHE_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return { table: base, source: 'shipped', warning: null };
+  // Bounded, regular files only: a FIFO or /dev/zero in place of a cache must not hang a check.
+  const read = await readBoundedFile(file, 'cache');
+  if (!read.ok) {
+    if (read.problem === 'missing') return { table: base, source: 'shipped', warning: null };
+    if (read.problem !== 'unreadable') await setFileAside(file);
+    return { table: base, source: 'shipped', warning: `${file} ${read.message}; set it aside and used the shipped table` };
   }
+  const text = read.text;
   let parsed;
   try {
     parsed = EolTableSchema.safeParse(JSON.parse(text));

@@ -5,9 +5,9 @@
  * last list we have, if any.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { readBoundedFile, setFileAside } from '../../util/read-bounded-file.js';
 import { type ImageRef, repositoryName } from '../../refs/image-ref.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryFailure } from '../../registry/registry-failure.js';
@@ -60,12 +60,14 @@ export function tagCacheFile(cacheDir: string, ref: ImageRef): string {
 }
 
 async function readCache(file: string, repository: string): Promise<TagCacheFile | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
+  // Bounded, regular files only: a FIFO or /dev/zero in place of a cache must not hang a check.
+  const read = await readBoundedFile(file, 'cache');
+  if (!read.ok) {
+    // Only a cache: a wrong one is set aside and asked for again.
+    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAside(file);
     return null;
   }
+  const text = read.text;
   try {
     const parsed = TagCacheFile.safeParse(JSON.parse(text));
     // A hash collision or a hand-edited file: treat as absent, it is only a cache.
