@@ -109,6 +109,28 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
     ]);
   });
 
+  it('prints a table that fits 80 columns, the image to look at listed and its base only counted', async () => {
+    const project = await writeProject({
+      'Dockerfile': `FROM ${baseRef}\nCOPY app.txt /srv/app.txt\n`,
+      'app.txt': 'narrow\n',
+    });
+    const tag = `${uniqueName('narrow')}:1`;
+    await buildImage({ context: project, tag });
+    // Not a terminal: COLUMNS says the width, as a pager or a script would.
+    const human = await runBasewatch(['check', '--offline', '--root', project], { cwd: project, env: { COLUMNS: '80' } });
+    assert.equal(human.code, 0, human.stderr);
+    const wide = human.stdout.split('\n').filter((line) => [...line].length > 80);
+    assert.deepEqual(wide, [], human.stdout);
+    const row = human.stdout.split('\n').find((line) => line.startsWith(`  ${tag} `));
+    assert.match(row ?? '', /\sunknown\s/, human.stdout);
+    // The base is no one's problem: counted, listed only with --all.
+    assert.ok(!human.stdout.split('\n').some((line) => line.startsWith(`  ${baseRef} `)), human.stdout);
+    assert.match(human.stdout, /Not listed: \d+ base images?\b/);
+    const all = await runBasewatch(['check', '--offline', '--all', '--root', project], { cwd: project, env: { COLUMNS: '80' } });
+    assert.deepEqual(all.stdout.split('\n').filter((line) => [...line].length > 80), [], all.stdout);
+    assert.match(all.stdout, /\nBase images \(\d+\)\n/);
+  });
+
   it('links a compose-built image with its Dockerfile, context, args and target', async () => {
     const imageTag = `${uniqueName('composed')}:dev`;
     const project = await writeProject({
@@ -242,7 +264,8 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
 
     const human = await runBasewatch(['check', '--offline', '--root', project]);
     assert.equal(human.code, 4);
-    assert.match(human.stdout, new RegExp(`${path.join(project, 'bad/Dockerfile').replace(/\//g, '\\/')}:2: `));
+    // Shown from the name of the root typed in, so the line fits.
+    assert.match(human.stdout, new RegExp(`\\n  ${path.join(path.basename(project), 'bad/Dockerfile').replace(/\//g, '\\/')}:2: `));
   });
 
   it('flags a base past its end of life, offline, with its successor', async () => {
@@ -252,7 +275,8 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
     assert.equal(base?.eol?.status, 'past');
     assert.match(base?.eol?.message ?? '', /^Python 3\.8 reached end of life on 2024-10-07; move to Python 3\.\d+$/);
     const human = await runBasewatch(['check', '--offline', '--root', project]);
-    assert.match(human.stdout, /FROM python:3\.8-slim .*Python 3\.8 reached end of life/);
+    // The warning sits on the line under its FROM (the table fits 80 columns).
+    assert.match(human.stdout, /FROM python:3\.8-slim.*\n\s+Python 3\.8 reached end of life/);
   });
 
   it('says which engine endpoints it tried when none answers, and still reports the files', async () => {

@@ -72,7 +72,7 @@ describe('suggested Dockerfile for images built with plain docker build', { skip
   it('the human output prints the command on one line; a linked image gets no suggestion', async () => {
     const home = await makeTempDir('suggest-home');
     const text = await runBasewatch(['check', '--root', root, api, worker], { cwd: root, home });
-    assert.ok(text.stdout.includes(`built from ./api/Dockerfile? basewatch link ${api} ./api/Dockerfile`), text.stdout);
+    assert.match(text.stdout, new RegExp(`built from \\./api/Dockerfile\\? Link it:\\n +basewatch link ${api.replace(/[.:]/g, '\\$&')} \\./api/Dockerfile\\n`), text.stdout);
     const link = await runBasewatch(['link', api, `${root}/api/Dockerfile`], { cwd: root, home });
     assert.equal(link.code, 0, link.stderr);
     const after = await runBasewatch(['check', '--json', '--root', root, api], { cwd: root, home });

@@ -9,19 +9,26 @@ import { lockBusyExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
+import { renderOptionsFor } from './render-options.js';
+import { summarizeStatus } from './status-summary.js';
+import { describeWhen } from '../report/when.js';
+import { parseDuration } from '../util/duration.js';
+import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { colorEnabled, createStyle } from './style.js';
 
 const RECENT_ACTIONS = 10;
 
-export function describeAge(from: Date, now: Date): string {
-  const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
-  if (seconds < 86_400) return `${Math.round(seconds / 360) / 10} h ago`;
-  return `${Math.round(seconds / 8640) / 10} days ago`;
+/** `minimumAge` from the settings, or null when they cannot be read (status still answers). */
+function minimumAgeSeconds(configDir: string): number | null {
+  try {
+    return parseDuration(loadSettings(configDir).minimumAge);
+  } catch (error) {
+    if (error instanceof ConfigError) return null;
+    throw error;
+  }
 }
 
-export async function runStatusCommand(options: { json: boolean }, io: CliIo, now: Date = new Date()): Promise<number> {
+export async function runStatusCommand(options: { json: boolean; all?: boolean }, io: CliIo, now: Date = new Date()): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const errStyle = createStyle(colorEnabled(io.stderr, io.env));
   const stateFile = path.join(basewatchPaths(io.env as NodeJS.ProcessEnv).state, STATE_FILE_NAME);
@@ -36,7 +43,8 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
   const { state, warning } = loaded;
   if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
   const last = state.lastCheck;
-  const actions = (await readHistory(path.dirname(stateFile))).slice(-RECENT_ACTIONS);
+  const allActions = await readHistory(path.dirname(stateFile));
+  const actions = allActions.slice(-RECENT_ACTIONS);
   const daemon = await readDaemonStatus(basewatchPaths(io.env as NodeJS.ProcessEnv));
   if (options.json) {
     const body = {
@@ -50,23 +58,36 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
     io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return EXIT.ok;
   }
+  const render = renderOptionsFor(io, options.all === true, now);
+  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
+  const summary = summarizeStatus({
+    report: last?.report ?? null,
+    lastCheckAt: last?.at ?? null,
+    firstSeen: state.upstream,
+    minimumAgeSeconds: last === null ? null : minimumAgeSeconds(paths.config),
+    actions: allActions,
+    daemonRunning: daemon !== null,
+    now,
+  });
+  io.stdout.write(`${style.bold(summary.line)}\n`);
+  io.stdout.write(`Next: ${summary.next === 'nothing' || summary.next.startsWith('nothing:') ? summary.next : style.cyan(summary.next)}\n\n`);
   io.stdout.write(`${describeDaemonStatus(daemon, now).join('\n')}\n\n`);
   const recent = actions.map((move) => {
     const packages = typeof move.details['packages'] === 'string' ? ` (${move.details['packages']})` : '';
-    return `  ${move.at}  ${move.kind} ${move.image}: ${move.tags.join(', ')} → ${move.toId.slice(0, 19)}${packages}`;
+    return `  ${describeWhen(move.at, now)}  ${move.kind} ${move.image}: ${move.tags.join(', ')} → ${move.toId.slice(0, 19)}${packages}`;
   });
   if (last === null) {
     io.stdout.write(`No check recorded yet (state file ${stateFile}).\nRun \`basewatch check\` to ask the registries.\n`);
     if (recent.length > 0) io.stdout.write(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
     return EXIT.ok;
   }
-  io.stdout.write(`${style.bold('Last check')}  ${last.at} (${describeAge(new Date(last.at), now)}, took ${(last.durationMs / 1000).toFixed(1)} s)\n`);
-  io.stdout.write(renderCheck(last.report, style));
+  io.stdout.write(`${style.bold('Last check')}  ${describeWhen(last.at, now)}, took ${(last.durationMs / 1000).toFixed(1)} s\n`);
+  io.stdout.write(renderCheck(last.report, style, render));
   const older = Object.values(state.registries).filter(
     (seen) => !last.report.registries.some((current) => current.registry === seen.registry),
   );
   for (const seen of older) {
-    io.stdout.write(`  ${seen.registry}: ${seen.remaining ?? '?'} of ${seen.limit ?? '?'} pulls left (seen ${seen.seenAt})\n`);
+    io.stdout.write(`  ${seen.registry}: ${seen.remaining ?? '?'} of ${seen.limit ?? '?'} pulls left, seen ${describeWhen(seen.seenAt, now)}\n`);
   }
   if (recent.length > 0) io.stdout.write(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
   return EXIT.ok;

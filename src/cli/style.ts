@@ -52,3 +52,131 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
       .trimEnd();
   return [style.bold(line(header)), ...rows.map(line)];
 }
+
+/**
+ * The width human output is laid out for: the terminal's columns when stdout is a terminal,
+ * else `COLUMNS` when set (a pager, a test), else 80.
+ */
+export function outputWidth(stream: { isTTY?: boolean; columns?: number }, env: Readonly<Record<string, string | undefined>>): number {
+  if (stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  if (Number.isInteger(columns) && columns >= 20) return columns;
+  return 80;
+}
+
+/** Drops ANSI styling and cuts to `width` visible characters, ending in "…" when cut. */
+export function truncateEnd(text: string, width: number): string {
+  if (visibleLength(text) <= width) return text;
+  const plain = [...text.replace(ANSI, '')];
+  return width <= 1 ? plain.slice(0, width).join('') : `${plain.slice(0, width - 1).join('')}…`;
+}
+
+/** Cuts the middle out, keeping both ends: names and paths differ at their ends. */
+export function truncateMiddle(text: string, width: number): string {
+  if (visibleLength(text) <= width) return text;
+  const plain = [...text.replace(ANSI, '')];
+  if (width <= 1) return plain.slice(0, width).join('');
+  const tail = Math.floor((width - 1) / 2);
+  const head = width - 1 - tail;
+  return `${plain.slice(0, head).join('')}…${plain.slice(plain.length - tail).join('')}`;
+}
+
+/**
+ * Words onto lines of at most `width` visible characters; a longer word is broken, not cut, or
+ * with `keepWords` left whole on a line of its own (a path or a command to copy).
+ */
+export function wrapWords(text: string, width: number, keepWords = false): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (visibleLength(candidate) <= width) line = candidate;
+    else {
+      if (line !== '') lines.push(line);
+      line = word;
+      while (!keepWords && visibleLength(line) > width) {
+        const plain = [...line.replace(ANSI, '')];
+        lines.push(plain.slice(0, width).join(''));
+        line = plain.slice(width).join('');
+      }
+    }
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+export interface TableColumn {
+  readonly title: string;
+  /** Lower goes first when the table is too wide: 0 is never dropped. */
+  readonly keep: number;
+  /** Narrowest it may be cut to (with "…"); absent: never cut. */
+  readonly minWidth?: number;
+  readonly cut?: 'end' | 'middle';
+  /**
+   * When deciding which columns to drop, count this column as at most this wide: a long name
+   * may be cut down to it rather than cost the table a column.
+   */
+  readonly softMax?: number;
+  /** Higher is cut first (all the way to its `minWidth`) when several may be cut; default 0. */
+  readonly cutOrder?: number;
+}
+
+/**
+ * A table that fits `width` columns: drops the columns that matter least (highest `keep`) until
+ * the rest fits (long cells counted at their column's `softMax`), then cuts the widest cuttable cells, down to their column's `minWidth`
+ * at most (so a table of long names may still be wider). Returns the
+ * lines (header first) and the titles of the columns it dropped.
+ */
+export function fitTable(
+  columns: readonly TableColumn[],
+  rows: readonly (readonly string[])[],
+  width: number,
+  style: Style,
+  indent = 0,
+): { lines: string[]; dropped: string[] } {
+  const natural = columns.map((column, col) => Math.max(visibleLength(column.title), ...rows.map((row) => visibleLength(row[col] ?? ''))));
+  let shown = columns.map((_, col) => col);
+  const total = (widths: readonly number[]): number => indent + shown.reduce((sum, col) => sum + (widths[col] ?? 0), 0) + 2 * (shown.length - 1);
+  const widths = [...natural];
+  const minimumOf = (col: number): number => {
+    const column = columns[col] as TableColumn;
+    return column.minWidth === undefined ? (natural[col] ?? 0) : Math.min(natural[col] ?? 0, Math.max(column.minWidth, visibleLength(column.title)));
+  };
+  // Drop the columns that matter least until the rest fits (long names counted at their
+  // softMax); only then cut cells.
+  const soft = natural.map((w, col) => Math.min(w, (columns[col] as TableColumn).softMax ?? w));
+  while (total(soft) > width) {
+    const drop = shown
+      .filter((col) => (columns[col] as TableColumn).keep > 0)
+      .sort((a, b) => (columns[b] as TableColumn).keep - (columns[a] as TableColumn).keep)[0];
+    if (drop === undefined) break;
+    shown = shown.filter((col) => col !== drop);
+  }
+  // Then cut, one character at a time, the widest of the columns cut first.
+  while (total(widths) > width) {
+    const candidates = shown.filter((col) => (widths[col] ?? 0) > minimumOf(col));
+    if (candidates.length === 0) break;
+    const order = (col: number): number => (columns[col] as TableColumn).cutOrder ?? 0;
+    const first = Math.max(...candidates.map(order));
+    const widest = candidates.filter((col) => order(col) === first).reduce((a, b) => ((widths[b] ?? 0) > (widths[a] ?? 0) ? b : a));
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  const cell = (text: string, col: number): string => {
+    const limit = widths[col] ?? 0;
+    if (visibleLength(text) <= limit) return text;
+    return (columns[col] as TableColumn).cut === 'middle' ? truncateMiddle(text, limit) : truncateEnd(text, limit);
+  };
+  const line = (cells: readonly string[]): string =>
+    shown
+      .map((col, i) => {
+        const text = cell(cells[col] ?? '', col);
+        return i === shown.length - 1 ? text : text + ' '.repeat(Math.max(0, (widths[col] ?? 0) - visibleLength(text)));
+      })
+      .join('  ')
+      .trimEnd();
+  const pad = ' '.repeat(indent);
+  return {
+    lines: [pad + style.bold(line(columns.map((c) => c.title))), ...rows.map((row) => pad + line(row))],
+    dropped: columns.filter((_, col) => !shown.includes(col)).map((c) => c.title),
+  };
+}

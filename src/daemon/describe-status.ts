@@ -4,6 +4,7 @@
  */
 import { formatDuration } from '../util/duration.js';
 import type { DaemonStatus } from './control-protocol.js';
+import { describeRelative, describeWhen } from '../report/when.js';
 
 export function describeDaemonStatus(status: DaemonStatus | null, now: Date = new Date()): string[] {
   if (status === null) return ['Daemon      not running (`basewatch daemon`, or `basewatch service install`)'];
@@ -12,9 +13,9 @@ export function describeDaemonStatus(status: DaemonStatus | null, now: Date = ne
   lines.push(
     engine.state === 'connected'
       ? `Engine      ${engine.host ?? '?'} (${engine.source ?? '?'})`
-      : `Engine      ${engine.state}${engine.problem === null ? '' : `: ${engine.problem}`}${engine.nextAttemptAt === null ? '' : `; next try ${new Date(engine.nextAttemptAt).toLocaleTimeString()}`}`,
+      : `Engine      ${engine.state}${engine.problem === null ? '' : `: ${engine.problem}`}${engine.nextAttemptAt === null ? '' : `; next try ${describeWhen(engine.nextAttemptAt, now)}`}`,
   );
-  const next = status.schedule.nextRunAt === null ? '' : `, next check ${new Date(status.schedule.nextRunAt).toLocaleString()}`;
+  const next = status.schedule.nextRunAt === null ? '' : `, next check ${describeWhen(status.schedule.nextRunAt, now)}`;
   lines.push(`Schedule    ${status.schedule.expression}${next}`);
   if (status.watcher.roots.length === 0) lines.push('Watching    no folders (`basewatch watch DIR`)');
   for (const root of status.watcher.roots) {
@@ -25,13 +26,12 @@ export function describeDaemonStatus(status: DaemonStatus | null, now: Date = ne
   const running = status.cycles.running;
   if (running !== null) {
     const detail = running.trigger.detail === undefined ? '' : ` (${running.trigger.detail})`;
-    lines.push(`Cycle       running since ${new Date(running.startedAt).toLocaleTimeString()}: ${running.trigger.kind}${detail}${status.cycles.pending > 0 ? ', another one waiting' : ''}`);
+    lines.push(`Cycle       running since ${describeWhen(running.startedAt, now)}: ${running.trigger.kind}${detail}${status.cycles.pending > 0 ? ', another one waiting' : ''}`);
   }
   const last = status.cycles.last;
   if (last !== null) {
-    const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(last.finishedAt)) / 1000));
     const done = last.actions.filter((action) => action.kind !== 'skipped').map((action) => `${action.kind} ${action.target}`);
-    lines.push(`Last cycle  ${seconds === 0 ? 'just now' : `${formatDuration(seconds)} ago`} (${last.trigger.kind}): ${last.images} images, ${last.outdated} outdated${done.length > 0 ? `; ${done.slice(0, 3).join(', ')}${done.length > 3 ? ', …' : ''}` : ''}`);
+    lines.push(`Last cycle  ${describeRelative(new Date(last.finishedAt), now)} (${last.trigger.kind}): ${last.images} images, ${last.outdated} outdated${done.length > 0 ? `; ${done.slice(0, 3).join(', ')}${done.length > 3 ? ', …' : ''}` : ''}`);
   }
   if (status.cycles.lastError !== null) lines.push(`            last cycle failed: ${status.cycles.lastError}`);
   lines.push(`Notify      desktop ${status.notifications.desktop}${status.notifications.webhook === null ? '' : `; webhook ${status.notifications.webhook}`}`);

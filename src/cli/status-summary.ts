@@ -1,0 +1,73 @@
+/**
+ * The line `basewatch status` opens with ("3 outdated · 1 waiting for minimumAge (12 min) ·
+ * 2 rebased today") and the one command to run next. Pure: the state is read by the caller.
+ */
+import type { CheckReport } from '../report/check-report.js';
+import { describeSpan } from '../report/when.js';
+
+export interface StatusSummaryInput {
+  /** The last check's report, or null when none is recorded. */
+  readonly report: CheckReport | null;
+  readonly lastCheckAt: string | null;
+  /** When each upstream digest was first seen, by `<ref> <platform>` (resolve/upstream-seen). */
+  readonly firstSeen: Readonly<Record<string, { readonly digest: string; readonly firstSeenAt: string }>>;
+  /** null when the settings cannot be read: then nothing is said to be waiting. */
+  readonly minimumAgeSeconds: number | null;
+  /** Finished rebases, rebuilds and rollbacks (history), any order. */
+  readonly actions: readonly { readonly kind: string; readonly at: string }[];
+  readonly daemonRunning: boolean;
+  readonly now: Date;
+  /** The local day, for "today"; tests pass one. */
+  readonly timeZone?: string;
+}
+
+export interface StatusSummary {
+  readonly line: string;
+  readonly next: string;
+}
+
+/** A check older than this is worth running again before acting on it. */
+const STALE_CHECK_SECONDS = 86_400;
+
+export function summarizeStatus(input: StatusSummaryInput): StatusSummary {
+  const report = input.report;
+  if (report === null) return { line: 'No check recorded yet', next: 'basewatch check' };
+  const outdated = report.images.filter((image) => image.status === 'outdated');
+  const waits: number[] = [];
+  if (input.minimumAgeSeconds !== null && input.minimumAgeSeconds > 0) {
+    for (const image of outdated) {
+      const base = image.base;
+      if (base === null || base.latest === null) continue;
+      const seen = input.firstSeen[`${base.ref} ${image.platform}`];
+      if (seen === undefined || seen.digest !== base.latest) continue;
+      const left = input.minimumAgeSeconds - (input.now.getTime() - Date.parse(seen.firstSeenAt)) / 1000;
+      if (left > 0) waits.push(left);
+    }
+  }
+  const errors = report.images.filter((image) => image.status === 'error').length + report.errors.length;
+  const day = (date: Date): string => date.toLocaleDateString('en-CA', input.timeZone === undefined ? {} : { timeZone: input.timeZone });
+  const today = day(input.now);
+  const doneToday = new Map<string, number>();
+  for (const action of input.actions) {
+    if (day(new Date(action.at)) === today) doneToday.set(action.kind, (doneToday.get(action.kind) ?? 0) + 1);
+  }
+  const unlinked = report.images.filter((image) => image.suggestedLink !== undefined);
+  const parts: string[] = [];
+  const actionable = outdated.length - waits.length;
+  parts.push(outdated.length === 0 ? 'nothing outdated' : `${outdated.length} outdated`);
+  if (waits.length > 0) parts.push(`${waits.length} waiting for minimumAge (${describeSpan(Math.max(...waits))})`);
+  if (errors > 0) parts.push(`${errors} error${errors === 1 ? '' : 's'}`);
+  if (unlinked.length > 0) parts.push(`${unlinked.length} to link`);
+  const past: Record<string, string> = { rebase: 'rebased', rebuild: 'rebuilt', rollback: 'rolled back' };
+  for (const [kind, count] of doneToday) parts.push(`${count} ${past[kind] ?? kind} today`);
+
+  const age = input.lastCheckAt === null ? Infinity : (input.now.getTime() - Date.parse(input.lastCheckAt)) / 1000;
+  let next: string;
+  if (age > STALE_CHECK_SECONDS && !input.daemonRunning) next = 'basewatch check';
+  else if (actionable > 0) next = 'basewatch update --dry-run';
+  else if (unlinked.length > 0) next = unlinked[0]?.suggestedLink?.command ?? 'basewatch check';
+  else if (errors > 0) next = 'basewatch check';
+  else if (waits.length > 0) next = input.daemonRunning ? 'nothing: the daemon acts when the wait is over' : `basewatch update, in ${describeSpan(Math.max(...waits))}`;
+  else next = 'nothing';
+  return { line: parts.join(' · '), next };
+}

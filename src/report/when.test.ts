@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeRelative, describeWhen } from './when.js';
+
+const now = new Date('2026-12-06T14:17:00Z');
+
+test('a moment today is a clock time and how long ago', () => {
+  assert.equal(describeWhen('2026-12-06T14:05:00Z', now, 'UTC'), '14:05 (12 min ago)');
+});
+
+test('a moment to come says "in"', () => {
+  assert.equal(describeWhen(new Date('2026-12-06T17:17:00Z'), now, 'UTC'), '17:17 (in 3 h)');
+});
+
+test('another day shows the date, another year the year', () => {
+  assert.equal(describeWhen('2026-12-04T09:30:00Z', now, 'UTC'), 'Dec 4 09:30 (2.2 days ago)');
+  assert.equal(describeWhen('2025-12-06T14:17:00Z', now, 'UTC'), 'Dec 6 2025 14:17 (365 days ago)');
+});
+
+test('the day is the local one', () => {
+  // 23:30 UTC on the 5th is already the 6th in Tokyo.
+  assert.equal(describeWhen('2026-12-05T23:30:00Z', now, 'Asia/Tokyo'), '08:30 (14.8 h ago)');
+});
+
+test('seconds and "just now"', () => {
+  assert.equal(describeRelative(new Date('2026-12-06T14:16:58Z'), now), 'just now');
+  assert.equal(describeRelative(new Date('2026-12-06T14:16:20Z'), now), '40 s ago');
+});
+
+test('an unreadable time is shown as it is', () => {
+  assert.equal(describeWhen('yesterday', now, 'UTC'), 'yesterday');
+});
