@@ -10,6 +10,7 @@ import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
+import { renderIgnored } from './render-scope.js';
 import { colorEnabled, createStyle } from './style.js';
 
 export interface CheckCommandOptions {
@@ -20,6 +21,8 @@ export interface CheckCommandOptions {
   readonly images: readonly string[];
   /** Ask a running daemon to check now (and record it) instead of racing it. */
   readonly now: boolean;
+  /** List what the ignore setting left out, not only count it. */
+  readonly all?: boolean;
 }
 
 /** A one-line progress note on stderr, only when a person is watching. */
@@ -63,7 +66,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     // A dry-run cycle is a check that the daemon records, with its own roots and no action.
     const cycle = await askDaemon(paths, { kind: 'cycle', images: [...options.images], dryRun: true, reason: 'basewatch check --now' });
     if (cycle !== null) {
-      io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style));
+      io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style) + renderIgnored(cycle.report, options.all === true, style));
       return checkExitCode(cycle.report, options.exitCode);
     }
   }
@@ -94,7 +97,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
       notRecorded = error;
     }
   }
-  io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style));
+  io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style) + renderIgnored(result.report, options.all === true, style));
   // The report stands, but `status` and the update plan will not know it.
   if (notRecorded !== null) return lockBusyExit(io, 'this check was not recorded', notRecorded);
   return checkExitCode(result.report, options.exitCode);

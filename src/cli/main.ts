@@ -43,11 +43,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--json', 'print one JSON object (see README) instead of a table')
     .option('--exit-code', 'exit 1 when anything is outdated')
     .option('--now', 'when a daemon runs, have it check now (with its roots) instead of racing it')
+    .option('--all', 'also list what the ignore setting leaves out (it is counted either way)')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
-    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; root: string[] }) => {
+    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; all?: boolean; root: string[] }) => {
       exitCode = await (await import('./check-command.js')).runCheckCommand(
         {
           now: options.now === true,
+          all: options.all === true,
           offline: options.offline === true,
           json: options.json === true,
           exitCode: options.exitCode === true,
@@ -62,8 +64,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .command('status')
     .description('Show what the last check found, without asking any registry.')
     .option('--json', 'print one JSON object: { stateFile, lastCheck, report, registries }')
-    .action(async (options: { json?: boolean }) => {
-      exitCode = await (await import('./status-command.js')).runStatusCommand({ json: options.json === true }, io);
+    .option('--all', 'also list what the ignore setting left out (it is counted either way)')
+    .action(async (options: { json?: boolean; all?: boolean }) => {
+      exitCode = await (await import('./status-command.js')).runStatusCommand({ json: options.json === true, all: options.all === true }, io);
     });
 
   program

@@ -9,6 +9,7 @@ import { lockBusyExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
+import { renderIgnored } from './render-scope.js';
 import { colorEnabled, createStyle } from './style.js';
 
 const RECENT_ACTIONS = 10;
@@ -21,7 +22,7 @@ export function describeAge(from: Date, now: Date): string {
   return `${Math.round(seconds / 8640) / 10} days ago`;
 }
 
-export async function runStatusCommand(options: { json: boolean }, io: CliIo, now: Date = new Date()): Promise<number> {
+export async function runStatusCommand(options: { json: boolean; all?: boolean }, io: CliIo, now: Date = new Date()): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const errStyle = createStyle(colorEnabled(io.stderr, io.env));
   const stateFile = path.join(basewatchPaths(io.env as NodeJS.ProcessEnv).state, STATE_FILE_NAME);
@@ -61,7 +62,7 @@ export async function runStatusCommand(options: { json: boolean }, io: CliIo, no
     return EXIT.ok;
   }
   io.stdout.write(`${style.bold('Last check')}  ${last.at} (${describeAge(new Date(last.at), now)}, took ${(last.durationMs / 1000).toFixed(1)} s)\n`);
-  io.stdout.write(renderCheck(last.report, style));
+  io.stdout.write(renderCheck(last.report, style) + renderIgnored(last.report, options.all === true, style, 'basewatch status'));
   const older = Object.values(state.registries).filter(
     (seen) => !last.report.registries.some((current) => current.registry === seen.registry),
   );

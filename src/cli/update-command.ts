@@ -9,6 +9,7 @@ import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
+import { renderIgnored } from './render-scope.js';
 import { type Style, colorEnabled, createStyle, formatTable } from './style.js';
 
 export interface UpdateCommandOptions {
@@ -55,6 +56,8 @@ export function renderCycle(result: CycleResult, style: Style): string {
     out.push('', style.dim(`${skipped.length} image(s) left alone:`));
     for (const entry of skipped) out.push(style.dim(`  ${entry.image}: ${entry.why}`));
   }
+  const ignored = renderIgnored(result.report, false, style);
+  if (ignored !== '') out.push(ignored.trimEnd());
   return `${out.join('\n')}\n`;
 }
 

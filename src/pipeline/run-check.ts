@@ -23,6 +23,7 @@ import type {
   EngineReport,
   ImageBaseReport,
   ImageReport,
+  IgnoredReport,
   ReportError,
   SuggestedLinkReport,
 } from '../report/check-report.js';
@@ -31,6 +32,7 @@ import { type BaseNoter, createBaseNoter } from '../resolve/base-notes.js';
 import { verdictsThroughChains } from '../resolve/chain-verdicts.js';
 import { localCopyOf } from './local-copy.js';
 import { suggestLinks } from './suggest-links.js';
+import { scopeDockerfiles, scopeImages } from './scope.js';
 
 export interface CheckOptions {
   /** Folders (or single files) to scan; relative paths resolve against `cwd`; none: no scan. */
@@ -453,13 +455,24 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   // goes through its base's (see resolve/chain-verdicts).
   let evaluated: ImageLink[] = [];
   let suggestions = new Map<string, SuggestedLinkReport>();
+  // The scope rule (pipeline/scope): what `ignore` names never reaches a registry or the report.
+  const ignore = options.settings.ignore;
+  const ignored: IgnoredReport[] = [];
+  let dockerfileReadings: readonly DockerfileReading[] = projects.dockerfiles;
   if (opened !== null) {
     try {
       const local = await readLocalImages(opened.engine);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
       const all = linkImages({ images: local.images, hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) });
-      links = selectImages(all, options.images ?? [], errors, options.withDependents === true);
+      const scoped = scopeImages(selectImages(all, options.images ?? [], errors, options.withDependents === true), ignore);
+      links = scoped.kept;
+      ignored.push(...scoped.ignored);
+      const everywhere = scopeImages(all, ignore);
+      const files = scopeDockerfiles(projects.dockerfiles, ignore, all.filter((link) => !everywhere.kept.includes(link)), everywhere.kept);
+      dockerfileReadings = files.kept;
+      ignored.push(...files.ignored);
+      // A kept image's verdict goes through the local bases it is built on, ignored or not.
       evaluated = withChainBases(links, all);
       suggestions = await suggestLinks({
         engine: opened.engine,
@@ -478,6 +491,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });
     }
+  } else {
+    // No engine: no images to tell which Dockerfiles build ignored ones; ignored bases still go.
+    const files = scopeDockerfiles(projects.dockerfiles, ignore, [], []);
+    dockerfileReadings = files.kept;
+    ignored.push(...files.ignored);
   }
 
   const ownRegistry = options.offline || options.registry !== undefined ? null : openRegistry(options);
@@ -495,7 +513,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     const context: DockerfileContext = { configOf, images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
       Promise.all(evaluated.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null), configOf, images))),
-      Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
+      Promise.all(dockerfileReadings.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {
       engine: opened?.report ?? null,
@@ -508,6 +526,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       compose: projects.compose,
       registries: (registry?.rateLimits() ?? []).map((seen) => ({ ...seen })),
       errors,
+      ignored,
     };
     return { report, observations: checker?.observations() ?? [], links, localImages: images ?? [], engine: opened?.engine ?? null };
   } finally {
