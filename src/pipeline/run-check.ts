@@ -33,6 +33,7 @@ import { verdictsThroughChains } from '../resolve/chain-verdicts.js';
 import { localCopyOf } from './local-copy.js';
 import { suggestLinks } from './suggest-links.js';
 import { scopeDockerfiles, scopeImages } from './scope.js';
+import { didYouMean } from '../refs/closest-names.js';
 
 export interface CheckOptions {
   /** Folders (or single files) to scan; relative paths resolve against `cwd`; none: no scan. */
@@ -401,7 +402,8 @@ export function selectImages(links: readonly ImageLink[], wanted: readonly strin
   if (wanted.length === 0) return [...links];
   for (const name of wanted) {
     if (!links.some((link) => matchesImage(link, name))) {
-      errors.push({ where: name, message: 'no tagged local image has this name or id (see `docker image ls`)' });
+      const known = links.flatMap((link) => link.image.repoTags);
+      errors.push({ where: name, message: `no tagged local image has this name or id (see \`docker image ls\`)${didYouMean(name, known)}` });
     }
   }
   const chosen = links.filter((link) => wanted.some((name) => matchesImage(link, name)));
