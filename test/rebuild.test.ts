@@ -353,6 +353,8 @@ describe('basewatch rebuild (real engine and registry)', { skip: skipWithoutWorl
     assert.equal(await catIn(names.own, '/app/other.txt'), 'MISSING\n', 'app.Dockerfile.dockerignore applied');
     assert.equal(await catIn(names.own, '/app/secret.txt'), 'secret\n', 'and the context .dockerignore not');
 
+    // Linked images exist (a link to a missing one is refused as a typo): built once by hand first.
+    await buildImage({ context: project, dockerfile: join(elsewhere, 'build.Dockerfile'), tag: names.outside });
     const linked = await cli(
       (io) => runLinkCommand({ image: names.outside, dockerfile: join(elsewhere, 'build.Dockerfile'), context: project, target: null, buildArgs: [], json: true }, io),
       home,

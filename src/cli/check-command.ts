@@ -11,6 +11,7 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
 import { renderOptionsFor } from './render-options.js';
+import { renderIgnored } from './render-scope.js';
 import { colorEnabled, createStyle } from './style.js';
 
 export interface CheckCommandOptions {
@@ -21,7 +22,7 @@ export interface CheckCommandOptions {
   readonly images: readonly string[];
   /** Ask a running daemon to check now (and record it) instead of racing it. */
   readonly now: boolean;
-  /** Human output lists everything, not only what needs attention (`--all`). */
+  /** Human output lists everything, not only what needs attention, and what the ignore setting left out (`--all`). */
   readonly all?: boolean;
 }
 
@@ -67,7 +68,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     // A dry-run cycle is a check that the daemon records, with its own roots and no action.
     const cycle = await askDaemon(paths, { kind: 'cycle', images: [...options.images], dryRun: true, reason: 'basewatch check --now' });
     if (cycle !== null) {
-      io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style, renderOptionsFor(io, options.all === true)));
+      io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(cycle.report, options.all === true, style));
       return checkExitCode(cycle.report, options.exitCode);
     }
   }
@@ -99,7 +100,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
       notRecorded = error;
     }
   }
-  io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style, renderOptionsFor(io, options.all === true)));
+  io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(result.report, options.all === true, style));
   // The report stands, but `status` and the update plan will not know it.
   if (notRecorded !== null) return lockBusyExit(io, 'this check was not recorded', notRecorded);
   return checkExitCode(result.report, options.exitCode);

@@ -1,6 +1,9 @@
 /** `basewatch config path|list|get|set|unset`. */
 import { ConfigError, configFilePath, loadSettings, setSetting, unsetSetting } from '../config/config-store.js';
-import { SETTING_DOCS, SETTING_KEYS, type SettingKey, defaultSettings, isSettingKey } from '../config/settings.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SETTING_DOCS, SETTING_KEYS, type SettingKey, defaultSettings, isSettingKey, parseSettingInput } from '../config/settings.js';
+import { didYouMean } from '../refs/closest-names.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -20,6 +23,36 @@ function formatValue(value: unknown): string {
     return value.every((item) => typeof item === 'string') ? value.join(', ') : JSON.stringify(value);
   }
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The first root that is not an existing folder, said with the close names beside it ("did you
+ * mean"), or null. Relative entries are left to the settings check (it asks for absolute paths).
+ */
+export function missingFolder(value: unknown): string | null {
+  if (!Array.isArray(value)) return null;
+  for (const entry of value) {
+    if (typeof entry !== 'string' || !path.isAbsolute(entry)) continue;
+    let stat: fs.Stats | null = null;
+    try {
+      stat = fs.statSync(entry);
+    } catch {
+      stat = null;
+    }
+    if (stat?.isDirectory() === true) continue;
+    if (stat !== null) return `${entry} is not a folder`;
+    // The nearest folder above that exists: its entries are what was probably meant.
+    let parent = path.dirname(entry);
+    while (!fs.existsSync(parent) && path.dirname(parent) !== parent) parent = path.dirname(parent);
+    let siblings: string[] = [];
+    try {
+      siblings = fs.readdirSync(parent, { withFileTypes: true }).filter((dirent) => dirent.isDirectory()).map((dirent) => path.join(parent, dirent.name));
+    } catch {
+      siblings = [];
+    }
+    return `the folder ${entry} does not exist${didYouMean(entry, siblings)}`;
+  }
+  return null;
 }
 
 export function runConfigCommand(action: ConfigAction, io: CliIo): number {
@@ -58,6 +91,13 @@ export function runConfigCommand(action: ConfigAction, io: CliIo): number {
       case 'set': {
         if (!isSettingKey(action.key)) return unknownKey(action.key);
         const key: SettingKey = action.key;
+        if (key === 'roots') {
+          const missing = missingFolder(parseSettingInput(key, action.value));
+          if (missing !== null) {
+            io.stderr.write(err.red(`basewatch config: roots: ${missing}; nothing was changed\n`));
+            return EXIT.partial;
+          }
+        }
         const settings = setSetting(dir, key, action.value);
         io.stdout.write(`${key} = ${formatValue(settings[key])}\n`);
         return EXIT.ok;

@@ -43,7 +43,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--json', 'print one JSON object (see README) instead of a table')
     .option('--exit-code', 'exit 1 when anything is outdated')
     .option('--now', 'when a daemon runs, have it check now (with its roots) instead of racing it')
-    .option('--all', 'list everything: current images, base images, images with no known base, every file')
+    .option('--all', 'list everything: current images, base images, images with no known base, every file, and what ignore leaves out')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
     .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; all?: boolean; root: string[] }) => {
       exitCode = await (await import('./check-command.js')).runCheckCommand(
@@ -64,7 +64,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .command('status')
     .description('Show what the last check found, without asking any registry.')
     .option('--json', 'print one JSON object: { stateFile, lastCheck, report, registries }')
-    .option('--all', 'list everything the last check saw, not only what needs attention')
+    .option('--all', 'list everything the last check saw (and what ignore left out), not only what needs attention')
     .action(async (options: { json?: boolean; all?: boolean }) => {
       exitCode = await (await import('./status-command.js')).runStatusCommand({ json: options.json === true, all: options.all === true }, io);
     });
@@ -119,6 +119,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   program
+    .command('unlink <image>')
+    .description('Forget what `basewatch link` recorded for an image.')
+    .option('--json', 'print the removed link as one JSON object')
+    .action(async (image: string, options: { json?: boolean }) => {
+      exitCode = await (await import('./rebuild-command.js')).runUnlinkCommand({ image, json: options.json === true }, io);
+    });
+
+  program
     .command('pin [targets...]')
     .description("Pin each external FROM / COPY --from image to its tag's current digest (image:tag@sha256:…), changing nothing else. Targets: Dockerfiles or folders (default: current folder).")
     .option('--dry-run', 'say what would change; write nothing')
@@ -170,22 +178,25 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   program
     .command('snooze [target] [duration]')
     .description('Silence notifications about an image or base (30m, 8h, 7d; 0 lifts it); with no arguments, list snoozes.')
-    .action(async (target?: string, duration?: string) => {
-      exitCode = await (await import('./snooze-command.js')).runSnoozeCommand({ target: target ?? null, duration: duration ?? null }, io);
+    .option('--json', 'print the snooze (or, with no arguments, every snooze) as one JSON object')
+    .action(async (target: string | undefined, duration: string | undefined, options: { json?: boolean }) => {
+      exitCode = await (await import('./snooze-command.js')).runSnoozeCommand({ target: target ?? null, duration: duration ?? null, json: options.json === true }, io);
     });
 
   program
     .command('watch <dir>')
     .description("Add a folder to the daemon's roots.")
-    .action(async (dir: string) => {
-      exitCode = await (await import('./watch-command.js')).runWatchCommand({ kind: 'watch', dir }, io);
+    .option('--json', 'print { dir, changed, roots, daemon } as one JSON object')
+    .action(async (dir: string, options: { json?: boolean }) => {
+      exitCode = await (await import('./watch-command.js')).runWatchCommand({ kind: 'watch', dir, json: options.json === true }, io);
     });
 
   program
     .command('unwatch <dir>')
     .description("Remove a folder from the daemon's roots.")
-    .action(async (dir: string) => {
-      exitCode = await (await import('./watch-command.js')).runWatchCommand({ kind: 'unwatch', dir }, io);
+    .option('--json', 'print { dir, changed, roots, daemon } as one JSON object')
+    .action(async (dir: string, options: { json?: boolean }) => {
+      exitCode = await (await import('./watch-command.js')).runWatchCommand({ kind: 'unwatch', dir, json: options.json === true }, io);
     });
 
   program

@@ -6,11 +6,14 @@ import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { analyzeDockerfile } from '../inventory/dockerfile/analyze-dockerfile.js';
 import { connectEngine } from '../engine/connect.js';
 import { basewatchPaths } from '../config/paths.js';
-import { familiarImageRef, parseImageRef } from '../refs/image-ref.js';
+import { familiarImageRef, normalizeImageRef, parseImageRef } from '../refs/image-ref.js';
+import { STATE_FILE_NAME, peekState } from '../record/state-store.js';
 import { dockerCredentials } from '../registry/credentials.js';
-import { readBuildLinks, saveBuildLink } from '../record/build-links.js';
+import { readBuildLinks, removeBuildLink, saveBuildLink } from '../record/build-links.js';
+import { didYouMean } from '../refs/closest-names.js';
+import type { EngineClient } from '../engine/docker-engine.js';
 import type { BuildLink } from '../inventory/build-link.js';
-import { type BuildSourceVia, type BuildSpec, resolveBuildSource } from '../act/rebuild/build-source.js';
+import { type BuildSourceVia, type BuildSpec, classifyTarget, resolveBuildSource } from '../act/rebuild/build-source.js';
 import { type RebuildOutcome, rebuildImage } from '../act/rebuild/rebuild-image.js';
 import { progressReporter } from './check-command.js';
 import { EXIT } from './exit-codes.js';
@@ -109,11 +112,33 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
   };
 
   const source = await resolveBuildSource({ engine, buildLinks: await readBuildLinks(paths.state), roots, cwd: io.cwd, env: io.env }, options.target);
-  if (!source.ok) {
-    return print({
-      status: 'failed', image: options.target, tags: [], oldImageId: null, newImageId: null, baseRef: null, baseDigest: null,
-      seconds: 0, logTail: [], reasons: [source.message], warnings: [], keepTag: null, source: null,
+  if (source.ok && (await namesAbsentImage(options.target, source.spec, io.cwd, engine))) {
+    // A rebuild replaces an image; a typo (or a link to one) must not build a new one under that name.
+    print({
+      status: 'failed', image: options.target, tags: [], oldImageId: null, newImageId: null, baseRef: null, baseDigest: null, seconds: 0, logTail: [],
+      reasons: [
+        `there is no local image ${options.target}${didYouMean(options.target, await localImageNames(engine))}; nothing was built`,
+        `rebuild replaces an existing image: build it once yourself (docker build -t ${options.target} -f ${source.spec.dockerfile} ${source.spec.context}), or name the Dockerfile: basewatch rebuild ${source.spec.dockerfile}`,
+      ],
+      warnings: [], keepTag: null, source: null,
     });
+    return EXIT.partial;
+  }
+  if (!source.ok) {
+    const absent = await namesAbsentImage(options.target, null, io.cwd, engine);
+    const reasons = [source.message];
+    if (absent) reasons.push(`there is no local image ${options.target}${didYouMean(options.target, await localImageNames(engine))}`);
+    else {
+      // The Dockerfile the last check found this image's history matches: the link that settles it.
+      const suggested = await suggestedLinkOf(paths.state, options.target);
+      if (suggested !== null) reasons.push(`the last check found it looks built from ${suggested.shown}: ${suggested.command}, then basewatch rebuild ${options.target}`);
+    }
+    const printed = print({
+      status: 'failed', image: options.target, tags: [], oldImageId: null, newImageId: null, baseRef: null, baseDigest: null,
+      seconds: 0, logTail: [], reasons, warnings: [], keepTag: null, source: null,
+    });
+    // A name that matches no image is a typo (exit 4), not a failed rebuild.
+    return absent ? EXIT.partial : printed;
   }
   const progress = progressReporter(io, options.json);
   const outcome = await rebuildImage(
@@ -130,6 +155,33 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
   progress.done();
   const { image: _image, tags: _tags, ...rest } = source.spec;
   return print({ ...outcome, warnings: [...source.warnings, ...outcome.warnings], source: { ...rest, via: source.via } });
+}
+
+/** The tags of every local image, as Docker prints them: what a "did you mean" chooses from. */
+export async function localImageNames(engine: EngineClient): Promise<string[]> {
+  return (await engine.listImages()).flatMap((image) => image.repoTags);
+}
+
+/** The target names an image (not a file, a compose service or a service name) the engine does not have. */
+async function namesAbsentImage(target: string, spec: BuildSpec | null, cwd: string, engine: EngineClient): Promise<boolean> {
+  if (classifyTarget(target).kind !== 'path-or-image') return false;
+  if (spec !== null && spec.service !== null && spec.service === target) return false;
+  if (spec !== null && spec.image !== target) return false;
+  if (!parseImageRef(target).ok) return false;
+  try {
+    if ((await fs.stat(path.resolve(cwd, target))).isFile()) return false;
+  } catch {
+    // Not a file: an image name.
+  }
+  return (await engine.inspectImage(target)) === null;
+}
+
+/** The `basewatch link` command the last recorded check suggested for this image, if any. */
+async function suggestedLinkOf(stateDir: string, image: string): Promise<{ shown: string; command: string } | null> {
+  const state = await peekState(path.join(stateDir, STATE_FILE_NAME)).catch(() => null);
+  const wanted = normalizeImageRef(image);
+  const found = state?.lastCheck?.report.images.find((entry) => entry.tags.some((tag) => tag === image || (wanted !== null && normalizeImageRef(tag) === wanted)));
+  return found?.suggestedLink ?? null;
 }
 
 type LinkInput = { ok: true; link: BuildLink } | { ok: false; message: string };
@@ -182,6 +234,23 @@ export async function runLinkCommand(options: LinkCommandOptions, io: CliIo): Pr
     io.stderr.write(errStyle.red(`basewatch link: ${input.message}\n`));
     return EXIT.usage;
   }
+  // A link to an image that does not exist is a typo; left alone, a later rebuild would build it.
+  let engine: EngineClient;
+  try {
+    engine = await connectEngine({ env: io.env as NodeJS.ProcessEnv });
+  } catch (error) {
+    io.stderr.write(errStyle.red(`basewatch link: cannot tell whether ${options.image} exists, nothing was linked: ${error instanceof Error ? error.message : String(error)}\n`));
+    return EXIT.engineUnreachable;
+  }
+  if ((await engine.inspectImage(options.image)) === null) {
+    io.stderr.write(
+      errStyle.red(
+        `basewatch link: there is no local image ${options.image}${didYouMean(options.image, await localImageNames(engine))}; nothing was linked. ` +
+          `Link the name of an image you built (docker image ls), or build it first: docker build -t ${options.image} -f ${input.link.dockerfile} ${input.link.context}\n`,
+      ),
+    );
+    return EXIT.partial;
+  }
   const saved = await saveBuildLink(basewatchPaths(io.env as NodeJS.ProcessEnv).state, input.link);
   if (!saved.ok) {
     io.stderr.write(errStyle.red(`basewatch link: ${saved.message}\n`));
@@ -200,5 +269,42 @@ export async function runLinkCommand(options: LinkCommandOptions, io: CliIo): Pr
     ];
     io.stdout.write(`${style.green(`Linked ${name} → ${link.dockerfile}`)} (${details.join('; ')})\n  rebuild it with: basewatch rebuild ${name}\n`);
   }
+  return EXIT.ok;
+}
+
+export interface UnlinkCommandOptions {
+  readonly image: string;
+  readonly json: boolean;
+}
+
+/** `basewatch unlink IMAGE`: forget what `basewatch link` recorded for it. */
+export async function runUnlinkCommand(options: UnlinkCommandOptions, io: CliIo): Promise<number> {
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+  const stateDir = basewatchPaths(io.env as NodeJS.ProcessEnv).state;
+  const ref = parseImageRef(options.image);
+  if (!ref.ok) {
+    io.stderr.write(errStyle.red(`basewatch unlink: image ${options.image}: ${ref.error}\n`));
+    return EXIT.usage;
+  }
+  const image = `${ref.ref.registry}/${ref.ref.repository}:${ref.ref.tag ?? 'latest'}`;
+  const links = await readBuildLinks(stateDir);
+  const familiar = (name: string): string => {
+    const parsed = parseImageRef(name);
+    return parsed.ok ? familiarImageRef(parsed.ref) : name;
+  };
+  const removed = await removeBuildLink(stateDir, image);
+  if (!removed.ok) {
+    io.stderr.write(errStyle.red(`basewatch unlink: ${removed.message}\n`));
+    return EXIT.failed;
+  }
+  if (removed.removed === null) {
+    const linked = links.ok ? links.links.map((link) => familiar(link.image)) : [];
+    const known = linked.length === 0 ? 'no image is linked' : `linked: ${linked.join(', ')}`;
+    io.stderr.write(errStyle.red(`basewatch unlink: ${options.image} has no link${didYouMean(familiar(image), linked)} (${known})\n`));
+    return EXIT.partial;
+  }
+  if (options.json) io.stdout.write(`${JSON.stringify({ unlinked: removed.removed }, null, 2)}\n`);
+  else io.stdout.write(`${style.green(`Unlinked ${familiar(image)}`)} (was → ${removed.removed.dockerfile})\n`);
   return EXIT.ok;
 }

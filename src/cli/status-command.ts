@@ -14,6 +14,7 @@ import { summarizeStatus } from './status-summary.js';
 import { describeWhen } from '../report/when.js';
 import { parseDuration } from '../util/duration.js';
 import { ConfigError, loadSettings } from '../config/settings-file.js';
+import { renderIgnored } from './render-scope.js';
 import { colorEnabled, createStyle } from './style.js';
 
 const RECENT_ACTIONS = 10;
@@ -82,7 +83,7 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
     return EXIT.ok;
   }
   io.stdout.write(`${style.bold('Last check')}  ${describeWhen(last.at, now)}, took ${(last.durationMs / 1000).toFixed(1)} s\n`);
-  io.stdout.write(renderCheck(last.report, style, render));
+  io.stdout.write(renderCheck(last.report, style, render) + renderIgnored(last.report, options.all === true, style, 'basewatch status'));
   const older = Object.values(state.registries).filter(
     (seen) => !last.report.registries.some((current) => current.registry === seen.registry),
   );

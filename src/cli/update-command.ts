@@ -9,6 +9,7 @@ import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
+import { renderIgnored } from './render-scope.js';
 import { type Style, colorEnabled, createStyle, formatTable } from './style.js';
 
 export interface UpdateCommandOptions {
@@ -41,7 +42,15 @@ export function renderCycle(result: CycleResult, style: Style): string {
   }
   const acted = result.actions;
   const skipped = result.plan.filter((entry) => entry.action.kind === 'skip');
-  if (acted.length === 0) out.push('Nothing to do.');
+  const engineErrors = result.report.engine === null ? result.report.errors.filter((error) => error.where === 'engine') : [];
+  if (engineErrors.length > 0) {
+    // Not "nothing to do": nothing could be looked at. Say why (the endpoints tried) and stop there.
+    out.push(style.red('Nothing was checked or updated: no Docker engine answered.'));
+    for (const error of engineErrors) out.push(`  ${error.message}`);
+    out.push(style.dim('  start the engine (or set DOCKER_HOST / DOCKER_CONTEXT to the one you use), then run basewatch update again'));
+    return `${out.join('\n')}\n`;
+  }
+  if (acted.length === 0) out.push(result.plan.length === 0 && result.report.errors.length > 0 ? 'Nothing was updated.' : 'Nothing to do.');
   for (const action of acted) {
     out.push(`${colorKind(action.kind, style)}  ${action.target}: ${action.reason}`);
     for (const warning of action.warnings ?? []) out.push(style.yellow(`    warning: ${warning}`));
@@ -55,6 +64,8 @@ export function renderCycle(result: CycleResult, style: Style): string {
     out.push('', style.dim(`${skipped.length} image(s) left alone:`));
     for (const entry of skipped) out.push(style.dim(`  ${entry.image}: ${entry.why}`));
   }
+  const ignored = renderIgnored(result.report, false, style);
+  if (ignored !== '') out.push(ignored.trimEnd());
   return `${out.join('\n')}\n`;
 }
 
@@ -97,5 +108,12 @@ function finishCycle(result: CycleResult, options: UpdateCommandOptions, io: Cli
   io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style));
   if (result.report.engine === null) return EXIT.engineUnreachable;
   if (result.actions.some((action) => action.kind === 'failed')) return EXIT.failed;
+  // A name that matches no local image is a typo, not "nothing to do": say so, with the close names.
+  const unknown = result.report.errors.filter((error) => options.images.includes(error.where));
+  if (unknown.length > 0) {
+    const errStyle = createStyle(colorEnabled(io.stderr, io.env));
+    for (const error of unknown) io.stderr.write(errStyle.red(`basewatch update: ${error.where}: ${error.message}\n`));
+    return EXIT.partial;
+  }
   return EXIT.ok;
 }

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { ConfigError, loadSettings, setSetting } from '../config/config-store.js';
 import { askDaemon } from '../daemon/control-client.js';
 import { basewatchPaths } from '../config/paths.js';
+import { missingFolder } from './config-command.js';
 import { EXIT } from './exit-codes.js';
+import { didYouMean } from '../refs/closest-names.js';
 import type { CliIo } from './cli-io.js';
 
 export interface WatchCommandOptions {
   readonly kind: 'watch' | 'unwatch';
   readonly dir: string;
+  readonly json?: boolean;
 }
 
 function unreadable(dir: string): string | null {
@@ -38,18 +41,19 @@ export async function runWatchCommand(options: WatchCommandOptions, io: CliIo): 
   if (options.kind === 'watch') {
     const problem = unreadable(dir);
     if (problem !== null) {
-      io.stderr.write(`basewatch watch: DIR ${dir} ${problem}\n`);
-      return EXIT.usage;
+      const missing = problem === 'does not exist' ? missingFolder([dir]) : null;
+      io.stderr.write(`basewatch watch: ${missing === null ? `DIR ${dir} ${problem}` : missing}; nothing was changed\n`);
+      return EXIT.partial;
     }
     if (roots.includes(dir)) {
-      io.stdout.write(`Already watching ${dir}.\n`);
+      io.stdout.write(options.json === true ? `${JSON.stringify({ dir, changed: false, roots, daemon: null }, null, 2)}\n` : `Already watching ${dir}.\n`);
       return EXIT.ok;
     }
     next = [...roots, dir];
   } else {
     if (!roots.includes(dir)) {
-      io.stderr.write(`basewatch unwatch: ${dir} is not watched; watched: ${roots.length === 0 ? 'none' : roots.join(', ')}\n`);
-      return EXIT.usage;
+      io.stderr.write(`basewatch unwatch: ${dir} is not watched${didYouMean(dir, roots)} (watched: ${roots.length === 0 ? 'none' : roots.join(', ')})\n`);
+      return EXIT.partial;
     }
     next = roots.filter((root) => root !== dir);
   }
@@ -60,9 +64,13 @@ export async function runWatchCommand(options: WatchCommandOptions, io: CliIo): 
     io.stderr.write(`basewatch ${options.kind}: ${error.message}\n`);
     return EXIT.usage;
   }
-  io.stdout.write(options.kind === 'watch' ? `Watching ${dir}.\n` : `No longer watching ${dir}.\n`);
   // The daemon also notices the settings file change; asking makes it immediate and says who listened.
   const answered = await askDaemon(paths, { kind: 'reload' }).catch(() => null);
+  if (options.json === true) {
+    io.stdout.write(`${JSON.stringify({ dir, changed: true, roots: next, daemon: answered !== null }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(options.kind === 'watch' ? `Watching ${dir}.\n` : `No longer watching ${dir}.\n`);
   io.stdout.write(answered === null ? 'No daemon runs: start one with `basewatch daemon` or `basewatch service install`.\n' : 'The running daemon picked it up.\n');
   return EXIT.ok;
 }

@@ -185,5 +185,9 @@ export function describeSettingsIssue(issue: z.core.$ZodIssue, input: unknown): 
     return `unknown setting ${issue.keys.map((key) => `"${key}"`).join(', ')}; known settings: ${SETTING_KEYS.join(', ')}`;
   }
   const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
-  return `${where || 'settings'}: expected ${issue.message.replace(/^Invalid input: expected /, '')}${shown}`;
+  if (issue.code === 'invalid_value') {
+    // zod's own words ("Invalid option: expected one of …") read badly after "expected".
+    return `${where || 'settings'}: expected one of ${issue.values.map((value) => String(value)).join(', ')}${shown}`;
+  }
+  return `${where || 'settings'}: expected ${issue.message.replace(/^Invalid (?:input|option): expected /, '')}${shown}`;
 }

@@ -23,6 +23,7 @@ import type {
   EngineReport,
   ImageBaseReport,
   ImageReport,
+  IgnoredReport,
   ReportError,
   SuggestedLinkReport,
 } from '../report/check-report.js';
@@ -32,6 +33,8 @@ import { verdictsThroughChains } from '../resolve/chain-verdicts.js';
 import { localCopyOf } from './local-copy.js';
 import { suggestLinks } from './suggest-links.js';
 import { linkWithVerifiedClaims, rootFolders } from './verify-compose-claims.js';
+import { scopeDockerfiles, scopeImages } from './scope.js';
+import { didYouMean } from '../refs/closest-names.js';
 
 export interface CheckOptions {
   /** Folders (or single files) to scan; relative paths resolve against `cwd`; none: no scan. */
@@ -409,7 +412,8 @@ export function selectImages(links: readonly ImageLink[], wanted: readonly strin
   if (wanted.length === 0) return [...links];
   for (const name of wanted) {
     if (!links.some((link) => matchesImage(link, name))) {
-      errors.push({ where: name, message: 'no tagged local image has this name or id (see `docker image ls`)' });
+      const known = links.flatMap((link) => link.image.repoTags);
+      errors.push({ where: name, message: `no tagged local image has this name or id (see \`docker image ls\`)${didYouMean(name, known)}` });
     }
   }
   const chosen = links.filter((link) => wanted.some((name) => matchesImage(link, name)));
@@ -463,6 +467,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   // goes through its base's (see resolve/chain-verdicts).
   let evaluated: ImageLink[] = [];
   let suggestions = new Map<string, SuggestedLinkReport>();
+  // The scope rule (pipeline/scope): what `ignore` names never reaches a registry or the report.
+  const ignore = options.settings.ignore;
+  const ignored: IgnoredReport[] = [];
+  let dockerfileReadings: readonly DockerfileReading[] = projects.dockerfiles;
   if (opened !== null) {
     try {
       const local = await readLocalImages(opened.engine);
@@ -475,7 +483,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
         images: local.images,
         roots: await rootFolders(roots),
       });
-      links = selectImages(all, options.images ?? [], errors, options.withDependents === true);
+      const scoped = scopeImages(selectImages(all, options.images ?? [], errors, options.withDependents === true), ignore);
+      links = scoped.kept;
+      ignored.push(...scoped.ignored);
+      const everywhere = scopeImages(all, ignore);
+      const files = scopeDockerfiles(projects.dockerfiles, ignore, all.filter((link) => !everywhere.kept.includes(link)), everywhere.kept);
+      dockerfileReadings = files.kept;
+      ignored.push(...files.ignored);
+      // A kept image's verdict goes through the local bases it is built on, ignored or not.
       evaluated = withChainBases(links, all);
       suggestions = await suggestLinks({
         engine: opened.engine,
@@ -494,6 +509,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });
     }
+  } else {
+    // No engine: no images to tell which Dockerfiles build ignored ones; ignored bases still go.
+    const files = scopeDockerfiles(projects.dockerfiles, ignore, [], []);
+    dockerfileReadings = files.kept;
+    ignored.push(...files.ignored);
   }
 
   const ownRegistry = options.offline || options.registry !== undefined ? null : openRegistry(options);
@@ -511,7 +531,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     const context: DockerfileContext = { configOf, images, checker, noter, platform: opened?.platform ?? hostPlatform() };
     const [imageReports, dockerfiles] = await Promise.all([
       Promise.all(evaluated.map((link) => imageReport(link, checker, noter, suggestions.get(link.image.id), localImage(images, link.base?.localId ?? null), configOf, images))),
-      Promise.all(projects.dockerfiles.map((reading) => dockerfileReport(reading, context))),
+      Promise.all(dockerfileReadings.map((reading) => dockerfileReport(reading, context))),
     ]);
     const report: CheckReport = {
       engine: opened?.report ?? null,
@@ -524,6 +544,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       compose: projects.compose,
       registries: (registry?.rateLimits() ?? []).map((seen) => ({ ...seen })),
       errors,
+      ignored,
     };
     return { report, observations: checker?.observations() ?? [], links, localImages: images ?? [], engine: opened?.engine ?? null };
   } finally {

@@ -59,3 +59,18 @@ export async function saveBuildLink(stateDir: string, link: BuildLink): Promise<
   }
   return { ok: true };
 }
+
+/** Forgets the link of an image (a normalised reference); the removed link, or null when there was none. */
+export async function removeBuildLink(stateDir: string, image: string): Promise<{ ok: true; removed: BuildLink | null } | { ok: false; message: string }> {
+  const current = await readBuildLinks(stateDir);
+  if (!current.ok) return { ok: false, message: `${current.message}; fix or remove it, then unlink again` };
+  const removed = current.links.find((link) => link.image === image) ?? null;
+  if (removed === null) return { ok: true, removed };
+  const links = current.links.filter((link) => link.image !== image);
+  try {
+    await writeFileAtomic(buildLinksFile(stateDir), `${JSON.stringify({ version: 1, links }, null, 2)}\n`);
+  } catch (error) {
+    return { ok: false, message: `cannot write ${buildLinksFile(stateDir)}: ${(error as Error).message}` };
+  }
+  return { ok: true, removed };
+}

@@ -272,6 +272,21 @@ export const RegistryReport = z
   .readonly();
 export type RegistryReport = z.infer<typeof RegistryReport>;
 
+/**
+ * Something the `ignore` setting keeps out of the report: never checked upstream, never acted on
+ * or notified about; counted (and listed by `--all`), nothing more.
+ */
+export const IgnoredReport = z
+  .object({
+    kind: z.enum(['image', 'dockerfile', 'base']),
+    /** The image's first tag, the Dockerfile's path, or the base reference. */
+    name: z.string(),
+    /** The `ignore` glob that matched (for a Dockerfile: the one of the ignored image it builds). */
+    glob: z.string(),
+  })
+  .readonly();
+export type IgnoredReport = z.infer<typeof IgnoredReport>;
+
 export const CheckReport = z
   .object({
     engine: EngineReport.nullable(),
@@ -283,6 +298,8 @@ export const CheckReport = z
     /** Rate-limit budgets the registries reported during this check. */
     registries: z.array(RegistryReport).readonly(),
     errors: z.array(ReportError).readonly(),
+    /** What `ignore` left out. Optional: reports of older versions have none. */
+    ignored: z.array(IgnoredReport).readonly().optional(),
   })
   .readonly();
 export type CheckReport = z.infer<typeof CheckReport>;
