@@ -97,6 +97,8 @@ export function groupImage(image: ImageReport, baseIds: ReadonlySet<string>): Im
   if (image.base !== null && hasNotes(image.base)) return 'attention';
   // A Dockerfile it looks built from, and the command that links it.
   if (image.suggestedLink !== undefined) return 'attention';
+  // A compose file claims this image without the evidence to back it: the user should know.
+  if (image.unlinkedClaims !== undefined && image.unlinkedClaims.length > 0) return 'attention';
   if (image.status === 'unlinked') {
     // Built here from a known or likely Dockerfile, yet unlinked: worth a look.
     if (image.suggestedLink !== undefined || image.source !== null) return 'attention';
@@ -168,8 +170,19 @@ function imageNotes(image: ImageReport, options: RenderOptions, style: Style): s
   const notes = image.base === null ? [] : describeNotes(image.base, style);
   for (const note of notes) lines.push(...continuation(note, options.width, indent));
   // Offline, "not checked upstream" is said once at the top, not under every image.
-  const reason = image.reason.replace(/^not checked upstream \(offline\)(; )?/, '');
+  let reason = image.reason.replace(/^not checked upstream \(offline\)(; )?/, '');
+  const claims = image.unlinkedClaims ?? [];
+  // The reason spells each claim out with absolute paths; its own lines below say it shorter.
+  for (const claim of claims) {
+    const at = reason.indexOf(claim.compose);
+    if (at >= 0) reason = reason.slice(0, at).replace(/;\s*$/, '');
+  }
   if (reason !== '') lines.push(...continuation(reason, options.width, indent).map((line) => style.dim(line)));
+  for (const claim of claims) {
+    const where = `${displayPath(claim.compose, options.cwd, options.roots ?? [])} (service ${claim.service})`;
+    lines.push(...continuation(`${where} claims ${image.name} but ${claim.reason}; not linked. If it does build it:`, options.width, indent, 3, true));
+    lines.push(' '.repeat(indent + 2) + style.cyan(`basewatch link ${image.name} ${claim.dockerfile ?? claim.compose}`));
+  }
   if (image.suggestedLink !== undefined) {
     lines.push(...continuation(`built from ${image.suggestedLink.shown}? Link it:`, options.width, indent));
     // A command is copied whole: never cut, even when it is wider than the terminal.
