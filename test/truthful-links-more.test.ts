@@ -109,6 +109,12 @@ describe('truthful links, more scenarios (real engine and registry)', { skip: sk
       assert.deepEqual(real.actions.filter((a) => a.target === victim), [], JSON.stringify(real.actions));
       assert.equal(await idOf(victim), victimId, 'the victim image is untouched');
       assert.equal(await docker(['run', '--rm', victim, 'cat', '/v.txt']), 'victim\n');
+
+      // Asked by name, `rebuild` does not build it from that service either.
+      const rebuild = await runBasewatch(['rebuild', '--root', root, victim], { home, env });
+      assert.notEqual(rebuild.code, 0, rebuild.stdout);
+      assert.match(rebuild.stderr + rebuild.stdout, new RegExp(`\\(service evil\\) claims ${quoted(victim)} but its history does not match; not rebuilt from it`));
+      assert.equal(await idOf(victim), victimId);
     });
 
     it('a build context outside the roots needs a link even when the history matches; with `basewatch link` it is rebuilt', async () => {
