@@ -3,7 +3,11 @@
 // table; a registry that hangs (rule 9) is test/registry-failures.test.ts.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { askDaemon } from '../src/daemon/control-client.js';
+import type { CycleResult } from '../src/record/cycle-result.js';
+import { type Daemon, daemonHome, killDaemon, runtimeOf, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
 import { type BasewatchResult, buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 
 interface ImageJson {
@@ -388,6 +392,111 @@ describe('truthful links, more scenarios (real engine and registry)', { skip: sk
       const here = await runBasewatch(['rebase', '--json', tag], { home, cwd: project });
       assert.equal(parse<{ status: string }>(here, 'rebase').status, 'rebased', here.stdout);
       assert.equal(await docker(['run', '--rm', tag, 'cat', '/etc/base-version']), 'v2\n');
+    });
+  });
+
+  describe('pins are decisions', () => {
+    it('a pinned image is left by update under every acting policy, and moved only by an explicit rebase --to', async () => {
+      const floating = await published('pin-base', true);
+      const v1Digest = (await docker(['image', 'inspect', '--format', '{{index .RepoDigests 0}}', floating])).trim().split('@')[1] ?? '';
+      const tag = `${uniqueName('pin-app')}:1`;
+      const project = await writeProject({ Dockerfile: `FROM ${floating}@${v1Digest}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n', 'compose.yaml': `services:\n  app:\n    build: .\n    image: ${tag}\n` });
+      const id = await buildImage({ context: project, tag });
+      for (const policy of ['auto', 'rebase', 'rebuild']) {
+        const home = await settings({ minimumAge: '0', policy });
+        const image = await check(home, project, tag);
+        assert.equal(image.status, 'current', image.reason);
+        const real = await update(home, project, [tag], false);
+        assert.deepEqual(real.actions.filter((a) => a.target === tag), [], `${policy}: ${JSON.stringify(real.actions)}`);
+        assert.equal(await idOf(tag), id);
+      }
+      const home = await settings({ minimumAge: '0' });
+      const moved = await runBasewatch(['rebase', '--json', '--root', project, '--to', floating, tag], { home });
+      assert.equal(parse<{ status: string }>(moved, 'rebase --to').status, 'rebased', moved.stdout);
+      assert.equal(await docker(['run', '--rm', tag, 'cat', '/etc/base-version']), 'v2\n');
+    });
+  });
+
+  describe('check, update --dry-run and the daemon agree', () => {
+    const hooks: Array<{ message: string; items: Array<{ kind: string; image: string; reason: string }> }> = [];
+    let server: http.Server | undefined;
+    let daemon: Daemon | undefined;
+    after(async () => {
+      await killDaemon(daemon);
+      server?.close();
+    });
+
+    it('on status and action, scenario by scenario; the notification says the command that settles an unsettled tag', async () => {
+      server = http.createServer((req, res) => {
+        let text = '';
+        req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        req.on('end', () => {
+          hooks.push(JSON.parse(text) as (typeof hooks)[number]);
+          res.end('ok');
+        });
+      });
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+
+      const floating = await published('agree-base', true);
+      const fixed = `${floating.replace(/:1$/, '')}:1.2`;
+      await docker(['tag', floating, fixed]);
+      await pushImage(fixed);
+      const v1Digest = (await docker(['image', 'inspect', '--format', '{{index .RepoDigests 0}}', fixed])).trim().split('@')[1] ?? '';
+      const root = await makeTempDir('agree-root');
+      const compose = (tag: string) => `services:\n  app:\n    build: .\n    image: ${tag}\n`;
+      const tags = {
+        settled: `${uniqueName('agree-settled')}:1`,
+        fixed: `${uniqueName('agree-fixed')}:1`,
+        unsettled: `${uniqueName('agree-unsettled')}:1`,
+        pinned: `${uniqueName('agree-pinned')}:1`,
+        victim: `${uniqueName('agree-victim')}:1`,
+      };
+      const inRoot = async (dir: string, files: Record<string, string>) => {
+        const { writeTree } = await import('./helpers/world.js');
+        await writeTree(join(root, dir), files);
+        return join(root, dir);
+      };
+      await buildImage({ context: await inRoot('settled', { Dockerfile: `FROM ${floating}\nCOPY a.txt /a.txt\n`, 'a.txt': 'settled\n', 'compose.yaml': compose(tags.settled) }), tag: tags.settled });
+      await buildImage({ context: await inRoot('fixed', { Dockerfile: `FROM ${fixed}\nCOPY a.txt /a.txt\n`, 'a.txt': 'fixed\n', 'compose.yaml': compose(tags.fixed) }), tag: tags.fixed });
+      await buildImage({ context: await inRoot('pinned', { Dockerfile: `FROM ${floating}@${v1Digest}\nCOPY a.txt /a.txt\n`, 'a.txt': 'pinned\n', 'compose.yaml': compose(tags.pinned) }), tag: tags.pinned });
+      // Built from a Dockerfile outside the roots: nothing under them says which tag it used.
+      await buildImage({ context: await writeProject({ Dockerfile: `FROM ${floating}\nCOPY u.txt /u.txt\n`, 'u.txt': 'unsettled\n' }), tag: tags.unsettled });
+      // Built elsewhere; a compose file under the roots claims it with a build of its own.
+      const victimBase = await published('agree-victim-base', false);
+      await buildImage({ context: await writeProject({ Dockerfile: `FROM ${victimBase}\nCOPY v.txt /v.txt\n`, 'v.txt': 'victim\n' }), tag: tags.victim });
+      await inRoot('evil', { Dockerfile: `FROM ${floating}\nCOPY --from=${floating} /etc/base-version /stolen\n`, 'compose.yaml': compose(tags.victim) });
+
+      const expected: Record<keyof typeof tags, [string, string]> = {
+        settled: ['outdated', 'report'],
+        fixed: ['current', 'skip'],
+        unsettled: ['outdated', 'report'],
+        pinned: ['current', 'skip'],
+        victim: ['current', 'skip'],
+      };
+      const home = await daemonHome('agree-home', [root], { notifyWebhook: `http://127.0.0.1:${port}/hook` });
+      const names = Object.values(tags);
+      const report = parse<CheckJson>(await runBasewatch(['check', '--json', '--root', root, ...names], { home }), 'check');
+      const dry = await update(home, root, names, true);
+      daemon = startDaemon(home);
+      await waitUntilIdle(home, 1, daemon);
+      const cycle = (await askDaemon(runtimeOf(home), { kind: 'cycle', images: names, reason: 'test' })) as CycleResult;
+      assert.ok(cycle !== null, 'a daemon answered');
+      await waitUntilIdle(home, 2, daemon);
+
+      for (const [key, tag] of Object.entries(tags) as Array<[keyof typeof tags, string]>) {
+        const [status, action] = expected[key];
+        const checked = report.images.find((image) => image.name === tag);
+        assert.equal(checked?.status, status, `${key}: check says ${checked?.reason}`);
+        assert.equal(dry.plan.find((p) => p.image === tag)?.action.kind, action, `${key}: update --dry-run ${JSON.stringify(dry.plan)}`);
+        assert.equal(cycle.report.images.find((image) => image.name === tag)?.status, status, `${key}: the daemon's check`);
+        assert.equal(cycle.plan?.find((p) => p.image === tag)?.action.kind, action, `${key}: the daemon's plan`);
+      }
+      const notified = async (tag: string) => hooks.flatMap((hook) => hook.items).find((item) => item.image === tag) ?? null;
+      for (const key of ['settled', 'unsettled'] as const) await waitFor(`the notification for ${key}`, () => notified(tags[key]), 10_000, daemon);
+      for (const key of ['fixed', 'pinned', 'victim'] as const) assert.equal(await notified(tags[key]), null, `${key} is not notified`);
+      assert.match((await notified(tags.unsettled))?.reason ?? '', new RegExp(`basewatch link ${quoted(tags.unsettled)} <its Dockerfile>`));
+      assert.match(report.images.find((image) => image.name === tags.victim)?.reason ?? '', /claims .* but its Dockerfile is built FROM .*, and the image is not built on that; not linked/);
     });
   });
 });
