@@ -53,4 +53,55 @@ describe('basewatch on Podman', { skip: podmanSkip() }, () => {
     assert.equal(files.get('etc/base-version')?.toString(), 'v2\n');
     assert.equal(files.get('srv/hello.txt')?.toString(), 'hi from podman\n');
   });
+
+  it('names survive a pull that moves the tag: the old base, nameless in the API, is named by what the earlier check recorded', async () => {
+    const world = getWorld();
+    assert.ok(world?.podmanHost);
+    const podman = { DOCKER_HOST: world.podmanHost };
+    const baseRef = `${world.registry}/${uniqueName('podpull')}:1`;
+    const oldBaseId = await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v1\n' } });
+    await pushImage(baseRef);
+    await docker(['pull', baseRef], { env: podman });
+    const project = await writeProject({ Dockerfile: `FROM ${baseRef}\nCOPY hello.txt /srv/hello.txt\n`, 'hello.txt': 'hi\n' });
+    const name = `${uniqueName('podpulled')}:1`;
+    await docker(['build', '-t', name, project], { env: podman, cwd: project });
+    await makeBaseImage({ ref: baseRef, files: { '/etc/base-version': 'v2\n' } });
+    await pushImage(baseRef);
+    await docker(['tag', oldBaseId, baseRef]);
+
+    type Report = { images: Array<{ name: string; status: string; reason: string; base: { ref: string; localId: string | null } | null }> };
+    const checkOn = async (home: string) => {
+      const result = await runBasewatch(['check', '--json', name], { env: podman, home });
+      const image = (JSON.parse(result.stdout) as Report).images.find((entry) => entry.name.endsWith(name));
+      assert.ok(image, result.stdout);
+      return image;
+    };
+    const home = await makeTempDir('podman-pull-home');
+    assert.equal((await runBasewatch(['config', 'set', 'minimumAge', '0'], { home })).code, 0);
+    const before = await checkOn(home);
+    assert.equal(before.base?.ref, baseRef);
+    assert.equal(before.status, 'outdated', before.reason);
+    const oldBase = before.base?.localId;
+
+    // The pull moves the tag on; Podman's Docker API then keeps no name of the old base at all (and
+    // leaves it out of the image list).
+    await docker(['pull', baseRef], { env: podman });
+    const engine = await connectEngine({ env: podman });
+    assert.ok(oldBase, JSON.stringify(before.base));
+    const nameless = await engine.inspectImage(oldBase);
+    assert.deepEqual([nameless?.repoTags, nameless?.repoDigests], [[], []], 'what this test is about: Podman keeps no name of the old base');
+
+    const after = await checkOn(home);
+    assert.equal(after.base?.ref, baseRef, JSON.stringify(after));
+    assert.equal(after.base?.localId, oldBase);
+    assert.equal(after.status, 'outdated', after.reason);
+    const dry = await runBasewatch(['update', '--json', '--dry-run', name], { env: podman, home });
+    const plan = (JSON.parse(dry.stdout) as { plan: Array<{ image: string; action: { kind: string } }> }).plan;
+    assert.equal(plan.find((entry) => entry.image.endsWith(name))?.action.kind, 'rebase', dry.stdout);
+
+    // Negative: with no earlier check, nothing names it, and basewatch says so rather than guess.
+    const fresh = await checkOn(await makeTempDir('podman-fresh-home'));
+    assert.notEqual(fresh.status, 'outdated', JSON.stringify(fresh));
+    assert.notEqual(fresh.status, 'current', JSON.stringify(fresh));
+  });
 });

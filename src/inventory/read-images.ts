@@ -13,16 +13,24 @@ export interface LocalImages {
 /** Parallel requests to the engine socket: enough to hide latency, few enough not to flood it. */
 export const ENGINE_CONCURRENCY = 8;
 
-export async function readLocalImages(engine: EngineClient): Promise<LocalImages> {
+/**
+ * `keep`: ids of nameless images to read anyway: bases an earlier check recorded, which Podman
+ * leaves with no name at all after a pull moved their tag (pipeline/seen-tags). Default none.
+ */
+export async function readLocalImages(engine: EngineClient, keep: ReadonlySet<string> = new Set()): Promise<LocalImages> {
   const summaries = await engine.listImages();
   // On the classic store an image with neither tag nor RepoDigest is a build leftover: no one's
   // named base. On the containerd store a pull that moves a tag leaves the old image without
   // either (`moby-dangling@…`), yet known by its Id (a manifest digest): inspect tells them apart.
-  const details = await mapLimit(summaries, ENGINE_CONCURRENCY, (image) => engine.inspectImage(image.id));
+  // Podman leaves such a base out of the default list too (an untagged image with children is an
+  // "intermediate" one there): a recorded base is inspected by id, whether listed or not.
+  const listed = new Set(summaries.map((image) => image.id));
+  const ids = [...summaries.map((image) => image.id), ...[...keep].filter((id) => !listed.has(id))];
+  const details = await mapLimit(ids, ENGINE_CONCURRENCY, (id) => engine.inspectImage(id));
   // An image removed between list and inspect is simply gone. basewatch's own keep tags
   // (basewatch-rollback:…) are not names of the user's: the images they keep are no one's base.
   const images = details
-    .filter((image): image is ImageDetails => image !== null && isBaseCandidate(image))
+    .filter((image): image is ImageDetails => image !== null && (isBaseCandidate(image) || keep.has(image.id)))
     .map((image) => ({ ...image, repoTags: withoutKeepTags(image.repoTags) }));
   const histories = new Map<string, HistoryStep[]>();
   const gone = new Set<string>();

@@ -48,16 +48,38 @@ function finalBaseRef(analysis: DockerfileAnalysis): string | null {
   return analysis.uses.find((use) => use.final)?.ref ?? null;
 }
 
-/** The images the built stage copies from, in it and in the stages it is built FROM (a chain of `FROM <stage>`). */
+/**
+ * The images the built stage copies from, in it and in the stages it is built FROM (a chain of
+ * `FROM <stage>`), and through stages it copies from: the image a copied-from stage is built FROM
+ * and what that stage copies from in turn (`FROM tool:1 AS tools` … `COPY --from=tools`).
+ */
 export function copySourcesOf(analysis: DockerfileAnalysis): string[] {
-  const chain = new Set<number>();
-  let stage = analysis.targetStage;
-  while (stage !== null && !chain.has(stage)) {
-    chain.add(stage);
-    const base = analysis.stages[stage]?.base;
-    stage = base?.kind === 'stage' ? base.stageIndex : null;
+  const chainOf = (start: number | null): number[] => {
+    const chain: number[] = [];
+    let stage = start;
+    while (stage !== null && !chain.includes(stage)) {
+      chain.push(stage);
+      const base = analysis.stages[stage]?.base;
+      stage = base?.kind === 'stage' ? base.stageIndex : null;
+    }
+    return chain;
+  };
+  const sourcesOf = (stage: number): number[] => (analysis.stageSources ?? []).filter(([from]) => from === stage).map(([, source]) => source);
+  const built = new Set(chainOf(analysis.targetStage));
+  // Stages whose content is copied into the built chain, and the stages those rest on.
+  const copied = new Set<number>();
+  const pending = [...built].flatMap((index) => sourcesOf(index));
+  while (pending.length > 0) {
+    const next = pending.pop() as number;
+    for (const index of chainOf(next)) {
+      if (copied.has(index) || built.has(index)) continue;
+      copied.add(index);
+      pending.push(...(sourcesOf(index)));
+    }
   }
-  const refs = analysis.uses.filter((use) => use.kind !== 'from' && chain.has(use.stageIndex) && use.ref !== null).map((use) => use.ref as string);
+  const refs = analysis.uses
+    .filter((use) => use.ref !== null && ((use.kind !== 'from' && (built.has(use.stageIndex) || copied.has(use.stageIndex))) || (use.kind === 'from' && copied.has(use.stageIndex))))
+    .map((use) => use.ref as string);
   return [...new Set(refs)];
 }
 

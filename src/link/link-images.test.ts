@@ -135,6 +135,23 @@ describe('linkImages by layers', () => {
     assert.equal(unnamed?.base?.ref, `docker.io/library/python@${digest('o')}`);
   });
 
+  it('Podman: a base left with no name at all is named by the RepoDigest an earlier check recorded for its id', () => {
+    const oldPython = image('oldpython', { diffIds: [layer(1), layer(7)] });
+    const newPython = image('newpython', { repoTags: ['python:3.12-slim'], repoDigests: [`python@${digest('n')}`], diffIds: [layer(1), layer(8)] });
+    const old = image('app', { repoTags: ['app:1'], diffIds: [layer(1), layer(7), layer(4)] });
+    const seenTags = new Map([
+      ['sha256:oldpython', [`docker.io/library/python@${digest('o')}`]],
+      [`docker.io/library/python@${digest('o')}`, ['docker.io/library/python:3.12-slim']],
+    ]);
+    const link = linkImages({ images: [oldPython, newPython, old], hints: [], histories: new Map(), seenTags }).find((l) => l.image.id === 'sha256:app');
+    assert.equal(link?.base?.ref, 'docker.io/library/python:3.12-slim');
+    assert.equal(link?.base?.digest, digest('o'));
+    assert.equal(link?.base?.localId, 'sha256:oldpython');
+    // Without the record, nothing names it: it is no one's base.
+    const unrecorded = linkImages({ images: [oldPython, newPython, old], hints: [], histories: new Map(), seenTags: new Map() }).find((l) => l.image.id === 'sha256:app');
+    assert.notEqual(unrecorded?.base?.localId, 'sha256:oldpython');
+  });
+
   it('needs history to link images with identical layers, and then links the right way round', () => {
     const base = image('b', { repoTags: ['base:1'], diffIds: [layer(1)] });
     const envOnly = image('e', { repoTags: ['envonly:1'], diffIds: [layer(1)] });

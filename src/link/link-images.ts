@@ -295,12 +295,14 @@ function isNameless(image: LinkableImage): boolean {
 /**
  * A nameless image on the containerd store (a pull moved its tag on: `moby-dangling@…`) gets back
  * the RepoDigests the classic store keeps: `repository@<its id>` for each repository earlier checks
- * saw that digest in (pipeline/seen-tags).
+ * saw that digest in (pipeline/seen-tags). On Podman, where such an image keeps no name either and
+ * its id is its config digest, the RepoDigests an earlier check saw it by (keyed by its id).
  */
 function withSeenRepoDigests(image: LinkableImage, seenTags: LinkInput['seenTags']): LinkableImage {
+  if (!isNameless(image) || seenTags === undefined) return image;
   const own = ownManifestDigest(image);
-  if (own === null || !isNameless(image) || seenTags === undefined) return image;
-  const repoDigests = [...seenTags.keys()].filter((key) => key.endsWith(`@${own}`));
+  // Podman drops every name of the old image, RepoDigests too; its id is what a check recorded.
+  const repoDigests = own === null ? (seenTags.get(image.id) ?? []).filter((name) => name.includes('@')) : [...seenTags.keys()].filter((key) => key.endsWith(`@${own}`));
   return repoDigests.length === 0 ? image : { ...image, repoDigests };
 }
 

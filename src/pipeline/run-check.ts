@@ -473,7 +473,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   let dockerfileReadings: readonly DockerfileReading[] = projects.dockerfiles;
   if (opened !== null) {
     try {
-      const local = await readLocalImages(opened.engine);
+      // Bases earlier checks recorded by id (pipeline/seen-tags): Podman may have left them nameless.
+      const local = await readLocalImages(opened.engine, new Set([...(options.seenTags?.keys() ?? [])].filter((key) => key.startsWith('sha256:'))));
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
       // A compose service counts for an existing image only when its history matches the service's build.

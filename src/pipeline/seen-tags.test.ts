@@ -36,4 +36,23 @@ describe('seenTagsFrom', () => {
       [`docker.io/library/alpine@${d('f')}`]: ['docker.io/library/alpine:3.20'],
     });
   });
+
+  it('keeps what each base image (by id) was seen as: Podman leaves it no name after a pull', () => {
+    const seen = seenTagsFrom({
+      ...state({ version: 1, lastCheck: null, upstream: {}, registries: {} }),
+      lastCheck: {
+        at: 't',
+        durationMs: 1,
+        report: {
+          images: [
+            { base: { ref: 'docker.io/library/python:3.12-slim', digest: d('a'), localId: d('1') } },
+            { base: { ref: 'docker.io/library/python:3.12-slim', digest: null, localId: d('2') } },
+          ],
+          dockerfiles: [],
+        },
+      },
+    } as unknown as State);
+    assert.deepEqual(seen.get(d('1')), [`docker.io/library/python@${d('a')}`]);
+    assert.equal(seen.get(d('2')), undefined, 'no digest, nothing to name it by');
+  });
 });

@@ -11,6 +11,7 @@ import { type State, peekState } from '../record/state-store.js';
 /**
  * Pure: `repository@digest` → the `repository:tag`s it was seen under, from what the state
  * recorded, first seen first. An image tagged both `node:22` and `node:lts` was seen under both.
+ * Also a base image's id (`sha256:…`, no `@`) → the `repository@digest`s it was seen as.
  */
 export function seenTagsFrom(state: State): Map<string, string[]> {
   const seen = new Map<string, string[]>();
@@ -26,6 +27,18 @@ export function seenTagsFrom(state: State): Map<string, string[]> {
   };
   const report = state.lastCheck?.report;
   for (const image of report?.images ?? []) if (image.base !== null) add(image.base.ref, image.base.digest);
+  // Podman: a pull that moves a tag leaves the old image with no name at all in the Docker API (no
+  // RepoDigest either), so it is known only by its id: `sha256:<id>` → the `repository@digest` a
+  // check saw it as. The linker gives it that name back (link/link-images withSeenRepoDigests).
+  for (const image of report?.images ?? []) {
+    const base = image.base;
+    if (base?.localId == null || base.digest === null) continue;
+    const parsed = parseImageRef(base.ref);
+    if (!parsed.ok) continue;
+    const name = `${repositoryName(parsed.ref)}@${base.digest}`;
+    const names = seen.get(base.localId) ?? [];
+    if (!names.includes(name)) seen.set(base.localId, [...names, name]);
+  }
   for (const file of report?.dockerfiles ?? []) for (const base of file.bases) add(base.ref, base.local);
   for (const record of Object.values(state.upstream)) {
     add(record.ref, record.digest);

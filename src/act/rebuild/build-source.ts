@@ -12,6 +12,7 @@ import type { EngineClient } from '../../engine/docker-engine.js';
 import { findProjectFiles, projectFileKind } from '../../inventory/find-project-files.js';
 import { familiarImageRef, normalizeImageRef, parseImageRef } from '../../refs/image-ref.js';
 import { type BuildLink, type BuildLinksReading, findBuildLink } from '../../inventory/build-link.js';
+import { serviceClaimProblem } from './verify-service-claim.js';
 
 export interface BuildSpec {
   /** Absolute path. */
@@ -116,6 +117,17 @@ async function fromImage(deps: BuildSourceDeps, image: string): Promise<BuildSou
   const all = await composeServicesUnder(deps, warnings);
   const building = all.filter(({ service }) => service.build !== null && service.imageRef !== null && wanted.has(service.imageRef));
   const [first, ...others] = building;
+  if (first !== undefined && local !== null && deps.engine !== null) {
+    // An existing image: the service must be shown to build it (a compose file under a watched
+    // folder can name any image), as `check` does before it links one.
+    const problem = await serviceClaimProblem(deps.engine, local, first.service, deps.roots);
+    if (problem !== null) {
+      return {
+        ok: false,
+        message: `${first.file} (service ${first.service.name}) claims ${image} but ${problem}; not rebuilt from it. If it does build ${image}: basewatch link ${image} <its Dockerfile>, or basewatch rebuild ${first.file}#${first.service.name}`,
+      };
+    }
+  }
   if (first !== undefined) {
     if (others.length > 0) {
       warnings.push(`several compose services build ${image}; used ${first.file}#${first.service.name} (others: ${others.map((o) => `${o.file}#${o.service.name}`).join(', ')})`);

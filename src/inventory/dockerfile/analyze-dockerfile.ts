@@ -61,6 +61,8 @@ export interface DockerfileAnalysis {
   stages: DockerfileStage[];
   /** Index of the stage that is built; null when there is none or the target is unknown. */
   targetStage: number | null;
+  /** `[stage, source stage]` for each `COPY --from=<stage>` / `RUN --mount=from=<stage>`; absent when none was read. */
+  stageSources?: ReadonlyArray<readonly [number, number]>;
   /** Sorted by line. */
   errors: DockerfileError[];
 }
@@ -105,6 +107,8 @@ class Analyzer {
   private readonly stages: StageState[] = [];
   private readonly stagesByName = new Map<string, number>();
   private readonly candidates: ImageCandidate[] = [];
+  /** [stage, the stage it copies or mounts from]. */
+  private readonly stageSources: Array<[number, number]> = [];
   private readonly global: GlobalScope;
   private readonly buildArgs: Readonly<Record<string, string>>;
 
@@ -284,6 +288,7 @@ class Analyzer {
     }
     if (target === undefined) return this.makeUse(kind, written, expanded, line, own, null);
     if (target === stageIndex) this.error(line, `${what} "${written}" refers to its own stage`);
+    else this.stageSources.push([stageIndex, target]);
     return null;
   }
 
@@ -322,7 +327,7 @@ class Analyzer {
 
     const errors = this.errors.map((error, order) => ({ error, order }));
     errors.sort((a, b) => a.error.line - b.error.line || a.order - b.order);
-    return { uses, stages, targetStage, errors: errors.map(({ error }) => error) };
+    return { uses, stages, targetStage, errors: errors.map(({ error }) => error), stageSources: this.stageSources };
   }
 }
 
