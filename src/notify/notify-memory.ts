@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { withFileLock } from '../util/file-lock.js';
 import type { NotificationItem } from './notification-message.js';
 import { notificationKey } from './notification-message.js';
+import { ensurePrivateDir } from '../util/private-path.js';
 
 export const NOTIFY_MEMORY_FILE = 'notifications.json';
 /** The lock folder beside it that makes each read-modify-write whole. */
@@ -56,7 +57,7 @@ export async function saveNotifyMemory(stateDir: string, memory: NotifyMemory): 
  * meanwhile must not be overwritten with the copy it read before sending. `change` must be pure.
  */
 export async function updateNotifyMemory(stateDir: string, change: (memory: NotifyMemory) => NotifyMemory): Promise<NotifyMemory> {
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(stateDir);
   return withFileLock(path.join(stateDir, NOTIFY_MEMORY_LOCK), async () => {
     const next = change(await loadNotifyMemory(stateDir));
     await saveNotifyMemory(stateDir, next);

@@ -24,6 +24,7 @@ import { Refusal, type RebaseRun } from './rebase-run.js';
 import type { RebaseDeps, RebaseRequest } from './rebase-types.js';
 import { resolveTarget } from './resolve-target.js';
 import { removeTemporaryContainers } from './temporary-containers.js';
+import { ensurePrivateDir } from '../../util/private-path.js';
 
 export interface PreparedRebase {
   /** The image, without basewatch's keep tags. */
@@ -64,7 +65,7 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
 
   const linked = await inspectLinked(deps, request, run);
   const { image, base } = linked;
-  await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(tmpDir);
   const spool = await fs.mkdtemp(path.join(tmpDir, `rebase-${process.pid}-`));
   run.spoolDir = spool;
   if (base.digest === null && base.localId === null) {
