@@ -1,7 +1,11 @@
 // A tag move a killed run left half done is finished by the next cycle whatever else it does,
 // also when that cycle has nothing to do (it used to return first and leave the tags split).
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Daemon, daemonHome, killDaemon, lastCycle, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
 import { patchedBase } from './helpers/patched-base.js';
 import { buildImage, docker, getWorld, makeTempDir, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 
@@ -40,5 +44,81 @@ describe('interrupted tag moves (real engine and registry)', { skip: skipWithout
     assert.match((cycle.warnings ?? []).join('\n'), /finished an interrupted rebase of /);
     assert.equal(await idOf(tag), newId);
     assert.equal(await idOf(other), newId, 'both tags end on the same image');
+  });
+
+  /** An update killed between its first and second tag move: the image's two tags on two images. */
+  async function splitTags(home: string): Promise<{ project: string; tag: string; other: string; newId: string }> {
+    const base = await patchedBase(registry);
+    const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY hello.txt /hello.txt\n`, 'hello.txt': 'hi\n' });
+    const tag = `${uniqueName('split')}:1`;
+    const other = tag.replace(/:1$/, ':stable');
+    const oldId = await buildImage({ context: project, tag });
+    await docker(['tag', tag, other]);
+    assert.equal((await runBasewatch(['config', 'set', 'minimumAge', '0'], { home })).code, 0);
+    const killed = await runBasewatch(['update', '--root', project, tag], { env: { BASEWATCH_FAILPOINT: 'tags:after-first-move' }, home });
+    assert.equal(killed.signal, 'SIGKILL', `the failpoint fired (${killed.stdout}${killed.stderr})`);
+    const [first, second] = [await idOf(tag), await idOf(other)];
+    assert.notEqual(first, second, 'the kill left the tags split');
+    return { project, tag, other, newId: await idOf(first === oldId ? other : tag) };
+  }
+
+  /** A temp folder of a rebase whose process is gone, as a kill -9 during a rebase leaves it. */
+  function deadRunTempFolder(home: string): string {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    assert.ok(dead !== undefined && dead > 0);
+    const folder = path.join(home, 'state', 'tmp', `rebase-${dead}-dead`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'layer.tar'), 'half a layer');
+    return folder;
+  }
+
+  it('check finishes the tag move a killed update left half done and removes a dead run\'s temp folder, and says so', async () => {
+    const home = await makeTempDir('split-check-home');
+    const { project, tag, other, newId } = await splitTags(home);
+    const folder = deadRunTempFolder(home);
+    // A folder of a live run (this test's own process) stays.
+    const live = path.join(home, 'state', 'tmp', `rebase-${process.pid}-live`);
+    mkdirSync(live, { recursive: true });
+
+    const check = await runBasewatch(['check', '--json', '--root', project, tag], { home });
+    assert.ok(check.code === 0 || check.code === 1, `exit ${check.code}: ${check.stderr}`);
+    assert.match(check.stderr, /warning: finished an interrupted rebase of /);
+    // The killed update's own temp folder goes too.
+    const removed = /warning: removed (?:the temp folder of a basewatch run|\d+ temp folders of basewatch runs) that died: (.*)/.exec(check.stderr);
+    assert.ok(removed, check.stderr);
+    assert.ok(removed[1]?.split(', ').includes(folder), check.stderr);
+    assert.equal(await idOf(tag), newId);
+    assert.equal(await idOf(other), newId, 'both tags end on the same image');
+    assert.equal(existsSync(folder), false, `${folder} is still there`);
+    assert.equal(existsSync(live), true, 'the folder of a live run was removed');
+    // The check's report sees the finished move: one image with both tags.
+    const report = JSON.parse(check.stdout) as { images: Array<{ tags: string[] }> };
+    assert.deepEqual(report.images.find((image) => image.tags.includes(tag))?.tags.slice().sort(), [tag, other].sort());
+  });
+
+  describe('the daemon', () => {
+    let daemon: Daemon | undefined;
+    after(() => killDaemon(daemon));
+
+    it('its first cycle finishes the tag move a killed update left half done, and says so in the cycle and the log', async () => {
+      // The kill happens under the default policy (auto) in a home of its own; the daemon's home
+      // (policy notify: the engine is shared, other tests' images must not be touched) gets the
+      // journal it left, as if the daemon itself had been killed mid-move.
+      const scratch = await makeTempDir('split-daemon-scratch');
+      const { tag, other, newId } = await splitTags(scratch);
+      const home = await daemonHome('split-daemon-home', [await makeTempDir('split-daemon-root')]);
+      mkdirSync(path.join(home, 'state'), { recursive: true, mode: 0o700 });
+      copyFileSync(path.join(scratch, 'state', 'tag-move-journal.json'), path.join(home, 'state', 'tag-move-journal.json'));
+      const folder = deadRunTempFolder(home);
+      daemon = startDaemon(home);
+      await waitUntilIdle(home, 1, daemon);
+      const cycle = await lastCycle(home);
+      assert.match((cycle?.warnings ?? []).join('\n'), /finished an interrupted rebase of /, JSON.stringify(cycle?.warnings));
+      const running = daemon;
+      await waitFor('the log line', async () => /warn .*cycle warning .*finished an interrupted rebase of /.test(running.output()), 10_000, running);
+      assert.equal(await idOf(tag), newId);
+      assert.equal(await idOf(other), newId, 'both tags end on the same image');
+      assert.equal(existsSync(folder), false, `${folder} is still there`);
+    });
   });
 });

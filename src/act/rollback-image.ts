@@ -1,6 +1,6 @@
 /** `basewatch rollback`: puts an image's tags back on the image a rebase or rebuild replaced. */
 import type { EngineClient } from '../engine/docker-engine.js';
-import { recoverTagMove } from './tag-moves/recover-tag-move.js';
+import { finishLeftovers } from './tag-moves/leftovers.js';
 import { describeLeftTags, moveTagsHoldingLock } from './tag-moves/move-tags.js';
 import { withTagMoveLock } from './tag-moves/tag-move-lock.js';
 import { readHistory } from './tag-moves/history.js';
@@ -18,9 +18,7 @@ export interface RollbackOutcome {
 }
 
 export async function rollbackImage(deps: { engine: EngineClient; stateDir: string; now?: () => Date }, image: string): Promise<RollbackOutcome> {
-  const warnings: string[] = [];
-  const recovered = await recoverTagMove(deps.engine, deps.stateDir);
-  if (recovered !== null) warnings.push(recovered);
+  const warnings: string[] = await finishLeftovers(deps.engine, deps.stateDir);
   // Read and decided under the lock: a rebase or another rollback finishing meanwhile changes
   // both where the tag is and the newest history line.
   return withTagMoveLock(deps.stateDir, () => rollbackHoldingLock(deps, image, warnings));

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { finishLeftovers } from '../act/tag-moves/leftovers.js';
 import { askDaemon } from '../daemon/control-client.js';
+import { connectEngine } from '../engine/connect.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../record/record-check.js';
 import { readBuildLinks } from '../record/build-links.js';
@@ -68,15 +70,22 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     // A dry-run cycle is a check that the daemon records, with its own roots and no action.
     const cycle = await askDaemon(paths, { kind: 'cycle', images: [...options.images], dryRun: true, reason: 'basewatch check --now' });
     if (cycle !== null) {
+      for (const warning of cycle.warnings ?? []) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
       io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(cycle.report, options.all === true, style));
       return checkExitCode(cycle.report, options.exitCode);
     }
   }
+  // What a killed run left (a tag move half done, temp folders) is finished first, so the check
+  // sees whole images; one engine connection for both (when it fails, the check reports why).
+  const connecting = connectEngine({ env: io.env as NodeJS.ProcessEnv });
+  const leftovers = await finishLeftovers(await connecting.catch(() => null), paths.state);
+  for (const warning of leftovers) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
   const progress = progressReporter(io, options.json);
   const started = new Date();
   const buildLinks = await readBuildLinks(paths.state);
   if (buildLinks.ok && buildLinks.warning !== undefined) io.stderr.write(errStyle.yellow(`basewatch: warning: ${buildLinks.warning}\n`));
   const result = await runCheck({
+    engine: connecting,
     roots: options.roots.length > 0 ? options.roots : ['.'],
     cwd: io.cwd,
     env: io.env,

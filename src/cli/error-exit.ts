@@ -12,6 +12,7 @@ import { isEngineGone } from '../engine/engine-error.js';
 import { RegistryConfigError } from '../registry/registry-failure.js';
 import { FileLockTimeoutError } from '../util/file-lock.js';
 import { UnreadableFileError } from '../util/read-bounded-file.js';
+import { PrivatePathError } from '../util/private-path.js';
 import { StateLockTimeoutError } from '../record/state-store.js';
 import { TagMoveLockTimeoutError } from '../act/tag-moves/tag-move-lock.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -49,6 +50,7 @@ export function errorExit(error: unknown): ErrorExit | null {
   if (isEngineGone(error)) {
     return { code: EXIT.engineUnreachable, message: `the Docker engine stopped answering: ${oneLine(error.message)}` };
   }
+  if (error instanceof PrivatePathError) return { code: EXIT.notPrivate, message: oneLine(error.message) };
   if (error instanceof StateLockTimeoutError || error instanceof TagMoveLockTimeoutError || error instanceof FileLockTimeoutError) {
     return { code: EXIT.failed, message: oneLine(error.message) };
   }

@@ -19,6 +19,11 @@ export const EXIT = {
    * was changed (`check`: its report is printed but not recorded).
    */
   failed: 7,
+  /**
+   * One of basewatch's own folders, files or its control socket belongs to another user, or others
+   * may write to it: nothing was done (the message names it and what to do).
+   */
+  notPrivate: 8,
   /** A bug in basewatch. */
   internal: 70,
 } as const;

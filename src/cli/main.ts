@@ -7,6 +7,8 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, createStyle } from './style.js';
 import type { CliIo } from './cli-io.js';
+import { basewatchPaths } from '../config/paths.js';
+import { checkOwnFolders } from '../util/private-path.js';
 
 // Each command's module is imported when that command runs, so `status` or `config` do not load
 // the engine, registry and rebase code, and the daemon holds only what its cycles use.
@@ -31,9 +33,15 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       outputError: (text, write) => write(errStyle.red(text)),
     })
     .showSuggestionAfterError()
+    // basewatch's own folders are the user's, or nothing runs: another user's state, settings or
+    // control socket must not be read, written or answered.
+    .hook('preAction', () => {
+      const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
+      checkOwnFolders([paths.config, paths.state, paths.cache, paths.runtime, paths.logs]);
+    })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 failed, or another basewatch held a lock too long (nothing changed), 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
+      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 failed, or another basewatch held a lock too long (nothing changed), 8 a basewatch folder, file or socket belongs to another user or others may write to it, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
     );
 
   program

@@ -8,14 +8,16 @@ import fs from 'node:fs';
 import Conf from 'conf';
 import { type SettingKey, type Settings, SettingsSchema, describeSettingsIssue, parseSettingInput } from './settings.js';
 import { ConfigError, configFilePath } from './settings-file.js';
+import { checkPrivatePathSync, ensurePrivateDirSync } from '../util/private-path.js';
 
 export { CONFIG_FILE_NAME, ConfigError, configFilePath, loadSettings } from './settings-file.js';
 
 function openStore(configDir: string): Conf<Record<string, unknown>> {
   try {
-    // Private: the file can hold a webhook URL with a token in it. A folder made here is private
-    // too; one that exists is the user's own choice and left as it is.
-    fs.mkdirSync(configDir, { recursive: true, mode: 0o700 });
+    // Private: the file can hold a webhook URL with a token in it. The folder is private too, and
+    // one that another user owns or may write to is refused.
+    ensurePrivateDirSync(configDir);
+    checkPrivatePathSync(configFilePath(configDir), 'file');
     return new Conf<Record<string, unknown>>({
       configFileMode: 0o600,
       projectName: 'basewatch',

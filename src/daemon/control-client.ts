@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { CycleResult } from '../record/cycle-result.js';
+import { PrivatePathError, checkPrivatePath } from '../util/private-path.js';
 import {
   type CycleRequestBody,
   CycleResultSchema,
@@ -102,6 +103,9 @@ export async function askDaemon<K extends DaemonRequest['kind']>(
   options: AskOptions = {},
 ): Promise<DaemonAnswers[K] | null> {
   const socket = controlSocketPath(paths);
+  // Never talk to a socket, or through a folder, that another user could have put there.
+  await checkPrivatePath(paths.runtime, 'folder');
+  await checkPrivatePath(socket, 'socket');
   const quick = options.timeoutMs ?? 5_000;
   const what = ask.kind;
   let raw: Raw | null;
@@ -147,7 +151,9 @@ export async function askDaemon<K extends DaemonRequest['kind']>(
 export async function readDaemonStatus(paths: Pick<BasewatchPaths, 'runtime'>, timeoutMs = 2_000): Promise<DaemonStatus | null> {
   try {
     return await askDaemon(paths, { kind: 'status' }, { timeoutMs });
-  } catch {
+  } catch (error) {
+    // A socket another user could have put there is refused, never shown as "not running".
+    if (error instanceof PrivatePathError) throw error;
     return null;
   }
 }

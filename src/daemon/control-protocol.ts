@@ -63,6 +63,9 @@ export const CycleResultSchema = z.object({
   actions: z.array(ActionOutcomeSchema),
   plan: z.array(PlanEntrySchema),
   dryRun: z.boolean(),
+  // Without it, what a cycle said beside its actions (a tag move a killed run left, finished
+  // first) was dropped on its way to `update` and `check --now` through the daemon.
+  warnings: z.array(z.string()).optional(),
 });
 
 // Keep the schema and the pipeline's interface in step.

@@ -13,6 +13,7 @@ import { tryTakeFileLock } from '../util/file-lock.js';
 import { type ProcessIdentity, processExists, processStartTime } from '../util/process-identity.js';
 import { readDaemonStatus } from './control-client.js';
 import { controlSocketPath, pidFilePath } from './control-protocol.js';
+import { checkPrivatePath, ensurePrivateDir } from '../util/private-path.js';
 
 /** The lock's folder in the runtime folder. */
 export const DAEMON_LOCK_NAME = 'daemon.lock';
@@ -94,9 +95,10 @@ export async function acquireDaemonLock(
 ): Promise<LockResult> {
   const pidFile = pidFilePath(paths);
   const socketPath = controlSocketPath(paths);
-  await fs.mkdir(paths.runtime, { recursive: true, mode: 0o700 });
-  // The folder is what keeps other users off the socket; an existing one may have been made laxer.
-  await fs.chmod(paths.runtime, 0o700);
+  // The folder is what keeps other users off the socket: one another user owns, or may write to,
+  // is refused; our own made laxer is made 0700 again.
+  await ensurePrivateDir(paths.runtime);
+  await checkPrivatePath(socketPath, 'socket');
 
   const self: ProcessIdentity = { pid, start: await probes.processStart(pid) };
   const taken = await tryTakeFileLock(path.join(paths.runtime, DAEMON_LOCK_NAME), { self, isRunning: (holder) => probes.isDaemonAlive(holder) });

@@ -20,6 +20,7 @@ import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { SKIPPED_FOLDERS, projectFileKind } from '../inventory/find-project-files.js';
 import { mapLimit } from '../util/map-limit.js';
 import type { Logger } from '../util/logger.js';
+import { ensurePrivateDirSync } from '../util/private-path.js';
 
 export type ProjectFileEvent = { readonly kind: 'added' | 'changed' | 'removed'; readonly file: string };
 
@@ -365,7 +366,7 @@ function isUnder(file: string, root: string): boolean {
  */
 export function watchSingleFile(file: string, onChange: () => void): { stop(): Promise<void> } {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirSync(dir);
   const watcher = watch(dir, { ignoreInitial: true, depth: 0, atomic: true, ignored: (candidate) => candidate !== dir && candidate !== file });
   const fire = (): void => onChange();
   watcher.on('add', fire);

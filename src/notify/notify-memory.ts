@@ -13,6 +13,7 @@ import { withFileLock } from '../util/file-lock.js';
 import { readBoundedFile, setFileAside } from '../util/read-bounded-file.js';
 import type { NotificationItem } from './notification-message.js';
 import { notificationKey } from './notification-message.js';
+import { ensurePrivateDir } from '../util/private-path.js';
 
 export const NOTIFY_MEMORY_FILE = 'notifications.json';
 /** The lock folder beside it that makes each read-modify-write whole. */
@@ -65,7 +66,7 @@ export async function saveNotifyMemory(stateDir: string, memory: NotifyMemory): 
  * meanwhile must not be overwritten with the copy it read before sending. `change` must be pure.
  */
 export async function updateNotifyMemory(stateDir: string, change: (memory: NotifyMemory) => NotifyMemory): Promise<NotifyMemory> {
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(stateDir);
   return withFileLock(path.join(stateDir, NOTIFY_MEMORY_LOCK), async () => {
     const next = change(await loadNotifyMemory(stateDir));
     await saveNotifyMemory(stateDir, next);

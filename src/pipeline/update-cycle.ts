@@ -6,8 +6,7 @@
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
-import { isEngineGone } from '../engine/engine-error.js';
-import { recoverTagMove } from '../act/tag-moves/recover-tag-move.js';
+import { finishLeftovers } from '../act/tag-moves/leftovers.js';
 import { failpoint } from '../util/failpoint.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { RegistryClient } from '../registry/registry-client.js';
@@ -73,14 +72,8 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
   // One connection for the whole cycle: when it fails, the check reports why (no second attempt).
   const connecting = connectEngine({ env: options.env as NodeJS.ProcessEnv });
   const engineFirst = await connecting.catch(() => null);
-  const warnings: string[] = [];
-  if (engineFirst !== null) {
-    const recovered = await recoverTagMove(engineFirst, options.paths.state).catch((error: unknown) => {
-      if (isEngineGone(error)) throw error;
-      return `could not finish a tag move an earlier run left half done: ${error instanceof Error ? error.message : String(error)}`;
-    });
-    if (recovered !== null) warnings.push(recovered);
-  }
+  // Temp folders of runs that died go too, engine or not.
+  const warnings: string[] = await finishLeftovers(engineFirst, options.paths.state);
   const check = await runCheck({
     engine: connecting,
     registry,

@@ -6,10 +6,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { processExists } from './process-identity.js';
+import { ensurePrivateDir } from './private-path.js';
 
-export async function writeFileAtomic(file: string, data: string, mode = 0o600): Promise<void> {
+/**
+ * `file`'s folder is one of basewatch's own unless `userFolder` says it is the user's (a
+ * Dockerfile `pin` rewrites): then it is neither made nor judged.
+ */
+export async function writeFileAtomic(file: string, data: string, mode = 0o600, options: { readonly userFolder?: boolean } = {}): Promise<void> {
   const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (options.userFolder !== true) await ensurePrivateDir(dir);
   // Named with our pid: removeStaleTempFiles must tell a live writer's file from a crashed one's.
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'w', mode);

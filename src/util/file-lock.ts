@@ -27,6 +27,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { type ProcessIdentity, isProcessRunning, ownProcessIdentity, processExists } from './process-identity.js';
+import { ensurePrivateDir } from './private-path.js';
 
 const HolderSchema = z.object({
   pid: z.number().int().positive(),
@@ -157,7 +158,8 @@ function heldLock(file: string, self: ProcessIdentity): HeldFileLock {
 
 /** Takes the lock kept in folder `dir` when nobody who still runs holds it; never waits. */
 export async function tryTakeFileLock(dir: string, options: FileLockOptions = {}): Promise<TakeLockResult> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(path.dirname(dir));
+  await ensurePrivateDir(dir);
   const self = options.self ?? (await ownProcessIdentity());
   const isRunning = options.isRunning ?? isProcessRunning;
   let lastHolder: ProcessIdentity | null = null;

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkPrivatePathSync, ensurePrivateDirSync } from './private-path.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogData = Readonly<Record<string, unknown>>;
@@ -92,7 +93,8 @@ export interface RotatingFileOptions {
 export function rotatingFileSink(file: string, options: RotatingFileOptions = {}): LogSink {
   const maxBytes = options.maxBytes ?? 5 * 1024 * 1024;
   const keep = options.keep ?? 3;
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  ensurePrivateDirSync(path.dirname(file));
+  checkPrivatePathSync(file, 'file');
   let fd: number | null = fs.openSync(file, 'a', 0o600);
   let size = fs.fstatSync(fd).size;
   const rotate = (): void => {

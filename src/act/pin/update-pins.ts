@@ -64,7 +64,7 @@ export async function updatePins(file: string, resolve: PinResolver, options: { 
     return { ...base, changes: [], problems: [...result.problems, { line: 0, message: `${file} changed while basewatch was pinning it; left as it is`, kind: 'file' }], written: false };
   }
   try {
-    await writeFileAtomic(real, result.content, mode);
+    await writeFileAtomic(real, result.content, mode, { userFolder: true });
   } catch (error) {
     return { ...base, changes: [], problems: [...result.problems, { line: 0, message: `cannot write ${file}: ${fsMessage(error)}`, kind: 'file' }], written: false };
   }

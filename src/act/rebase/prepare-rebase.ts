@@ -11,7 +11,7 @@ import { type ImageRef, familiarImageRef, formatImageRef, parseImageRef } from '
 import { withoutKeepTags } from '../../refs/keep-tags.js';
 import type { PlatformSpec } from '../../refs/platform.js';
 import { failpoint } from '../../util/failpoint.js';
-import { recoverTagMove } from '../tag-moves/recover-tag-move.js';
+import { finishLeftovers } from '../tag-moves/leftovers.js';
 import { type BaseConfig, configFromRegistry } from './base-configs.js';
 import { baseLayerCount } from './decide-rebase.js';
 import { exportImage, layersAbove, sameList } from './export-image.js';
@@ -23,8 +23,8 @@ import { readOldBase } from './read-old-base.js';
 import { Refusal, type RebaseRun } from './rebase-run.js';
 import type { RebaseDeps, RebaseRequest } from './rebase-types.js';
 import { resolveTarget } from './resolve-target.js';
-import { removeStaleSpools } from './stale-spools.js';
 import { removeTemporaryContainers } from './temporary-containers.js';
+import { ensurePrivateDir } from '../../util/private-path.js';
 
 export interface PreparedRebase {
   /** The image, without basewatch's keep tags. */
@@ -56,17 +56,16 @@ interface LinkedBase {
 }
 
 export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, run: RebaseRun): Promise<PreparedRebase> {
-  const recovered = await recoverTagMove(deps.engine, deps.stateDir);
-  if (recovered !== null) run.warnings.push(recovered);
+  run.warnings.push(...(await finishLeftovers(deps.engine, deps.stateDir)));
   const tmpDir = path.join(deps.stateDir, 'tmp');
   // Independent of the image, so they run beside the reads below. Leftover containers go before
   // the new base's files are read: that read's own container is also a temporary one.
-  const housekeeping = run.ahead(Promise.all([removeStaleSpools(tmpDir), removeTemporaryContainers(deps.engine)]));
+  const housekeeping = run.ahead(removeTemporaryContainers(deps.engine));
   const fullLoad = run.ahead(needsFullLoad(deps.engine));
 
   const linked = await inspectLinked(deps, request, run);
   const { image, base } = linked;
-  await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(tmpDir);
   const spool = await fs.mkdtemp(path.join(tmpDir, `rebase-${process.pid}-`));
   run.spoolDir = spool;
   if (base.digest === null && base.localId === null) {

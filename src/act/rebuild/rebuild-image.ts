@@ -11,7 +11,7 @@
 import type { ImageDetails } from '../../engine/docker-engine.js';
 import { failpoint } from '../../util/failpoint.js';
 import { runSmokeTest } from '../smoke-test.js';
-import { recoverTagMove } from '../tag-moves/recover-tag-move.js';
+import { finishLeftovers } from '../tag-moves/leftovers.js';
 import type { BuildSpec } from './build-source.js';
 import { buildOnBases } from './build-on-bases.js';
 import { moveRebuiltTags } from './move-rebuilt-tags.js';
@@ -26,8 +26,7 @@ export type { PullCache, RebuildDeps, RebuildOptions, RebuildOutcome, RebuildSta
 export async function rebuildImage(deps: RebuildDeps, spec: BuildSpec, options: RebuildOptions = {}): Promise<RebuildOutcome> {
   const run = new RebuildRun(spec, deps.onProgress);
   try {
-    const recovered = await recoverTagMove(deps.engine, deps.stateDir);
-    if (recovered !== null) run.warnings.push(recovered);
+    run.warnings.push(...(await finishLeftovers(deps.engine, deps.stateDir)));
     const prepared = await prepareRebuild(deps, spec, options, run);
     if (options.dryRun === true) return run.finish('dry-run');
 

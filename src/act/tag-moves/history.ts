@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { readBoundedFile, setFileAside } from '../../util/read-bounded-file.js';
+import { ensurePrivateDir } from '../../util/private-path.js';
 
 export const HISTORY_FILE = 'history.jsonl';
 
@@ -24,7 +25,7 @@ export const TagMoveSchema = z.object({
 export type TagMove = z.infer<typeof TagMoveSchema>;
 
 export async function appendHistory(stateDir: string, move: TagMove): Promise<void> {
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(stateDir);
   // One short line through O_APPEND: concurrent writers do not interleave within it.
   await fs.appendFile(path.join(stateDir, HISTORY_FILE), `${JSON.stringify(move)}\n`, { mode: 0o600 });
 }

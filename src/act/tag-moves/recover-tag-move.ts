@@ -13,6 +13,10 @@ import { withTagMoveLock } from './tag-move-lock.js';
  * gone): a tag the user has pointed elsewhere since is theirs.
  */
 export async function recoverTagMove(engine: EngineClient, stateDir: string): Promise<string | null> {
+  // No journal, nothing to finish: a check need not wait for the lock a running rebase holds.
+  // (A journal written after this look belongs to a move under way, which finishes it itself.)
+  const pending = await fs.access(path.join(stateDir, JOURNAL_FILE)).then(() => true, () => false);
+  if (!pending) return null;
   return withTagMoveLock(stateDir, () => recoverLocked(engine, stateDir));
 }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FileLockTimeoutError, withFileLock } from '../../util/file-lock.js';
 import { processExists } from '../../util/process-identity.js';
+import { ensurePrivateDir } from '../../util/private-path.js';
 
 /**
  * The lock's folder in the state folder (see util/file-lock). Basewatch before this version kept
@@ -91,7 +92,7 @@ export async function withTagMoveLock<T>(stateDir: string, run: () => Promise<T>
   const waitMs = options.waitMs ?? TAG_MOVE_LOCK_WAIT_MS;
   const lockDir = path.join(stateDir, TAG_MOVE_LOCK_NAME);
   const deadline = Date.now() + waitMs;
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(stateDir);
   await clearLegacyLock(lockDir, deadline, waitMs);
   try {
     return await withFileLock(lockDir, run, { waitMs: Math.max(0, deadline - Date.now()) });

@@ -144,6 +144,6 @@ export async function refreshEolTable(current: EolTable, options: RefreshOptions
 /** Writes a refreshed table where loadEolTable looks for it. */
 export async function saveEolTable(cacheDir: string, table: EolTable): Promise<string> {
   const file = path.join(cacheDir, EOL_CACHE_FILE);
-  await writeFileAtomic(file, `${JSON.stringify(table, null, 2)}\n`, 0o644);
+  await writeFileAtomic(file, `${JSON.stringify(table, null, 2)}\n`);
   return file;
 }

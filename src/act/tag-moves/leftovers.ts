@@ -1,0 +1,37 @@
+/**
+ * What a killed basewatch run can leave behind: a tag move half done (its journal) and the
+ * temp folders of a rebase. Every command and every daemon cycle calls this first, before its
+ * own work, and says what it did.
+ */
+import path from 'node:path';
+import type { EngineClient } from '../../engine/docker-engine.js';
+import { isEngineGone } from '../../engine/engine-error.js';
+import { removeStaleSpools } from '../rebase/stale-spools.js';
+import { recoverTagMove } from './recover-tag-move.js';
+
+/** Where rebases keep their temp folders (`rebase-<pid>-…`), under the state folder. */
+export function tempFolder(stateDir: string): string {
+  return path.join(stateDir, 'tmp');
+}
+
+/**
+ * Removes the temp folders of runs whose process is gone and, when there is an engine, finishes
+ * an interrupted tag move. Returns one line per thing done, for the command to show as a
+ * warning. A failure to finish the move is such a line too (the command goes on); an engine
+ * that stopped answering is thrown, as everywhere.
+ */
+export async function finishLeftovers(engine: EngineClient | null, stateDir: string): Promise<string[]> {
+  const said: string[] = [];
+  const removed = await removeStaleSpools(tempFolder(stateDir));
+  if (removed.length > 0) {
+    const what = removed.length === 1 ? 'the temp folder of a basewatch run' : `${removed.length} temp folders of basewatch runs`;
+    said.push(`removed ${what} that died: ${removed.join(', ')}`);
+  }
+  if (engine === null) return said;
+  const recovered = await recoverTagMove(engine, stateDir).catch((error: unknown) => {
+    if (isEngineGone(error)) throw error;
+    return `could not finish a tag move an earlier run left half done: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  if (recovered !== null) said.push(recovered);
+  return said;
+}
