@@ -14,7 +14,8 @@
  * differently.
  */
 import path from 'node:path';
-import { goRegexpToJs } from './go-regexp.js';
+import { type Program, searchProgram } from '../util/linear-match.js';
+import { goRegexpToProgram } from './go-regexp.js';
 
 /** A pattern Docker rejects (so `docker build` fails too), or one basewatch cannot match as Docker does. */
 export class IgnorePatternError extends Error {
@@ -215,19 +216,26 @@ function compilePattern(text: string, error: (problem: string) => IgnorePatternE
       return (file) => file.endsWith(suffix) || (suffix.startsWith('/') && file === suffix.slice(1));
     }
     case 'regexp': {
-      // Go compiles the expression on first use and the walk fails there: so does this.
-      let regexp: RegExp | IgnorePatternError;
+      // Go compiles the expression on first use and the walk fails there: so does this. A
+      // linear-time program, not a RegExp: `**/**/…*a` or `*?*?…` must not backtrack (issue 16).
+      let matcher: Program | IgnorePatternError;
       try {
-        regexp = new RegExp(goRegexpToJs(`${source}$`, error), 'u');
+        matcher = goRegexpToProgram(`${source}$`, error);
       } catch (thrown) {
-        regexp = thrown instanceof IgnorePatternError ? thrown : error(`not a valid expression for Docker's matcher (${(thrown as Error).message})`);
+        matcher = thrown instanceof IgnorePatternError ? thrown : error(`not a valid expression for Docker's matcher (${(thrown as Error).message})`);
       }
       return (file) => {
-        if (regexp instanceof IgnorePatternError) throw regexp;
-        return regexp.test(file);
+        if (matcher instanceof IgnorePatternError) throw matcher;
+        return searchProgram(matcher, codePoints(file)) !== null;
       };
     }
   }
+}
+
+function codePoints(text: string): number[] {
+  const points: number[] = [];
+  for (const ch of text) points.push(ch.codePointAt(0) as number);
+  return points;
 }
 
 /**
