@@ -228,11 +228,18 @@ export function goRegexpToJs(source: string, error: (problem: string) => Error):
  * JavaScript source {@link goRegexpToJs} gives, which holds only what that translation emits:
  * single characters and classes, the anchors `^ $ \b \B`, and moby's own `( ) | * ?`. Each
  * one-character atom is tested by a small `u` RegExp of its own (constant time per character);
- * the program does the repetition. Runs on code points, as Go matches runes.
+ * the program does the repetition. Runs on code points, as Go matches runes. With `endAtSlash`,
+ * the final `$` also holds before a `/` (see {@link END_OR_SLASH}); null when the expression has
+ * another end anchor.
  */
-export function goRegexpToProgram(source: string, error: (problem: string) => Error): Program {
+export function goRegexpToProgram(source: string, error: (problem: string) => Error, options: { endAtSlash?: true }): Program | null;
+export function goRegexpToProgram(source: string, error: (problem: string) => Error): Program;
+export function goRegexpToProgram(source: string, error: (problem: string) => Error, options: { endAtSlash?: boolean } = {}): Program | null {
   const js = goRegexpToJs(source, error);
-  const tokens = tokenizeTranslated(js, error);
+  // Only an expression whose one end anchor is its last character can end at a folder: a `\z`
+  // inside it (`a\z/b`) would then hold before a `/` too. None for that: match folder by folder.
+  if (options.endAtSlash === true && js.indexOf('$') !== js.length - 1) return null;
+  const tokens = tokenizeTranslated(js, error, options.endAtSlash === true);
   let at = 0;
   const depthLimit = 100;
   const parseAlternation = (depth: number): Piece => {
@@ -287,6 +294,13 @@ const ASSERTIONS: Readonly<Record<string, (input: readonly number[], at: number)
   '\\B': (input, at) => isWordUnit(input[at - 1]) === isWordUnit(input[at]),
 };
 
+/**
+ * `$` for {@link goRegexpToProgram}'s `endAtSlash`: the end of the text, or the end of a folder
+ * of it (before a `/`). One run then answers whether the path or any folder above it matches,
+ * which moby asks by matching every parent path again (quadratic in a deep path).
+ */
+const END_OR_SLASH = (input: readonly number[], at: number): boolean => at === input.length || input[at] === 0x2f;
+
 /** One character matcher from the source of a one-character JavaScript atom. */
 function characterTest(atom: string): Instruction {
   const regexp = new RegExp(`^${atom}$`, 'u');
@@ -303,7 +317,7 @@ function characterTest(atom: string): Instruction {
   };
 }
 
-function tokenizeTranslated(js: string, error: (problem: string) => Error): Token[] {
+function tokenizeTranslated(js: string, error: (problem: string) => Error, endAtSlash: boolean): Token[] {
   const tokens: Token[] = [];
   const chars = [...js];
   for (let at = 0; at < chars.length; ) {
@@ -312,7 +326,8 @@ function tokenizeTranslated(js: string, error: (problem: string) => Error): Toke
       tokens.push({ kind: 'op', text: ch });
       at++;
     } else if (ch === '^' || ch === '$') {
-      tokens.push({ kind: 'atom', instruction: { op: 'assert', test: ASSERTIONS[ch] as (input: readonly number[], at: number) => boolean } });
+      const test = ch === '$' && endAtSlash ? END_OR_SLASH : (ASSERTIONS[ch] as (input: readonly number[], at: number) => boolean);
+      tokens.push({ kind: 'atom', instruction: { op: 'assert', test } });
       at++;
     } else if (ch === '[') {
       // The translation escapes every `]` inside a class: the first unescaped one closes it.
