@@ -191,6 +191,15 @@ describe('basewatch rebuild (real engine and registry)', { skip: skipWithoutWorl
     assert.equal(report.status, 'rebuilt');
     assert.equal(report.source?.via, 'link');
     for (const secret of ['bonjour', 'spicy']) assert.ok(!`${stdout}${stderr}`.includes(secret), `rebuild --json shows no build-arg value (${secret})`);
+    // Nor does any file basewatch keeps (state, history, logs), but the private build links file.
+    const kept = (await fs.readdir(home, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    assert.ok(kept.some((entry) => entry.name === 'history.jsonl'), 'the rebuild wrote its history');
+    for (const entry of kept) {
+      const file = join(entry.parentPath, entry.name);
+      if (file === linksFile) continue;
+      const text = await fs.readFile(file, 'utf8');
+      for (const secret of ['bonjour', 'spicy']) assert.ok(!text.includes(secret), `${file} holds no build-arg value (${secret})`);
+    }
     assert.equal(report.oldImageId, oldId);
     assert.deepEqual(report.tags.sort(), [second, tag].sort());
     assert.equal(report.baseRef, base.baseRef);
