@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { basewatchPaths } from '../src/config/paths.js';
+import { type Daemon, daemonHome, isRunning, killDaemon, lastCycle, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
 import { makeTempDir, runBasewatch, skipWithoutWorld, writeProject } from './helpers/world.js';
 
 const execFileAsync = promisify(execFile);
@@ -141,6 +142,48 @@ describe('hostile and broken local files', { skip: skipWithoutWorld() }, () => {
       assert.ok(status.peakKb < PEAK_MEMORY_KB, `peak memory ${Math.round(status.peakKb / 1024)} MB`);
     });
   }
+
+  let daemon: Daemon | undefined;
+  after(() => killDaemon(daemon));
+
+  it('the daemon runs its cycles over a root of hostile files and a FIFO state file, reporting each bad file, and goes on', async () => {
+    const project = await writeProject({
+      'good/Dockerfile': 'FROM scratch\n',
+      'huge/Dockerfile': `FROM scratch\n${'# padding to make this Dockerfile huge\n'.repeat(160_000)}`,
+      'nested/Dockerfile': `ARG X=${'${a:-'.repeat(5_000)}1${'}'.repeat(5_000)}\nFROM scratch\n`,
+    });
+    await fs.mkdir(path.join(project, 'fifo'));
+    await execFileAsync('mkfifo', [path.join(project, 'fifo/Dockerfile')]);
+    await fs.mkdir(path.join(project, 'zero'));
+    await fs.symlink('/dev/zero', path.join(project, 'zero/Dockerfile'));
+    const home = await daemonHome('hostile-daemon', [project]);
+    const stateDir = basewatchPaths({ BASEWATCH_HOME: home }).state;
+    await fs.mkdir(stateDir, { recursive: true });
+    await execFileAsync('mkfifo', [path.join(stateDir, 'state.json')]);
+
+    daemon = startDaemon(home);
+    await waitUntilIdle(home, 1, daemon);
+    const first = await lastCycle(home);
+    assert.ok(first !== null, daemon.output());
+    const reported: ReadonlyArray<{ where: string; message: string }> = first.report.errors;
+    for (const relative of ['huge/Dockerfile', 'nested/Dockerfile', 'fifo/Dockerfile', 'zero/Dockerfile']) {
+      const file = path.join(project, relative);
+      const matching = reported.filter((error) => error.where === file || error.where.startsWith(`${file}:`));
+      assert.equal(matching.length, 1, `${relative} reported once: ${JSON.stringify(reported)}`);
+    }
+    assert.ok((await fs.readdir(stateDir)).some((name) => name.startsWith('state.json.corrupt-')), 'the FIFO state file was set aside');
+
+    // It goes on: a new Dockerfile starts a files cycle that sees it.
+    const written = Date.now();
+    await fs.mkdir(path.join(project, 'later'));
+    await fs.writeFile(path.join(project, 'later/Dockerfile'), 'FROM scratch\n');
+    await waitFor('a files cycle that reads the new Dockerfile', async () => {
+      const last = await lastCycle(home);
+      return last !== null && Date.parse(last.startedAt) >= written - 50 && last.report.dockerfiles.some((entry) => entry.path === path.join(project, 'later/Dockerfile'));
+    }, 20_000, daemon);
+    assert.ok(isRunning(daemon), daemon.output());
+    await killDaemon(daemon);
+  });
 
   it('a build links file that is a FIFO is set aside with a warning; a config file that is one is refused with exit 2', async () => {
     const home = await makeTempDir('home');
