@@ -31,6 +31,7 @@ interface Report {
     reason: string;
   }>;
   dockerfiles: Array<{ path: string; bases: Array<Record<string, unknown>>; errors: Array<{ line: number | null; message: string }> }>;
+  compose: Array<{ path: string; services: Array<{ name: string; args: Record<string, string> }> }>;
   errors: Array<{ where: string; message: string }>;
 }
 
@@ -177,8 +178,11 @@ describe('basewatch check --offline (real engine)', { skip: skipWithoutWorld() }
       target: 'runtime',
       compose: path.join(project, 'compose.yaml'),
       service: 'api',
-      args: { FLAVOUR: 'slim', GREETING: 'hi' },
+      // Keys only: a build arg's value can be a secret.
+      args: { FLAVOUR: '***', GREETING: '***' },
     });
+    const composeFile = report.compose.find((file) => file.path === path.join(project, 'compose.yaml'));
+    assert.deepEqual(composeFile?.services.find((service) => service.name === 'api')?.args, { FLAVOUR: '***', GREETING: '***' });
     assert.equal(image.base?.ref, baseRef);
     assert.equal(image.base?.via, 'layers');
     assert.equal(image.base?.digest, baseDigest);

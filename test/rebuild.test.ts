@@ -51,7 +51,7 @@ interface Run {
 }
 
 /** The command functions as bin/basewatch.js runs them, with the env runBasewatch gives a child. */
-async function cli(run: (io: CliIo) => Promise<number>, home: string, cwd?: string): Promise<Run> {
+async function cli(run: (io: CliIo) => Promise<number>, home: string, cwd?: string, extraEnv: Record<string, string> = {}): Promise<Run> {
   const world = getWorld();
   assert.ok(world);
   let stdout = '';
@@ -63,6 +63,7 @@ async function cli(run: (io: CliIo) => Promise<number>, home: string, cwd?: stri
     DOCKER_CONFIG: join(world.dir, 'docker-config'),
     DOCKER_HOST: world.dockerHost,
     DOCKER_CONTEXT: undefined,
+    ...extraEnv,
   };
   const io: CliIo = {
     stdout: { write: (text: string) => ((stdout += text), true) } as unknown as CliIo['stdout'],
@@ -74,8 +75,8 @@ async function cli(run: (io: CliIo) => Promise<number>, home: string, cwd?: stri
   return { code, stdout, stderr };
 }
 
-async function rebuild(target: string, home: string, options: { roots?: string[]; cwd?: string; dryRun?: boolean } = {}) {
-  const result = await cli((io) => runRebuildCommand({ target, roots: options.roots ?? [], json: true, dryRun: options.dryRun === true }, io), home, options.cwd);
+async function rebuild(target: string, home: string, options: { roots?: string[]; cwd?: string; dryRun?: boolean; env?: Record<string, string> } = {}) {
+  const result = await cli((io) => runRebuildCommand({ target, roots: options.roots ?? [], json: true, dryRun: options.dryRun === true }, io), home, options.cwd, options.env);
   let report: Report;
   try {
     report = JSON.parse(result.stdout) as Report;
@@ -157,30 +158,48 @@ describe('basewatch rebuild (real engine and registry)', { skip: skipWithoutWorl
     await docker(['tag', oldId, second]);
     const home = await makeTempDir('home');
 
-    const link = await cli(
-      (io) => runLinkCommand({ image: tag, dockerfile: join(project, 'Dockerfile'), context: null, target: 'runtime', buildArgs: ['GREETING=bonjour', 'FLAVOR'], json: false }, io),
-      home,
-    );
-    assert.equal(link.code, 2, 'FLAVOR without a value and not in the environment is refused');
-    assert.match(link.stderr, /--build-arg FLAVOR: no value given/);
+    // FLAVOR without a value: its value comes from the environment at rebuild time, as with
+    // docker build; it is unset here, so nothing of it is stored.
     const linked = await cli(
-      (io) => runLinkCommand({ image: tag, dockerfile: join(project, 'Dockerfile'), context: null, target: 'runtime', buildArgs: ['GREETING=bonjour', 'FLAVOR=spicy'], json: false }, io),
+      (io) => runLinkCommand({ image: tag, dockerfile: join(project, 'Dockerfile'), context: null, target: 'runtime', buildArgs: ['GREETING=bonjour', 'FLAVOR'], json: false }, io),
       home,
     );
     assert.equal(linked.code, 0, linked.stderr);
     assert.match(linked.stdout, new RegExp(`Linked ${tag} → ${join(project, 'Dockerfile')}`));
+    assert.match(linked.stdout, /build args GREETING=\*\*\*; from the environment at rebuild time: FLAVOR/);
+    assert.ok(!linked.stdout.includes('bonjour'), linked.stdout);
+    const linkJson = await cli(
+      (io) => runLinkCommand({ image: tag, dockerfile: join(project, 'Dockerfile'), context: null, target: 'runtime', buildArgs: ['GREETING=bonjour', 'FLAVOR'], json: true }, io),
+      home,
+    );
+    assert.deepEqual((JSON.parse(linkJson.stdout) as { buildArgs: unknown }).buildArgs, { GREETING: '***' });
+    // The values live only in the private build links file, which the rebuild needs.
+    const linksFile = join(basewatchPaths({ BASEWATCH_HOME: home }).state, 'build-links.json');
+    const stored = JSON.parse(await fs.readFile(linksFile, 'utf8')) as { links: Array<{ buildArgs: unknown; envBuildArgs: unknown }> };
+    assert.deepEqual(stored.links.map((l) => [l.buildArgs, l.envBuildArgs]), [[{ GREETING: 'bonjour' }, ['FLAVOR']]]);
+    assert.equal((await fs.stat(linksFile)).mode & 0o777, 0o600);
 
-    const dry = await rebuild(tag, home, { dryRun: true });
+    const dry = await rebuild(tag, home, { dryRun: true, env: { FLAVOR: 'spicy' } });
     assert.equal(dry.code, 0, JSON.stringify(dry.report, null, 2));
     assert.equal(dry.report.status, 'dry-run');
     assert.equal(dry.report.baseRef, base.baseRef);
     assert.equal(await idOf(tag), oldId, 'a dry run changes nothing');
     assert.equal((await inspectImage(base.baseRef)).Id, base.oldBaseId, 'and pulls nothing');
 
-    const { code, report } = await rebuild(tag, home);
+    const { code, report, stdout, stderr } = await rebuild(tag, home, { env: { FLAVOR: 'spicy' } });
     assert.equal(code, 0, JSON.stringify(report, null, 2));
     assert.equal(report.status, 'rebuilt');
     assert.equal(report.source?.via, 'link');
+    for (const secret of ['bonjour', 'spicy']) assert.ok(!`${stdout}${stderr}`.includes(secret), `rebuild --json shows no build-arg value (${secret})`);
+    // Nor does any file basewatch keeps (state, history, logs), but the private build links file.
+    const kept = (await fs.readdir(home, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    assert.ok(kept.some((entry) => entry.name === 'history.jsonl'), 'the rebuild wrote its history');
+    for (const entry of kept) {
+      const file = join(entry.parentPath, entry.name);
+      if (file === linksFile) continue;
+      const text = await fs.readFile(file, 'utf8');
+      for (const secret of ['bonjour', 'spicy']) assert.ok(!text.includes(secret), `${file} holds no build-arg value (${secret})`);
+    }
     assert.equal(report.oldImageId, oldId);
     assert.deepEqual(report.tags.sort(), [second, tag].sort());
     assert.equal(report.baseRef, base.baseRef);

@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readBoundedFile } from '../util/read-bounded-file.js';
+import { MASKED_VALUE, maskBuildArgs, maskValuesIn } from '../util/mask-build-args.js';
 import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { analyzeDockerfile } from '../inventory/dockerfile/analyze-dockerfile.js';
 import { connectEngine } from '../engine/connect.js';
@@ -12,7 +13,7 @@ import { dockerCredentials } from '../registry/credentials.js';
 import { readBuildLinks, removeBuildLink, saveBuildLink } from '../record/build-links.js';
 import { didYouMean } from '../refs/closest-names.js';
 import type { EngineClient } from '../engine/docker-engine.js';
-import type { BuildLink } from '../inventory/build-link.js';
+import { type BuildLink, linkBuildArgs } from '../inventory/build-link.js';
 import { type BuildSourceVia, type BuildSpec, classifyTarget, resolveBuildSource } from '../act/rebuild/build-source.js';
 import { type RebuildOutcome, rebuildImage } from '../act/rebuild/rebuild-image.js';
 import { progressReporter } from './check-command.js';
@@ -106,8 +107,12 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
     return EXIT.engineUnreachable;
   }
   const roots = options.roots.length > 0 ? options.roots.map((root) => path.resolve(io.cwd, root)) : [...new Set([io.cwd, ...settings.roots])];
+  // Build-arg values never reach the output: the source shows keys only, and a value a build log
+  // or an engine error echoes is masked too.
+  let secretValues: string[] = [];
   const print = (report: RebuildReport): number => {
-    io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderRebuild(report, style));
+    const masked: RebuildReport = report.source === null ? report : { ...report, source: { ...report.source, buildArgs: maskBuildArgs(report.source.buildArgs) } };
+    io.stdout.write(maskValuesIn(options.json ? `${JSON.stringify(masked, null, 2)}\n` : renderRebuild(masked, style), secretValues));
     return report.status === 'failed' ? EXIT.failed : EXIT.ok;
   };
 
@@ -140,6 +145,7 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
     // A name that matches no image is a typo (exit 4), not a failed rebuild.
     return absent ? EXIT.partial : printed;
   }
+  secretValues = Object.values(source.spec.buildArgs);
   const progress = progressReporter(io, options.json);
   const outcome = await rebuildImage(
     {
@@ -196,13 +202,15 @@ export async function validateLink(options: LinkCommandOptions, cwd: string, env
   if (ref.ref.digest !== null) return { ok: false, message: `image ${options.image}: link a tag, not a digest (a rebuild gives a new digest)` };
 
   const buildArgs: Record<string, string> = {};
+  const envBuildArgs: string[] = [];
   for (const arg of options.buildArgs) {
     const eq = arg.indexOf('=');
     const key = eq < 0 ? arg : arg.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return { ok: false, message: `--build-arg ${arg}: expected KEY=VALUE` };
-    const value = eq < 0 ? env[key] : arg.slice(eq + 1);
-    if (value === undefined) return { ok: false, message: `--build-arg ${key}: no value given and ${key} is not set in the environment` };
-    buildArgs[key] = value;
+    // The key only: what follows = may be a secret.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return { ok: false, message: `--build-arg ${JSON.stringify(key)}: expected KEY=VALUE or KEY` };
+    // KEY alone: read from the environment at each rebuild, never stored (a secret stays off disk).
+    if (eq < 0) envBuildArgs.push(key);
+    else buildArgs[key] = arg.slice(eq + 1);
   }
 
   const dockerfile = path.resolve(cwd, options.dockerfile);
@@ -215,14 +223,22 @@ export async function validateLink(options: LinkCommandOptions, cwd: string, env
   } catch {
     return { ok: false, message: `--context ${context} does not exist` };
   }
-  const analysis = analyzeDockerfile(text, { buildArgs, target: options.target });
+  const analysis = analyzeDockerfile(text, { buildArgs: linkBuildArgs({ buildArgs, envBuildArgs }, env), target: options.target });
   if (analysis.errors.length > 0) {
     return { ok: false, message: analysis.errors.map((e) => `${dockerfile}:${e.line}: ${e.message}`).join('\n') };
   }
   if (analysis.stages.length === 0) return { ok: false, message: `${dockerfile} has no FROM: it builds nothing` };
   return {
     ok: true,
-    link: { image: `${ref.ref.registry}/${ref.ref.repository}:${ref.ref.tag ?? 'latest'}`, dockerfile, context, target: options.target, buildArgs, linkedAt: now.toISOString() },
+    link: {
+      image: `${ref.ref.registry}/${ref.ref.repository}:${ref.ref.tag ?? 'latest'}`,
+      dockerfile,
+      context,
+      target: options.target,
+      buildArgs,
+      envBuildArgs,
+      linkedAt: now.toISOString(),
+    },
   };
 }
 
@@ -258,14 +274,16 @@ export async function runLinkCommand(options: LinkCommandOptions, io: CliIo): Pr
   }
   const link = input.link;
   if (options.json) {
-    io.stdout.write(`${JSON.stringify(link, null, 2)}\n`);
+    // Keys only: the values stay in the private build links file.
+    io.stdout.write(`${JSON.stringify({ ...link, buildArgs: maskBuildArgs(link.buildArgs) }, null, 2)}\n`);
   } else {
     const parsed = parseImageRef(link.image);
     const name = parsed.ok ? familiarImageRef(parsed.ref) : link.image;
     const details = [
       `context ${link.context}`,
       ...(link.target === null ? [] : [`target ${link.target}`]),
-      ...(Object.keys(link.buildArgs).length === 0 ? [] : [`build args ${Object.keys(link.buildArgs).join(', ')}`]),
+      ...(Object.keys(link.buildArgs).length === 0 ? [] : [`build args ${Object.keys(link.buildArgs).map((key) => `${key}=${MASKED_VALUE}`).join(', ')}`]),
+      ...((link.envBuildArgs ?? []).length === 0 ? [] : [`from the environment at rebuild time: ${(link.envBuildArgs ?? []).join(', ')}`]),
     ];
     io.stdout.write(`${style.green(`Linked ${name} → ${link.dockerfile}`)} (${details.join('; ')})\n  rebuild it with: basewatch rebuild ${name}\n`);
   }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { findIgnoreFile, listContextEntries, packBuildContext, parseIgnoreRules } from './build-context.js';
 import { readTarFiles } from './tar-files.js';
 
+const execFileAsync = promisify(execFile);
 const roots: string[] = [];
 after(async () => {
   for (const root of roots) await fs.rm(root, { recursive: true, force: true });
@@ -48,6 +51,24 @@ describe('ignore rules (moby patternmatcher semantics)', () => {
       name: 'IgnorePatternError',
       message: `${path.join(root, '.dockerignore')}: pattern "[z": syntax error in pattern (docker build rejects it too)`,
     });
+  });
+
+  it('an ignore file that is a FIFO, or links to /dev/zero, fails the pack at once, naming it', async () => {
+    for (const make of [
+      (file: string) => execFileAsync('mkfifo', [file]),
+      (file: string) => fs.symlink('/dev/zero', file),
+    ]) {
+      const root = await tree({ Dockerfile: 'FROM x\n' });
+      const ignoreFile = path.join(root, '.dockerignore');
+      await make(ignoreFile);
+      const started = Date.now();
+      await assert.rejects(packBuildContext({ dir: root, dockerfile: 'Dockerfile' }), (error: Error) => {
+        assert.equal(error.name, 'UnreadableFileError');
+        assert.match(error.message, new RegExp(`^${ignoreFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is (a FIFO|a symbolic link to a character device)`));
+        return true;
+      });
+      assert.ok(Date.now() - started < 5_000, 'no read waited');
+    }
   });
 
   it('prefers <Dockerfile>.dockerignore over the context .dockerignore', async () => {

@@ -59,7 +59,9 @@ export interface PackedContext {
 /** Where the ignore file for a build is: `<Dockerfile>.dockerignore`, else `<dir>/.dockerignore`, else none. */
 export async function findIgnoreFile(dir: string, dockerfile: string): Promise<string | null> {
   for (const candidate of [`${dockerfile}.dockerignore`, path.join(dir, '.dockerignore')]) {
-    if (await isFile(candidate)) return candidate;
+    // Whatever it is: a FIFO or a folder under that name fails the build by name when it is read
+    // (as docker build fails on it), rather than being passed over and the build sending more.
+    if (await exists(candidate)) return candidate;
   }
   return null;
 }
@@ -148,9 +150,11 @@ export async function packBuildContext(spec: BuildContextSpec): Promise<PackedCo
   return { tar, dockerfile: dockerfileName, ignoreFile, entries: listed.length + generated.length };
 }
 
-async function isFile(file: string): Promise<boolean> {
+/** Something is there under that name (a symlink counts when it leads somewhere). */
+async function exists(file: string): Promise<boolean> {
   try {
-    return (await fs.stat(file)).isFile();
+    await fs.stat(file);
+    return true;
   } catch {
     return false;
   }

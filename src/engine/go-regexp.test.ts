@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { goRegexpToJs } from './go-regexp.js';
+import { searchProgram } from '../util/linear-match.js';
+import { goRegexpToJs, goRegexpToProgram } from './go-regexp.js';
 
 const compile = (source: string): RegExp => new RegExp(goRegexpToJs(source, (problem) => new Error(problem)), 'u');
 
@@ -28,7 +29,12 @@ describe('goRegexpToJs', () => {
     ['^[^a]$', '☺', true],
   ];
   for (const [source, input, matches] of cases) {
-    it(`${source} ${matches ? 'matches' : 'does not match'} ${JSON.stringify(input)}`, () => assert.equal(compile(source).test(input), matches));
+    it(`${source} ${matches ? 'matches' : 'does not match'} ${JSON.stringify(input)}`, () => {
+      assert.equal(compile(source).test(input), matches);
+      // The linear-time program the .dockerignore matcher runs says the same.
+      const program = goRegexpToProgram(source, (problem) => new Error(problem));
+      assert.equal(searchProgram(program, [...input].map((ch) => ch.codePointAt(0) as number)) !== null, matches);
+    });
   }
 
   it('rejects escapes Go rejects, and refuses those it cannot match as Go does', () => {

@@ -10,6 +10,8 @@
  * matches runes (`u` flag).
  */
 
+import { type Instruction, type Piece, type Program, alternation, optional, program, sequence, star } from '../util/linear-match.js';
+
 /** A character written so a `u` JavaScript expression reads it literally, in or out of a class. */
 function literal(ch: string): string {
   const code = ch.codePointAt(0) as number;
@@ -217,4 +219,149 @@ export function goRegexpToJs(source: string, error: (problem: string) => Error):
     }
   }
   return out;
+}
+
+/**
+ * The same expression as a linear-time program (util/linear-match) instead of a JavaScript
+ * RegExp: a `.dockerignore` pattern such as `**\/**\/…*a` or `*?*?*?…b` makes a backtracking
+ * engine take seconds per path (issue 16: 2.7 s), as it does not Go's RE2. Built from the
+ * JavaScript source {@link goRegexpToJs} gives, which holds only what that translation emits:
+ * single characters and classes, the anchors `^ $ \b \B`, and moby's own `( ) | * ?`. Each
+ * one-character atom is tested by a small `u` RegExp of its own (constant time per character);
+ * the program does the repetition. Runs on code points, as Go matches runes. With `endAtSlash`,
+ * the final `$` also holds before a `/` (see {@link END_OR_SLASH}); null when the expression has
+ * another end anchor.
+ */
+export function goRegexpToProgram(source: string, error: (problem: string) => Error, options: { endAtSlash?: true }): Program | null;
+export function goRegexpToProgram(source: string, error: (problem: string) => Error): Program;
+export function goRegexpToProgram(source: string, error: (problem: string) => Error, options: { endAtSlash?: boolean } = {}): Program | null {
+  const js = goRegexpToJs(source, error);
+  // Only an expression whose one end anchor is its last character can end at a folder: a `\z`
+  // inside it (`a\z/b`) would then hold before a `/` too. None for that: match folder by folder.
+  if (options.endAtSlash === true && js.indexOf('$') !== js.length - 1) return null;
+  const tokens = tokenizeTranslated(js, error, options.endAtSlash === true);
+  let at = 0;
+  const depthLimit = 100;
+  const parseAlternation = (depth: number): Piece => {
+    if (depth > depthLimit) throw error(`groups nested more than ${depthLimit} deep`);
+    const branches: Piece[] = [parseSequence(depth)];
+    while (opText(tokens[at]) === '|') {
+      at++;
+      branches.push(parseSequence(depth));
+    }
+    return alternation(branches);
+  };
+  const parseSequence = (depth: number): Piece => {
+    const pieces: Piece[] = [];
+    for (;;) {
+      const token = tokens[at];
+      if (token === undefined || (token.kind === 'op' && (token.text === '|' || token.text === ')'))) break;
+      at++;
+      let piece: Piece;
+      if (token.kind === 'op') {
+        if (token.text !== '(') throw error(`unexpected ${token.text}`);
+        piece = parseAlternation(depth + 1);
+        if (opText(tokens[at]) !== ')') throw error('missing closing )');
+        at++;
+      } else piece = [token.instruction];
+      const quantifier = tokens[at];
+      if (quantifier?.kind === 'op' && (quantifier.text === '*' || quantifier.text === '?')) {
+        at++;
+        piece = quantifier.text === '*' ? star(piece) : optional(piece);
+      }
+      pieces.push(piece);
+    }
+    return sequence(pieces);
+  };
+  const piece = parseAlternation(0);
+  if (at < tokens.length) throw error(`unexpected ${opText(tokens[at]) ?? 'text'}`);
+  return program(piece);
+}
+
+type Token = { readonly kind: 'op'; readonly text: string } | { readonly kind: 'atom'; readonly instruction: Instruction };
+
+function opText(token: Token | undefined): string | null {
+  return token?.kind === 'op' ? token.text : null;
+}
+
+const isWordUnit = (unit: number | undefined): boolean =>
+  unit !== undefined && ((unit >= 0x30 && unit <= 0x39) || (unit >= 0x41 && unit <= 0x5a) || (unit >= 0x61 && unit <= 0x7a) || unit === 0x5f);
+
+const ASSERTIONS: Readonly<Record<string, (input: readonly number[], at: number) => boolean>> = {
+  '^': (_input, at) => at === 0,
+  $: (input, at) => at === input.length,
+  '\\b': (input, at) => isWordUnit(input[at - 1]) !== isWordUnit(input[at]),
+  '\\B': (input, at) => isWordUnit(input[at - 1]) === isWordUnit(input[at]),
+};
+
+/**
+ * `$` for {@link goRegexpToProgram}'s `endAtSlash`: the end of the text, or the end of a folder
+ * of it (before a `/`). One run then answers whether the path or any folder above it matches,
+ * which moby asks by matching every parent path again (quadratic in a deep path).
+ */
+const END_OR_SLASH = (input: readonly number[], at: number): boolean => at === input.length || input[at] === 0x2f;
+
+/** One character matcher from the source of a one-character JavaScript atom. */
+function characterTest(atom: string): Instruction {
+  const regexp = new RegExp(`^${atom}$`, 'u');
+  // ASCII answers are remembered: paths are mostly ASCII, and a RegExp call per step is slow.
+  const ascii = new Int8Array(128).fill(-1);
+  return {
+    op: 'char',
+    test: (unit) => {
+      if (unit >= 128) return regexp.test(String.fromCodePoint(unit));
+      let known = ascii[unit] as number;
+      if (known < 0) ascii[unit] = known = regexp.test(String.fromCharCode(unit)) ? 1 : 0;
+      return known === 1;
+    },
+  };
+}
+
+function tokenizeTranslated(js: string, error: (problem: string) => Error, endAtSlash: boolean): Token[] {
+  const tokens: Token[] = [];
+  const chars = [...js];
+  for (let at = 0; at < chars.length; ) {
+    const ch = chars[at] as string;
+    if ('()|*?'.includes(ch)) {
+      tokens.push({ kind: 'op', text: ch });
+      at++;
+    } else if (ch === '^' || ch === '$') {
+      const test = ch === '$' && endAtSlash ? END_OR_SLASH : (ASSERTIONS[ch] as (input: readonly number[], at: number) => boolean);
+      tokens.push({ kind: 'atom', instruction: { op: 'assert', test } });
+      at++;
+    } else if (ch === '[') {
+      // The translation escapes every `]` inside a class: the first unescaped one closes it.
+      let end = at + 1;
+      while (end < chars.length && chars[end] !== ']') end += chars[end] === '\\' ? 2 : 1;
+      if (end >= chars.length) throw error('missing closing ]');
+      tokens.push({ kind: 'atom', instruction: characterTest(chars.slice(at, end + 1).join('')) });
+      at = end + 1;
+    } else if (ch === '\\') {
+      const next = chars[at + 1] ?? '';
+      if (next === 'b' || next === 'B') {
+        tokens.push({ kind: 'atom', instruction: { op: 'assert', test: ASSERTIONS[`\\${next}`] as (input: readonly number[], at: number) => boolean } });
+        at += 2;
+      } else if (next === 'x') {
+        tokens.push({ kind: 'atom', instruction: characterTest(chars.slice(at, at + 4).join('')) });
+        at += 4;
+      } else if (next === 'u') {
+        const end = chars.indexOf('}', at);
+        tokens.push({ kind: 'atom', instruction: characterTest(chars.slice(at, end + 1).join('')) });
+        at = end + 1;
+      } else {
+        // \d \D \w \W: one character.
+        tokens.push({ kind: 'atom', instruction: characterTest(`\\${next}`) });
+        at += 2;
+      }
+    } else {
+      tokens.push({ kind: 'atom', instruction: characterTest(literalSource(ch)) });
+      at++;
+    }
+  }
+  return tokens;
+}
+
+/** A character the translation left as itself (a letter, a digit, non-ASCII), as a RegExp atom. */
+function literalSource(ch: string): string {
+  return /^[A-Za-z0-9]$/.test(ch) || (ch.codePointAt(0) as number) >= 0x80 ? ch : `\\x${(ch.codePointAt(0) as number).toString(16).padStart(2, '0')}`;
 }

@@ -14,7 +14,8 @@
  * differently.
  */
 import path from 'node:path';
-import { goRegexpToJs } from './go-regexp.js';
+import { type Program, searchProgram } from '../util/linear-match.js';
+import { goRegexpToProgram } from './go-regexp.js';
 
 /** A pattern Docker rejects (so `docker build` fails too), or one basewatch cannot match as Docker does. */
 export class IgnorePatternError extends Error {
@@ -62,6 +63,8 @@ interface Pattern {
   readonly text: string;
   readonly exclusion: boolean;
   readonly matches: (file: string) => boolean;
+  /** `matches` for the path or any folder above it (moby tries each parent path in turn). */
+  readonly matchesOrFolder: (file: string) => boolean;
 }
 
 /**
@@ -113,7 +116,7 @@ export function compileIgnorePatterns(lines: readonly string[], file = '.dockeri
       text = text.slice(1);
     }
     if (!isValidGlob(text)) throw new IgnorePatternError(file, line, 'syntax error in pattern (docker build rejects it too)');
-    patterns.push({ text, exclusion, matches: compilePattern(text, (problem) => new IgnorePatternError(file, line, problem)) });
+    patterns.push({ text, exclusion, ...compilePattern(text, (problem) => new IgnorePatternError(file, line, problem)) });
   }
   const hasExceptions = patterns.some((pattern) => pattern.exclusion);
 
@@ -128,14 +131,8 @@ export function compileIgnorePatterns(lines: readonly string[], file = '.dockeri
         // Only a pattern that can change the answer is evaluated (moby skips the others, and then
         // does not record them for the entries below either).
         if (pattern.exclusion !== excluded) continue;
-        hit = pattern.matches(file);
-        if (!hit && parentMatched.length === 0) {
-          const folder = goDir(file);
-          if (folder !== '.') {
-            const parts = folder.split('/');
-            for (let depth = 1; depth <= parts.length && !hit; depth++) hit = pattern.matches(parts.slice(0, depth).join('/'));
-          }
-        }
+        // With no parent results, a folder above the path matching counts too.
+        hit = parentMatched.length === 0 ? pattern.matchesOrFolder(file) : pattern.matches(file);
       }
       matched[i] = hit;
       if (hit) excluded = !pattern.exclusion;
@@ -152,8 +149,25 @@ export function compileIgnorePatterns(lines: readonly string[], file = '.dockeri
   };
 }
 
+type PatternMatchers = Pick<Pattern, 'matches' | 'matchesOrFolder'>;
+
+/** `matches` for the path, else for each folder above it, shortest first (moby `MatchesUsingParentResults`). */
+function orFolder(matches: (file: string) => boolean): PatternMatchers {
+  return {
+    matches,
+    matchesOrFolder: (file) => {
+      if (matches(file)) return true;
+      const folder = goDir(file);
+      if (folder === '.') return false;
+      const parts = folder.split('/');
+      for (let depth = 1; depth <= parts.length; depth++) if (matches(parts.slice(0, depth).join('/'))) return true;
+      return false;
+    },
+  };
+}
+
 /** moby `Pattern.compile` (with `/` as the separator) and `Pattern.match`. */
-function compilePattern(text: string, error: (problem: string) => IgnorePatternError): (file: string) => boolean {
+function compilePattern(text: string, error: (problem: string) => IgnorePatternError): PatternMatchers {
   let source = '^';
   let type: MatchType = 'exact';
   const chars = [...text];
@@ -204,30 +218,52 @@ function compilePattern(text: string, error: (problem: string) => IgnorePatternE
 
   switch (type) {
     case 'exact':
-      return (file) => file === text;
+      return orFolder((file) => file === text);
     case 'prefix': {
       const prefix = text.slice(0, -2);
-      return (file) => file.startsWith(prefix);
+      return orFolder((file) => file.startsWith(prefix));
     }
     case 'suffix': {
       const suffix = text.slice(2);
       // **/foo matches "foo" as well.
-      return (file) => file.endsWith(suffix) || (suffix.startsWith('/') && file === suffix.slice(1));
+      return orFolder((file) => file.endsWith(suffix) || (suffix.startsWith('/') && file === suffix.slice(1)));
     }
     case 'regexp': {
-      // Go compiles the expression on first use and the walk fails there: so does this.
-      let regexp: RegExp | IgnorePatternError;
+      // Go compiles the expression on first use and the walk fails there: so does this. A
+      // linear-time program, not a RegExp: `**/**/…*a` or `*?*?…` must not backtrack (issue 16).
+      let matcher: Program | IgnorePatternError;
+      // The same expression, whose `$` also holds before a `/`: one run for the path and every
+      // folder above it, instead of one per folder (quadratic in a deep path). Null when the
+      // expression cannot be run that way (see goRegexpToProgram).
+      let folderMatcher: Program | IgnorePatternError | null;
       try {
-        regexp = new RegExp(goRegexpToJs(`${source}$`, error), 'u');
+        matcher = goRegexpToProgram(`${source}$`, error);
+        folderMatcher = goRegexpToProgram(`${source}$`, error, { endAtSlash: true });
       } catch (thrown) {
-        regexp = thrown instanceof IgnorePatternError ? thrown : error(`not a valid expression for Docker's matcher (${(thrown as Error).message})`);
+        matcher = thrown instanceof IgnorePatternError ? thrown : error(`not a valid expression for Docker's matcher (${(thrown as Error).message})`);
+        folderMatcher = matcher;
       }
-      return (file) => {
-        if (regexp instanceof IgnorePatternError) throw regexp;
-        return regexp.test(file);
+      const matches = (file: string): boolean => {
+        if (matcher instanceof IgnorePatternError) throw matcher;
+        return searchProgram(matcher, codePoints(file)) !== null;
+      };
+      if (folderMatcher === null) return orFolder(matches);
+      const folderProgram = folderMatcher;
+      return {
+        matches,
+        matchesOrFolder: (file) => {
+          if (folderProgram instanceof IgnorePatternError) throw folderProgram;
+          return searchProgram(folderProgram, codePoints(file)) !== null;
+        },
       };
     }
   }
+}
+
+function codePoints(text: string): number[] {
+  const points: number[] = [];
+  for (const ch of text) points.push(ch.codePointAt(0) as number);
+  return points;
 }
 
 /**

@@ -8,6 +8,7 @@ import { type DockerfileAnalysis, type DockerfileImageUse, analyzeDockerfile } f
 import type { BuildHint } from './local-image.js';
 import type { BuildLink } from './build-link.js';
 import type { ComposeReport, FileError, ReportError } from '../report/check-report.js';
+import { maskBuildArgs } from '../util/mask-build-args.js';
 import { type BoundedFileKind, readBoundedFile } from '../util/read-bounded-file.js';
 
 /** One way a Dockerfile is built: with a compose service's args and target, or plainly. */
@@ -149,7 +150,8 @@ export async function readProjects(
         dockerfile: service.build?.dockerfile ?? null,
         context: service.build?.context ?? null,
         target: service.build?.target ?? null,
-        args: service.build?.args ?? {},
+        // Keys only: a value can be a secret (util/mask-build-args).
+        args: maskBuildArgs(service.build?.args ?? {}),
       })),
     });
     for (const service of analysis.services) {
@@ -178,7 +180,8 @@ export async function readProjects(
         context: build.context,
         dockerfile: build.dockerfile,
         target: build.target,
-        args: build.args,
+        // What the report shows: keys only. A rebuild reads the values from the compose file again.
+        args: maskBuildArgs(build.args),
         baseRef,
         copySources,
         ...(typeof dockerfileText === 'string' ? { text: dockerfileText } : {}),
@@ -230,7 +233,7 @@ export async function hintsFromBuildLinks(links: readonly BuildLink[]): Promise<
       context: link.context,
       dockerfile: link.dockerfile,
       target: link.target,
-      args: link.buildArgs,
+      args: maskBuildArgs({ ...link.buildArgs, ...Object.fromEntries((link.envBuildArgs ?? []).map((key) => [key, ''])) }),
       baseRef,
       copySources,
     });

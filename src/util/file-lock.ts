@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { UnreadableFileError, readBoundedFile } from './read-bounded-file.js';
 import { z } from 'zod';
 import { type ProcessIdentity, isProcessRunning, ownProcessIdentity, processExists } from './process-identity.js';
 import { ensurePrivateDir } from './private-path.js';
@@ -100,13 +101,15 @@ const numbers = (list: readonly Entry[]): number[] =>
 type Read = { readonly kind: 'missing' } | { readonly kind: 'unreadable' } | { readonly kind: 'holder'; readonly holder: ProcessIdentity; readonly released: boolean };
 
 async function readHolder(file: string): Promise<Read> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    throw error;
+  // Bounded, regular files only: a FIFO in its place must not block every lock taker.
+  const read = await readBoundedFile(file, 'lock');
+  if (!read.ok) {
+    if (read.problem === 'missing') return { kind: 'missing' };
+    if (read.problem === 'unreadable') throw new UnreadableFileError(file, read.problem, read.message);
+    // Not basewatch's: nobody holds it.
+    return { kind: 'unreadable' };
   }
+  const text = read.text;
   try {
     const parsed = HolderSchema.safeParse(JSON.parse(text));
     if (parsed.success) return { kind: 'holder', holder: { pid: parsed.data.pid, start: parsed.data.start }, released: parsed.data.released };

@@ -24,36 +24,64 @@ export type Instruction =
 
 export type Program = readonly Instruction[];
 
-interface Thread {
-  readonly pc: number;
-  readonly start: number;
+/**
+ * The threads of one step, in priority order: parallel arrays (a program counter and where the
+ * match started), allocated once per run, as a step never holds more threads than instructions.
+ */
+class ThreadList {
+  readonly pcs: Int32Array;
+  readonly starts: Int32Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.pcs = new Int32Array(capacity);
+    this.starts = new Int32Array(capacity);
+  }
 }
 
-/**
- * Follows jumps, splits and assertions from `pc` at input position `at`, adding the threads that
- * wait on a character (or have matched) to `list`, in priority order. An explicit stack, not
- * recursion: a program of a million instructions must not overflow the call stack.
- */
-function addThread(program: Program, list: Thread[], seen: Uint32Array, generation: number, pc: number, start: number, input: readonly number[], at: number): void {
-  const stack = [pc];
-  while (stack.length > 0) {
-    const next = stack.pop() as number;
-    if (next >= program.length || seen[next] === generation) continue;
-    seen[next] = generation;
-    const instruction = program[next] as Instruction;
-    switch (instruction.op) {
-      case 'jump':
-        stack.push(instruction.to);
-        break;
-      case 'split':
-        // Pushed last, popped first: the preferred branch is explored whole before the other.
-        stack.push(instruction.other, instruction.prefer);
-        break;
-      case 'assert':
-        if (instruction.test(input, at)) stack.push(next + 1);
-        break;
-      default:
-        list.push({ pc: next, start });
+/** What one run shares between its steps. */
+class Machine {
+  readonly seen: Uint32Array;
+  readonly stack: Int32Array;
+  generation = 1;
+
+  constructor(readonly program: Program) {
+    this.seen = new Uint32Array(program.length + 1);
+    // Each instruction is pushed at most twice per closure (a split pushes two).
+    this.stack = new Int32Array(2 * program.length + 2);
+  }
+
+  /**
+   * Follows jumps, splits and assertions from `pc` at input position `at`, adding the threads that
+   * wait on a character (or have matched) to `list`, in priority order. An explicit stack, not
+   * recursion: a program of a million instructions must not overflow the call stack.
+   */
+  addThread(list: ThreadList, pc: number, start: number, input: readonly number[], at: number): void {
+    const { program, seen, stack, generation } = this;
+    let top = 0;
+    stack[top++] = pc;
+    while (top > 0) {
+      const next = stack[--top] as number;
+      if (next >= program.length || seen[next] === generation) continue;
+      seen[next] = generation;
+      const instruction = program[next] as Instruction;
+      switch (instruction.op) {
+        case 'jump':
+          stack[top++] = instruction.to;
+          break;
+        case 'split':
+          // Pushed last, popped first: the preferred branch is explored whole before the other.
+          stack[top++] = instruction.other;
+          stack[top++] = instruction.prefer;
+          break;
+        case 'assert':
+          if (instruction.test(input, at)) stack[top++] = next + 1;
+          break;
+        default:
+          list.pcs[list.size] = next;
+          list.starts[list.size] = start;
+          list.size++;
+      }
     }
   }
 }
@@ -63,54 +91,56 @@ function addThread(program: Program, list: Thread[], seen: Uint32Array, generati
  * when `anchored`): `[start, end)`, or null when there is none.
  */
 export function searchProgram(program: Program, input: readonly number[], from = 0, anchored = false): { start: number; end: number } | null {
-  const seen = new Uint32Array(program.length + 1);
-  let generation = 1;
-  let current: Thread[] = [];
+  const machine = new Machine(program);
+  let current = new ThreadList(program.length + 1);
+  let next = new ThreadList(program.length + 1);
   let found: { start: number; end: number } | null = null;
   for (let at = from; ; at++) {
     // A new attempt starting here has the lowest priority: every earlier start is further left.
-    if (found === null && (!anchored || at === from)) addThread(program, current, seen, generation, 0, at, input, at);
-    if (current.length === 0) break;
-    generation++;
-    const next: Thread[] = [];
-    for (const thread of current) {
-      const instruction = program[thread.pc] as Instruction;
+    if (found === null && (!anchored || at === from)) machine.addThread(current, 0, at, input, at);
+    if (current.size === 0) break;
+    machine.generation++;
+    next.size = 0;
+    for (let t = 0; t < current.size; t++) {
+      const pc = current.pcs[t] as number;
+      const instruction = program[pc] as Instruction;
       if (instruction.op === 'match') {
-        found = { start: thread.start, end: at };
+        found = { start: current.starts[t] as number, end: at };
         // Threads after this one have lower priority: a backtracking engine would never reach them.
         break;
       }
       if (instruction.op === 'char' && at < input.length && instruction.test(input[at] as number)) {
-        addThread(program, next, seen, generation, thread.pc + 1, thread.start, input, at + 1);
+        machine.addThread(next, pc + 1, current.starts[t] as number, input, at + 1);
       }
     }
     if (at >= input.length) break;
-    current = next;
+    [current, next] = [next, current];
   }
   return found;
 }
 
 /** Every end position `e` for which `input[from..e)` matches `program` whole (anchored at `from`), ascending. */
 export function matchEnds(program: Program, input: readonly number[], from = 0): number[] {
-  const seen = new Uint32Array(program.length + 1);
-  let generation = 1;
-  let current: Thread[] = [];
-  addThread(program, current, seen, generation, 0, from, input, from);
+  const machine = new Machine(program);
+  let current = new ThreadList(program.length + 1);
+  let next = new ThreadList(program.length + 1);
+  machine.addThread(current, 0, from, input, from);
   const ends: number[] = [];
-  for (let at = from; current.length > 0; at++) {
-    generation++;
-    const next: Thread[] = [];
+  for (let at = from; current.size > 0; at++) {
+    machine.generation++;
+    next.size = 0;
     let matched = false;
-    for (const thread of current) {
-      const instruction = program[thread.pc] as Instruction;
+    for (let t = 0; t < current.size; t++) {
+      const pc = current.pcs[t] as number;
+      const instruction = program[pc] as Instruction;
       if (instruction.op === 'match') matched = true;
       else if (instruction.op === 'char' && at < input.length && instruction.test(input[at] as number)) {
-        addThread(program, next, seen, generation, thread.pc + 1, thread.start, input, at + 1);
+        machine.addThread(next, pc + 1, current.starts[t] as number, input, at + 1);
       }
     }
     if (matched) ends.push(at);
     if (at >= input.length) break;
-    current = next;
+    [current, next] = [next, current];
   }
   return ends;
 }

@@ -28,7 +28,9 @@ export type BoundedFileKind =
   | 'build-links'
   | 'history'
   | 'notify-memory'
-  | 'cache';
+  | 'cache'
+  /** A lock's holder record or a tag-move journal: a few hundred bytes when basewatch wrote it. */
+  | 'lock';
 
 const MiB = 1024 * 1024;
 
@@ -49,6 +51,7 @@ export const FILE_SIZE_LIMITS: Readonly<Record<BoundedFileKind, number>> = {
   history: 64 * MiB,
   'notify-memory': 8 * MiB,
   cache: 16 * MiB,
+  lock: 1 * MiB,
 };
 
 export type BoundedReadProblem = 'missing' | 'not-regular' | 'too-large' | 'unreadable';

@@ -11,7 +11,7 @@ import { type ComposeService, analyzeCompose, parseDotEnv } from '../../inventor
 import type { EngineClient } from '../../engine/docker-engine.js';
 import { findProjectFiles, projectFileKind } from '../../inventory/find-project-files.js';
 import { familiarImageRef, normalizeImageRef, parseImageRef } from '../../refs/image-ref.js';
-import { type BuildLink, type BuildLinksReading, findBuildLink } from '../../inventory/build-link.js';
+import { type BuildLink, type BuildLinksReading, findBuildLink, linkBuildArgs } from '../../inventory/build-link.js';
 import { serviceClaimProblem } from './verify-service-claim.js';
 
 export interface BuildSpec {
@@ -94,7 +94,7 @@ async function fromDockerfile(deps: BuildSourceDeps, dockerfile: string): Promis
   const linked = links.filter((link) => link.dockerfile === dockerfile);
   const services = (await composeServicesUnder(deps, warnings)).filter(({ service }) => service.build?.dockerfile === dockerfile);
   const choices = [
-    ...linked.map((link) => ({ label: familiarOf(link.image), make: () => fromLink(link, familiarOf(link.image), warnings) })),
+    ...linked.map((link) => ({ label: familiarOf(link.image), make: () => fromLink(link, familiarOf(link.image), warnings, deps.env) })),
     ...services.map(({ file, service }) => ({ label: `${file}#${service.name}`, make: () => fromService(file, service, warnings) })),
   ];
   const [first, ...others] = choices;
@@ -111,7 +111,7 @@ async function fromImage(deps: BuildSourceDeps, image: string): Promise<BuildSou
   const names = [image, ...(local?.repoTags ?? [])];
   const links = linksOf(deps.buildLinks, warnings);
   const link = findBuildLink(links, names);
-  if (link !== null) return fromLink(link, image, warnings);
+  if (link !== null) return fromLink(link, image, warnings, deps.env);
 
   const wanted = new Set(names.flatMap((name) => normalizeImageRef(name) ?? []));
   const all = await composeServicesUnder(deps, warnings);
@@ -153,12 +153,13 @@ async function fromImage(deps: BuildSourceDeps, image: string): Promise<BuildSou
   };
 }
 
-function fromLink(link: BuildLink, image: string, warnings: readonly string[]): BuildSourceResult {
+function fromLink(link: BuildLink, image: string, warnings: readonly string[], env: Readonly<Record<string, string | undefined>>): BuildSourceResult {
   return {
     ok: true,
     via: 'link',
     warnings,
-    spec: { dockerfile: link.dockerfile, context: link.context, target: link.target, buildArgs: link.buildArgs, image, tags: [], compose: null, service: null },
+    // `--build-arg KEY` links take KEY from the environment now, as docker build does.
+    spec: { dockerfile: link.dockerfile, context: link.context, target: link.target, buildArgs: linkBuildArgs(link, env), image, tags: [], compose: null, service: null },
   };
 }
 

@@ -1,6 +1,7 @@
 /** Finishing a tag move a crashed run left half done (the journal of move-tags). */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readBoundedFile, setFileAside } from '../../util/read-bounded-file.js';
 import type { EngineClient } from '../../engine/docker-engine.js';
 import { withoutKeepTags } from '../../refs/keep-tags.js';
 import { type TagMove, TagMoveSchema, appendHistory } from './history.js';
@@ -22,12 +23,14 @@ export async function recoverTagMove(engine: EngineClient, stateDir: string): Pr
 
 async function recoverLocked(engine: EngineClient, stateDir: string): Promise<string | null> {
   const journal = path.join(stateDir, JOURNAL_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(journal, 'utf8');
-  } catch {
-    return null;
+  // Bounded, regular files only: a FIFO in its place must not block every rebase and update.
+  const read = await readBoundedFile(journal, 'lock');
+  if (!read.ok) {
+    if (read.problem === 'missing' || read.problem === 'unreadable') return null;
+    const aside = await setFileAside(journal);
+    return `set aside a tag-move journal ${journal} that ${read.message}${aside === null ? '' : ` (now ${aside})`}`;
   }
+  const text = read.text;
   let move: TagMove;
   try {
     move = TagMoveSchema.parse(JSON.parse(text));

@@ -4,7 +4,7 @@
  * built (target) stage ultimately rests on. Pure: text and options in, data out.
  */
 import { formatImageRef, parseImageRef } from '../../refs/image-ref.js';
-import { GlobalScope, StageScope } from './build-scope.js';
+import { GlobalScope, StageScope, shownValue } from './build-scope.js';
 import { expandWord } from './expand-word.js';
 import type { VariableLookup } from './expand-word.js';
 import { mountFromOption, parseDockerfile } from './parse-dockerfile.js';
@@ -126,9 +126,19 @@ class Analyzer {
     this.errors.push({ line, message });
   }
 
-  private expand(word: string, lookup: VariableLookup): { value: string; error: string | null } {
-    const result = expandWord(word, lookup, this.escapeChar);
-    return result.ok ? { value: result.value, error: null } : { value: word, error: result.error };
+  /**
+   * `reported`: the word uses a variable whose own expansion failed (`failed`), an error already
+   * reported at its ARG or ENV; the word's value is unknown and needs no error of its own.
+   */
+  private expand(word: string, lookup: VariableLookup, failed: ReadonlySet<string>): { value: string; error: string | null; reported: boolean } {
+    let usesFailed = false;
+    const tracked: VariableLookup = (name) => {
+      if (failed.has(name)) usesFailed = true;
+      return lookup(name);
+    };
+    const result = expandWord(word, tracked, this.escapeChar);
+    if (usesFailed) return { value: word, error: 'uses a variable that could not be expanded', reported: true };
+    return result.ok ? { value: result.value, error: null, reported: false } : { value: word, error: result.error, reported: false };
   }
 
   visit(instruction: DockerfileInstruction): void {
@@ -173,8 +183,8 @@ class Analyzer {
 
   // Values are expanded in the stage's own ARG/ENV scope at that point of the file.
   private addSource(kind: PendingSource['kind'], written: string, line: number, stageIndex: number, scope: StageScope): void {
-    const { value, error } = this.expand(written, scope.lookup);
-    if (error !== null) this.error(line, `cannot expand ${describeSource(kind)} "${written}": ${error}`);
+    const { value, error, reported } = this.expand(written, scope.lookup, scope.failed);
+    if (error !== null && !reported) this.error(line, `cannot expand ${describeSource(kind)} ${shownValue(written)}: ${error}`);
     this.candidates.push({ source: { kind, written, expanded: error === null ? value : null, line, stageIndex } });
   }
 
@@ -194,17 +204,17 @@ class Analyzer {
     let platform: string | null = null;
     const platformFlag = flags.find((flag) => flag.name === 'platform');
     if (platformFlag !== undefined && platformFlag.value !== null) {
-      const expanded = this.expand(platformFlag.value, this.global.lookup);
-      if (expanded.error !== null) this.error(line, `cannot expand --platform "${platformFlag.value}": ${expanded.error}`);
+      const expanded = this.expand(platformFlag.value, this.global.lookup, this.global.failed);
+      if (expanded.error !== null && !expanded.reported) this.error(line, `cannot expand --platform "${platformFlag.value}": ${expanded.error}`);
       platform = expanded.value;
     }
 
     let inheritedEnv: ReadonlyMap<string, string> | undefined;
     if (image !== undefined) {
-      const expanded = this.expand(image, this.global.lookup);
+      const expanded = this.expand(image, this.global.lookup, this.global.failed);
       const parent = expanded.error === null ? this.earlierStage(expanded.value, index) : undefined;
       if (expanded.error !== null) {
-        this.error(line, `cannot expand FROM image "${image}": ${expanded.error}`);
+        if (!expanded.reported) this.error(line, `cannot expand FROM image ${shownValue(image)}: ${expanded.error}`);
       } else if (expanded.value === 'scratch') {
         stage.base = { kind: 'scratch' };
       } else if (parent !== undefined) {

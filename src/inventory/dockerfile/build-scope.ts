@@ -14,7 +14,18 @@ export interface ScopeError {
  * ARGs declared before the first FROM, plus the automatic platform args. A build arg
  * replaces the default of a declared global ARG; undeclared build args stay invisible.
  */
+/** A value as messages show it: quoted, and cut short when it is long (a hostile one can be megabytes). */
+export function shownValue(value: string): string {
+  return JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
+}
+
 export class GlobalScope {
+  /**
+   * Names whose value could not be expanded (the error is reported at their ARG): a word using
+   * one is not reported again, so one bad ARG is one error, not one per FROM that uses it.
+   */
+  readonly failed = new Set<string>();
+
   private readonly values: Map<string, string>;
 
   constructor(
@@ -34,7 +45,10 @@ export class GlobalScope {
         this.values.set(name, override);
       } else if (value !== null) {
         const expanded = expandWord(value, this.lookup, this.escapeChar);
-        if (!expanded.ok) errors.push({ message: `cannot expand ARG ${name} default "${value}": ${expanded.error}` });
+        if (!expanded.ok) {
+          errors.push({ message: `cannot expand ARG ${name} default ${shownValue(value)}: ${expanded.error}` });
+          this.failed.add(name);
+        } else this.failed.delete(name);
         this.values.set(name, expanded.ok ? expanded.value : '');
       } else if (!this.values.has(name)) {
         // BuildKit treats a declared meta ARG without a value as set to "" (not unset), while
@@ -66,6 +80,8 @@ function buildArgValue(buildArgs: Readonly<Record<string, string>>, name: string
  */
 export class StageScope {
   private readonly args = new Map<string, string>();
+  /** As {@link GlobalScope.failed}, for this stage's ARG and ENV. */
+  readonly failed = new Set<string>();
   private readonly env: Map<string, string>;
 
   constructor(
@@ -93,12 +109,16 @@ export class StageScope {
       }
       if (value !== null) {
         const expanded = expandWord(value, this.lookup, this.escapeChar);
-        if (!expanded.ok) errors.push({ message: `cannot expand ARG ${name} default "${value}": ${expanded.error}` });
+        if (!expanded.ok) {
+          errors.push({ message: `cannot expand ARG ${name} default ${shownValue(value)}: ${expanded.error}` });
+          this.failed.add(name);
+        } else this.failed.delete(name);
         this.args.set(name, expanded.ok ? expanded.value : '');
         continue;
       }
       const inherited = this.global.inherited(name);
       if (inherited !== undefined) this.args.set(name, inherited);
+      if (this.global.failed.has(name)) this.failed.add(name);
     }
     return errors;
   }
@@ -108,7 +128,10 @@ export class StageScope {
     for (const { name, value } of properties) {
       if (value === null) continue;
       const expanded = expandWord(value, this.lookup, this.escapeChar);
-      if (!expanded.ok) errors.push({ message: `cannot expand ENV ${name} value "${value}": ${expanded.error}` });
+      if (!expanded.ok) {
+        errors.push({ message: `cannot expand ENV ${name} value ${shownValue(value)}: ${expanded.error}` });
+        this.failed.add(name);
+      } else this.failed.delete(name);
       this.env.set(name, expanded.ok ? expanded.value : '');
     }
     return errors;
