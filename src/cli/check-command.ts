@@ -3,6 +3,7 @@ import { askDaemon } from '../daemon/control-client.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../record/record-check.js';
 import { readBuildLinks } from '../record/build-links.js';
+import { loadImageFacts, saveImageFacts } from '../inventory/image-facts-cache.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
 import { STATE_FILE_NAME, StateLockTimeoutError } from '../record/state-store.js';
@@ -73,6 +74,8 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   const progress = progressReporter(io, options.json);
   const started = new Date();
   const buildLinks = await readBuildLinks(paths.state);
+  const imageFacts = await loadImageFacts(paths.state);
+  if (imageFacts.warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${imageFacts.warning}\n`));
   const result = await runCheck({
     roots: options.roots.length > 0 ? options.roots : ['.'],
     cwd: io.cwd,
@@ -85,8 +88,11 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     buildLinks: buildLinks.ok ? buildLinks.links : [],
     displayCwd: io.cwd,
     onProgress: (message) => progress.update(message),
+    imageFacts: imageFacts.shelf,
   });
   progress.done();
+  const unsaved = await saveImageFacts(paths.state, imageFacts.shelf);
+  if (unsaved !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${unsaved}\n`));
   let notRecorded: StateLockTimeoutError | null = null;
   if (!options.offline) {
     try {

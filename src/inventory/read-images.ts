@@ -4,6 +4,7 @@ import { EngineError } from '../engine/engine-error.js';
 import { type HistoryStep, imagesNeedingHistory, isNamedImage } from './local-image.js';
 import { withoutKeepTags } from '../refs/keep-tags.js';
 import { mapLimit } from '../util/map-limit.js';
+import type { ImageFactsCache } from './image-facts-cache.js';
 
 export interface LocalImages {
   readonly images: readonly ImageDetails[];
@@ -13,30 +14,50 @@ export interface LocalImages {
 /** Parallel requests to the engine socket: enough to hide latency, few enough not to flood it. */
 export const ENGINE_CONCURRENCY = 8;
 
-export async function readLocalImages(engine: EngineClient): Promise<LocalImages> {
+/**
+ * With `cache`, the engine is asked once for its list and then only about images the cache has
+ * not seen (an image ID never changes its config or history); names always come from the list.
+ */
+export async function readLocalImages(engine: EngineClient, cache?: ImageFactsCache): Promise<LocalImages> {
+  const listedAt = Date.now();
   const summaries = await engine.listImages();
   // On the classic store an image with neither tag nor RepoDigest is a build leftover: no one's
   // named base. On the containerd store a pull that moves a tag leaves the old image without
   // either (`moby-dangling@…`), yet known by its Id (a manifest digest): inspect tells them apart.
-  const details = await mapLimit(summaries, ENGINE_CONCURRENCY, (image) => engine.inspectImage(image.id));
+  const details = await mapLimit(summaries, ENGINE_CONCURRENCY, async (image): Promise<ImageDetails | null> => {
+    const known = cache?.facts(image.id, listedAt);
+    if (known !== undefined) return { ...known, repoTags: [...image.repoTags], repoDigests: [...image.repoDigests] };
+    const inspected = await engine.inspectImage(image.id);
+    if (inspected !== null) cache?.remember(inspected, listedAt);
+    return inspected;
+  });
   // An image removed between list and inspect is simply gone. basewatch's own keep tags
   // (basewatch-rollback:…) are not names of the user's: the images they keep are no one's base.
   const images = details
     .filter((image): image is ImageDetails => image !== null && isBaseCandidate(image))
     .map((image) => ({ ...image, repoTags: withoutKeepTags(image.repoTags) }));
-  const histories = new Map<string, HistoryStep[]>();
+  const histories = new Map<string, readonly HistoryStep[]>();
   const gone = new Set<string>();
   await mapLimit(imagesNeedingHistory(images), ENGINE_CONCURRENCY, async (id) => {
+    const known = cache?.history(id) ?? null;
+    if (known !== null) {
+      histories.set(id, known);
+      return;
+    }
     try {
       // Oldest step first, as the engine client returns it.
       const entries = await engine.imageHistory(id);
-      histories.set(id, entries.map((entry) => ({ createdBy: entry.createdBy, created: entry.created })));
+      const steps = entries.map((entry) => ({ createdBy: entry.createdBy, created: entry.created }));
+      histories.set(id, steps);
+      cache?.rememberHistory(id, steps);
     } catch (error) {
       // Removed since the list (a `docker image prune` meanwhile): gone, as for inspect above.
       if (!(error instanceof EngineError && error.statusCode === 404)) throw error;
       gone.add(id);
     }
   });
+  // The daemon's cache lives as long as it does: bounded like the CLI's file.
+  cache?.bound();
   return { images: gone.size === 0 ? images : images.filter((image) => !gone.has(image.id)), histories };
 }
 

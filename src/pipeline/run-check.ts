@@ -9,6 +9,7 @@ import { type ConnectOptions, connectEngine } from '../engine/connect.js';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
+import { type ImageFactsShelf, withRememberedHistories } from '../inventory/image-facts-cache.js';
 import { type DockerfileReading, hintsFromBuildLinks, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform, linkImages } from '../link/link-images.js';
 import { familiarImageRef, formatImageRef, normalizeImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
@@ -67,6 +68,8 @@ export interface CheckOptions {
   readonly displayCwd?: string;
   /** Called as work progresses, for a terminal's progress line. */
   readonly onProgress?: (message: string) => void;
+  /** What earlier checks learned of each image ID (inventory/image-facts-cache); default none. */
+  readonly imageFacts?: ImageFactsShelf;
 }
 
 export interface CheckResult {
@@ -455,14 +458,15 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   let suggestions = new Map<string, SuggestedLinkReport>();
   if (opened !== null) {
     try {
-      const local = await readLocalImages(opened.engine);
+      const facts = options.imageFacts?.forEngine(opened.engine.endpoint.host);
+      const local = await readLocalImages(opened.engine, facts);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
       const all = linkImages({ images: local.images, hints, histories: local.histories, ...(options.seenTags ? { seenTags: options.seenTags } : {}) });
       links = selectImages(all, options.images ?? [], errors, options.withDependents === true);
       evaluated = withChainBases(links, all);
       suggestions = await suggestLinks({
-        engine: opened.engine,
+        engine: withRememberedHistories(opened.engine, facts),
         links,
         images: local.images,
         dockerfiles: projects.dockerfiles,
