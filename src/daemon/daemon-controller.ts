@@ -5,7 +5,6 @@
  * running cycle finish (or abandoning it past a grace period: tag moves are journalled).
  * Every trigger goes through one queue, so at most one cycle runs and bursts coalesce.
  */
-import { ImageFactsShelf } from '../inventory/image-facts-cache.js';
 import path from 'node:path';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
@@ -186,9 +185,6 @@ export class DaemonController {
     }
   }
 
-  /** What each image ID's config and history say, learned once for the daemon's life (never stale: an ID is its content). */
-  readonly #imageFacts = new ImageFactsShelf();
-
   #runPipeline(request: CycleRequest): Promise<CycleResult> {
     const settings = this.settings;
     if (this.#options.runCycle !== undefined) return this.#options.runCycle(request, settings);
@@ -208,7 +204,6 @@ export class DaemonController {
       paths,
       trigger: request.trigger,
       onProgress: (message) => this.#logger.debug('cycle progress', { message }),
-      imageFacts: this.#imageFacts,
     });
   }
 
