@@ -59,6 +59,9 @@ interface Run {
   ms: number;
   rssMb: number;
   ok: boolean;
+  code: number | null;
+  /** The end of its output, when it failed. */
+  tail: string;
   head: number;
   get: number;
 }
@@ -67,15 +70,19 @@ interface Run {
 async function measure(command: string, args: readonly string[], env: NodeJS.ProcessEnv, proxy: { counts: Counts; reset(): void }, cwd?: string): Promise<Run> {
   proxy.reset();
   const started = performance.now();
-  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn('/usr/bin/time', ['-f', 'maxrss %M', command, ...args], { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const result = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+    const child = spawn('/usr/bin/time', ['-f', 'maxrss %M', command, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-4000)));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stderr }));
+    child.on('close', (code) => resolve({ code, stderr, stdout }));
   });
   const ms = performance.now() - started;
   const rss = Number(/maxrss (\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
-  return { ms, rssMb: rss, ok: result.code === 0 || result.code === 1, head: proxy.counts.head, get: proxy.counts.get };
+  const ok = result.code === 0;
+  const tail = ok ? '' : `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.trim() !== '').slice(-12).join('\n');
+  return { ms, rssMb: rss, ok, code: result.code, tail, head: proxy.counts.head, get: proxy.counts.get };
 }
 
 /** A loop of commands in one shell, measured as one: what a user's script does. */
@@ -95,7 +102,9 @@ function describe(name: string, runs: readonly Run[]): { name: string; ms: numbe
   return {
     name,
     ms,
-    line: `  ${name.padEnd(30)} ${(ms / 1000).toFixed(2).padStart(6)} s  HEAD ${String(last?.head ?? 0).padStart(4)} GET ${String(last?.get ?? 0).padStart(4)}  peak RSS ${(median(runs.map((r) => r.rssMb))).toFixed(0).padStart(4)} MB${failed > 0 ? `  (${failed} runs failed)` : ''}`,
+    line:
+      `  ${name.padEnd(32)} ${(ms / 1000).toFixed(2).padStart(6)} s  HEAD ${String(last?.head ?? 0).padStart(4)} GET ${String(last?.get ?? 0).padStart(4)}  peak RSS ${(median(runs.map((r) => r.rssMb))).toFixed(0).padStart(4)} MB` +
+      (failed > 0 ? `  (exit ${runs.map((r) => r.code).join(',')}; last output:\n${runs.find((r) => !r.ok)?.tail.replace(/^/gm, '      ')})` : ''),
   };
 }
 
