@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describeDaemonStatus } from '../daemon/describe-status.js';
 import { controlSocketPath } from '../daemon/control-socket-path.js';
+import { askStatusQuickly } from '../daemon/quick-status.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -46,8 +47,11 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
   const last = state.lastCheck;
   const allActions = await readStatusActions(path.dirname(stateFile));
   const actions = allActions.slice(-RECENT_ACTIONS);
-  // No socket, no daemon: its client (and the schemas its answers go through) is not loaded.
-  const daemon = existsSync(controlSocketPath(paths)) ? await (await import('../daemon/control-client.js')).readDaemonStatus(paths) : null;
+  // No socket, no daemon. The full client (and the schemas its answers go through) is loaded only
+  // for an answer the quick read does not plainly understand.
+  const socket = controlSocketPath(paths);
+  const quickDaemon = existsSync(socket) ? await askStatusQuickly(socket, 2_000) : 'none';
+  const daemon = quickDaemon === 'none' ? null : quickDaemon === 'unsure' ? await (await import('../daemon/control-client.js')).readDaemonStatus(paths) : quickDaemon;
   if (options.json) {
     const body = {
       daemon,
