@@ -1,6 +1,7 @@
 // The benchmarks `npm run bench` runs; `npm run bench -- daemon rebase` runs only those whose
 // name contains one of the words given.
 import path from 'node:path';
+import { runCheckScaleBench } from './check-scale.bench.js';
 import { runDaemonIdleBench } from './daemon-idle.bench.js';
 import { runLinkBench } from './link-images.bench.js';
 import { runRebaseBench } from './rebase.bench.js';
@@ -23,6 +24,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ['link', async () => { for (const line of runLinkBench()) console.log(line); }],
   ['rebase', async () => void (await runRebaseBench())],
   ['daemon-idle', async () => console.log(await runDaemonIdleBench())],
+  ['check-scale', async () => { for (const line of await runCheckScaleBench()) console.log(line); }],
 ];
 const wanted = process.argv.slice(2);
 const chosen = benches.filter(([name]) => wanted.length === 0 || wanted.some((word) => name.includes(word)));

@@ -5,6 +5,7 @@ import { connectEngine } from '../engine/connect.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../record/record-check.js';
 import { readBuildLinks } from '../record/build-links.js';
+import { loadImageFacts, saveImageFacts } from '../inventory/image-facts-cache.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
 import { STATE_FILE_NAME, StateLockTimeoutError } from '../record/state-store.js';
@@ -84,6 +85,8 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   const started = new Date();
   const buildLinks = await readBuildLinks(paths.state);
   if (buildLinks.ok && buildLinks.warning !== undefined) io.stderr.write(errStyle.yellow(`basewatch: warning: ${buildLinks.warning}\n`));
+  const imageFacts = await loadImageFacts(paths.state);
+  if (imageFacts.warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${imageFacts.warning}\n`));
   const result = await runCheck({
     engine: connecting,
     roots: options.roots.length > 0 ? options.roots : ['.'],
@@ -97,8 +100,11 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     buildLinks: buildLinks.ok ? buildLinks.links : [],
     displayCwd: io.cwd,
     onProgress: (message) => progress.update(message),
+    imageFacts: imageFacts.shelf,
   });
   progress.done();
+  const unsaved = await saveImageFacts(paths.state, imageFacts.shelf);
+  if (unsaved !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${unsaved}\n`));
   let notRecorded: StateLockTimeoutError | null = null;
   if (!options.offline) {
     try {

@@ -1,52 +1,58 @@
-/** `basewatch status`: what the last check learned, from the state file, without any network call. */
+/**
+ * `basewatch status`: what the last check learned, from the state file, without any network call.
+ * It starts about as fast as a bare `node`: the state and history are read without their schemas
+ * (status-read.ts), and the daemon's client is loaded only when its socket is there.
+ */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readDaemonStatus } from '../daemon/control-client.js';
 import { describeDaemonStatus } from '../daemon/describe-status.js';
+import { controlSocketPath } from '../daemon/control-socket-path.js';
+import { askStatusQuickly } from '../daemon/quick-status.js';
 import { basewatchPaths } from '../config/paths.js';
-import { readHistory } from '../act/tag-moves/history.js';
-import { STATE_FILE_NAME, StateLockTimeoutError, loadState } from '../record/state-store.js';
-import { lockBusyExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
 import { renderOptionsFor } from './render-options.js';
 import { summarizeStatus } from './status-summary.js';
+import { type StatusState, readMinimumAge, readStatusActions, readStatusState } from './status-read.js';
 import { describeWhen } from '../report/when.js';
 import { parseDuration } from '../util/duration.js';
-import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { renderIgnored } from './render-scope.js';
 import { colorEnabled, createStyle } from './style.js';
 
 const RECENT_ACTIONS = 10;
+const STATE_FILE_NAME = 'state.json';
 
-/** `minimumAge` from the settings, or null when they cannot be read (status still answers). */
-function minimumAgeSeconds(configDir: string): number | null {
+/** The full read, with the schemas: a file the quick read does not plainly understand (corrupt, older). */
+async function loadStateFully(stateFile: string, io: CliIo, now: Date): Promise<{ state: StatusState; warning: string | null } | number> {
+  const { StateLockTimeoutError, loadState } = await import('../record/state-store.js');
   try {
-    return parseDuration(loadSettings(configDir).minimumAge);
+    return await loadState(stateFile, now);
   } catch (error) {
-    if (error instanceof ConfigError) return null;
-    throw error;
+    // Only a corrupt file is read under the lock (to set it aside).
+    if (!(error instanceof StateLockTimeoutError)) throw error;
+    return (await import('./cli-context.js')).lockBusyExit(io, 'cannot show the status', error);
   }
 }
 
 export async function runStatusCommand(options: { json: boolean; all?: boolean }, io: CliIo, now: Date = new Date()): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const errStyle = createStyle(colorEnabled(io.stderr, io.env));
-  const stateFile = path.join(basewatchPaths(io.env as NodeJS.ProcessEnv).state, STATE_FILE_NAME);
-  let loaded;
-  try {
-    loaded = await loadState(stateFile, now);
-  } catch (error) {
-    // Only a corrupt file is read under the lock (to set it aside).
-    if (!(error instanceof StateLockTimeoutError)) throw error;
-    return lockBusyExit(io, 'cannot show the status', error);
-  }
+  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
+  const stateFile = path.join(paths.state, STATE_FILE_NAME);
+  const quick = await readStatusState(stateFile);
+  const loaded = quick !== null ? { state: quick, warning: null } : await loadStateFully(stateFile, io, now);
+  if (typeof loaded === 'number') return loaded;
   const { state, warning } = loaded;
   if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
   const last = state.lastCheck;
-  const allActions = await readHistory(path.dirname(stateFile));
+  const allActions = await readStatusActions(path.dirname(stateFile));
   const actions = allActions.slice(-RECENT_ACTIONS);
-  const daemon = await readDaemonStatus(basewatchPaths(io.env as NodeJS.ProcessEnv));
+  // No socket, no daemon. The full client (and the schemas its answers go through) is loaded only
+  // for an answer the quick read does not plainly understand.
+  const socket = controlSocketPath(paths);
+  const quickDaemon = existsSync(socket) ? await askStatusQuickly(socket, 2_000) : 'none';
+  const daemon = quickDaemon === 'none' ? null : quickDaemon === 'unsure' ? await (await import('../daemon/control-client.js')).readDaemonStatus(paths) : quickDaemon;
   if (options.json) {
     const body = {
       daemon,
@@ -60,12 +66,12 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
     return EXIT.ok;
   }
   const render = renderOptionsFor(io, options.all === true, now);
-  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
+  const minimumAge = last === null ? null : await readMinimumAge(paths.config);
   const summary = summarizeStatus({
     report: last?.report ?? null,
     lastCheckAt: last?.at ?? null,
     firstSeen: state.upstream,
-    minimumAgeSeconds: last === null ? null : minimumAgeSeconds(paths.config),
+    minimumAgeSeconds: minimumAge === null ? null : parseDuration(minimumAge),
     actions: allActions,
     daemonRunning: daemon !== null,
     now,

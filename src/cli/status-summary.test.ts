@@ -68,3 +68,13 @@ test('all current, and a stale check without a daemon asks for a new one', () =>
   assert.deepEqual(summarizeStatus(calm), { line: 'nothing outdated', next: 'nothing' });
   assert.equal(summarizeStatus({ ...calm, lastCheckAt: '2026-12-04T14:00:00Z' }).next, 'basewatch check');
 });
+
+test('the quick status read names the files and default the full code uses', async () => {
+  const { DEFAULT_MINIMUM_AGE } = await import('./status-read.js');
+  const { SettingsSchema } = await import('../config/settings.js');
+  const { HISTORY_FILE } = await import('../act/tag-moves/history.js');
+  const { STATE_FILE_NAME } = await import('../record/state-store.js');
+  const { CONFIG_FILE_NAME } = await import('../config/settings-file.js');
+  assert.equal(SettingsSchema.parse({}).minimumAge, DEFAULT_MINIMUM_AGE);
+  assert.deepEqual([HISTORY_FILE, STATE_FILE_NAME, CONFIG_FILE_NAME], ['history.jsonl', 'state.json', 'config.json']);
+});

@@ -9,12 +9,8 @@ import type { BasewatchPaths } from '../config/paths.js';
 import type { CycleResult } from '../record/cycle-result.js';
 import { CheckReport } from '../report/check-report.js';
 
-export const CONTROL_SOCKET_NAME = 'daemon.sock';
+export { CONTROL_SOCKET_NAME, controlSocketPath } from './control-socket-path.js';
 export const PID_FILE_NAME = 'daemon.pid';
-
-export function controlSocketPath(paths: Pick<BasewatchPaths, 'runtime'>): string {
-  return path.join(paths.runtime, CONTROL_SOCKET_NAME);
-}
 
 export function pidFilePath(paths: Pick<BasewatchPaths, 'runtime'>): string {
   return path.join(paths.runtime, PID_FILE_NAME);

@@ -9,6 +9,7 @@ import { type ConnectOptions, connectEngine } from '../engine/connect.js';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
+import { type ImageFactsShelf, withRememberedHistories } from '../inventory/image-facts-cache.js';
 import { type DockerfileReading, hintsFromBuildLinks, readProjects } from '../inventory/read-projects.js';
 import { type ImageLink, imagePlatform } from '../link/link-images.js';
 import { familiarImageRef, formatImageRef, normalizeImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
@@ -71,6 +72,8 @@ export interface CheckOptions {
   readonly displayCwd?: string;
   /** Called as work progresses, for a terminal's progress line. */
   readonly onProgress?: (message: string) => void;
+  /** What earlier checks learned of each image ID (inventory/image-facts-cache); default none. */
+  readonly imageFacts?: ImageFactsShelf;
 }
 
 export interface CheckResult {
@@ -474,7 +477,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   if (opened !== null) {
     try {
       // Bases earlier checks recorded by id (pipeline/seen-tags): Podman may have left them nameless.
-      const local = await readLocalImages(opened.engine, new Set([...(options.seenTags?.keys() ?? [])].filter((key) => key.startsWith('sha256:'))));
+      const keep = new Set([...(options.seenTags?.keys() ?? [])].filter((key) => key.startsWith('sha256:')));
+      const facts = options.imageFacts?.forEngine(opened.engine.endpoint.host);
+      const local = await readLocalImages(opened.engine, keep, facts);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
       // A compose service counts for an existing image only when its history matches the service's build.
@@ -494,7 +499,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       // A kept image's verdict goes through the local bases it is built on, ignored or not.
       evaluated = withChainBases(links, all);
       suggestions = await suggestLinks({
-        engine: opened.engine,
+        engine: withRememberedHistories(opened.engine, facts),
         links,
         images: local.images,
         dockerfiles: projects.dockerfiles,

@@ -3,6 +3,7 @@
  * daemon run this. Each image gets one outcome; one failure never stops the others. Images
  * that share a base pull it once (the rebase finds it local after the first pull).
  */
+import type { ImageFactsShelf } from '../inventory/image-facts-cache.js';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
@@ -39,6 +40,8 @@ export interface UpdateCycleOptions {
   readonly now?: () => Date;
   /** See CheckOptions.displayCwd: where a person typed the command; default none (absolute paths). */
   readonly displayCwd?: string;
+  /** What earlier cycles learned of each image ID (the daemon keeps it in memory); default none. */
+  readonly imageFacts?: ImageFactsShelf;
 }
 
 export async function runUpdateCycle(options: UpdateCycleOptions): Promise<CycleResult> {
@@ -89,6 +92,7 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     buildLinks: linked,
     ...(options.displayCwd !== undefined ? { displayCwd: options.displayCwd } : {}),
     onProgress: progress,
+    ...(options.imageFacts !== undefined ? { imageFacts: options.imageFacts } : {}),
   });
   const { state } = await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
 

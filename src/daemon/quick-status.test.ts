@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DaemonStatusSchema } from './control-protocol.js';
+import { quickDaemonStatus } from './quick-status.js';
+
+const status = {
+  pid: 42,
+  version: '0.1.0',
+  startedAt: '2026-12-06T13:00:00Z',
+  uptimeSeconds: 3600,
+  socket: '/run/user/1000/basewatch/daemon.sock',
+  logFile: '/home/dev/.local/state/basewatch/daemon.log',
+  engine: { state: 'connected', host: 'unix:///var/run/docker.sock', source: 'default socket', since: '2026-12-06T13:00:00Z', problem: null, nextAttemptAt: null },
+  schedule: { expression: '0 */6 * * *', nextRunAt: '2026-12-06T18:00:00Z', lastRunAt: null },
+  watcher: { state: 'watching', roots: [{ root: '/home/dev/shop', dockerfiles: 3, composeFiles: 1, problem: null }], problem: null },
+  cycles: {
+    running: { trigger: { kind: 'files', detail: 'api/Dockerfile' }, startedAt: '2026-12-06T13:59:00Z' },
+    pending: 0,
+    completed: 4,
+    last: { trigger: { kind: 'schedule' }, startedAt: '2026-12-06T12:00:00Z', finishedAt: '2026-12-06T12:00:03Z', dryRun: false, images: 12, outdated: 1, errors: 0, actions: [{ kind: 'reported', target: 'shop/api:dev', reason: 'policy report' }] },
+    lastError: null,
+  },
+  notifications: { desktop: 'on', webhook: null },
+};
+
+test('a status the schema accepts is read the same without it', () => {
+  assert.deepEqual(quickDaemonStatus(structuredClone(status)), DaemonStatusSchema.parse(structuredClone(status)));
+});
+
+test('anything else is left to the full client', () => {
+  assert.equal(quickDaemonStatus({ ...status, pid: '42' }), null);
+  assert.equal(quickDaemonStatus({ ...status, cycles: { ...status.cycles, last: { ...status.cycles.last, actions: [{ kind: 'x' }] } } }), null);
+  assert.equal(quickDaemonStatus([]), null);
+});
