@@ -90,7 +90,8 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   let notRecorded: StateLockTimeoutError | null = null;
   if (!options.offline) {
     try {
-      const { warning } = await recordCheck(path.join(paths.state, STATE_FILE_NAME), result, started, Date.now() - started.getTime());
+      const partial = options.images.length > 0;
+      const { warning } = await recordCheck(path.join(paths.state, STATE_FILE_NAME), { ...result, partial }, started, Date.now() - started.getTime());
       if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
     } catch (error) {
       if (!(error instanceof StateLockTimeoutError)) throw error;
