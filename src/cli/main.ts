@@ -205,8 +205,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addArgument(new Argument('<action>').choices(['install', 'uninstall', 'status']))
     .option('--dry-run', 'print the file and the commands instead')
     .addOption(new Option('--platform <platform>', 'render for linux or darwin (another platform implies --dry-run)').choices(['linux', 'darwin']))
-    .action(async (action: 'install' | 'uninstall' | 'status', options: { dryRun?: boolean; platform?: string }) => {
-      exitCode = await (await import('./service-command.js')).runServiceCommand({ action, dryRun: options.dryRun === true, platform: options.platform ?? null }, io);
+    .option('--json', 'status: print { platform, file, installed, managerProblem, active, daemonPid, environment }')
+    .action(async (action: 'install' | 'uninstall' | 'status', options: { dryRun?: boolean; platform?: string; json?: boolean }) => {
+      exitCode = await (await import('./service-command.js')).runServiceCommand({ action, dryRun: options.dryRun === true, platform: options.platform ?? null, json: options.json === true }, io);
     });
 
   const config = program.command('config').description('Show or change settings (stored in `basewatch config path`).');
