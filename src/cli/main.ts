@@ -33,7 +33,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .showSuggestionAfterError()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 failed, or another basewatch held a lock too long (nothing changed), 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
+      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable or a name (image, folder) matches nothing, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 failed, or another basewatch held a lock too long (nothing changed), 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
     );
 
   program
