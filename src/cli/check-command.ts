@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { askDaemon } from '../daemon/control-client.js';
+import { cycleFromDaemon } from './daemon-route.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../record/record-check.js';
 import { readBuildLinks } from '../record/build-links.js';
@@ -23,6 +23,8 @@ export interface CheckCommandOptions {
   readonly now: boolean;
   /** List what the ignore setting left out, not only count it. */
   readonly all?: boolean;
+  /** With --now: run the check here even when a daemon runs. */
+  readonly noDaemon?: boolean;
 }
 
 /** A one-line progress note on stderr, only when a person is watching. */
@@ -64,7 +66,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   if (typeof settings === 'number') return settings;
   if (options.now && !options.offline && options.roots.length === 0) {
     // A dry-run cycle is a check that the daemon records, with its own roots and no action.
-    const cycle = await askDaemon(paths, { kind: 'cycle', images: [...options.images], dryRun: true, reason: 'basewatch check --now' });
+    const cycle = await cycleFromDaemon(io, paths, { images: options.images, dryRun: true, reason: 'basewatch check --now' }, options.noDaemon === true);
     if (cycle !== null) {
       io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style) + renderIgnored(cycle.report, options.all === true, style));
       return checkExitCode(cycle.report, options.exitCode);

@@ -44,11 +44,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--exit-code', 'exit 1 when anything is outdated')
     .option('--now', 'when a daemon runs, have it check now (with its roots) instead of racing it')
     .option('--all', 'also list what the ignore setting leaves out (it is counted either way)')
+    .option('--no-daemon', 'with --now: check here, even when a daemon runs')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
-    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; all?: boolean; root: string[] }) => {
+    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; all?: boolean; daemon?: boolean; root: string[] }) => {
       exitCode = await (await import('./check-command.js')).runCheckCommand(
         {
-          now: options.now === true,
+          now: options.now === true && options.daemon !== false,
           all: options.all === true,
           offline: options.offline === true,
           json: options.json === true,
@@ -89,9 +90,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('One cycle: check, then rebase, rebuild or report each outdated image as its policy says. Name images to update only those.')
     .option('--dry-run', 'show the plan exactly as it would run; change nothing')
     .option('--json', 'print the cycle (report, plan, actions) as one JSON object')
+    .option('--no-daemon', 'run the cycle in this process, even when a daemon runs (e.g. against this shell\'s DOCKER_HOST)')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: the roots setting, else the current folder)').argParser(collect).default([], 'roots setting'))
-    .action(async (images: string[], options: { dryRun?: boolean; json?: boolean; root: string[] }) => {
-      exitCode = await (await import('./update-command.js')).runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true }, io);
+    .action(async (images: string[], options: { dryRun?: boolean; json?: boolean; daemon?: boolean; root: string[] }) => {
+      exitCode = await (await import('./update-command.js')).runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true, noDaemon: options.daemon === false }, io);
     });
 
   program
