@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { patchedBase } from './helpers/patched-base.js';
-import { buildImage, getWorld, makeTempDir, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+import { buildImage, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 
 const quoted = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -44,6 +44,33 @@ describe('commands agree (real engine and registry)', { skip: skipWithoutWorld()
     const status = await runBasewatch(['status', '--json'], opts);
     const names = (JSON.parse(status.stdout) as { report: { images: Array<{ name: string }> } }).report.images.map((image) => image.name);
     assert.deepEqual(names.filter((name) => name === plain || name === pkg).sort(), [plain, pkg].sort());
+  });
+
+  it('eol show with no argument lists the bases in use at the last check, with what the table says', async () => {
+    const world = getWorld();
+    assert.ok(world);
+    const baseRef = `${world.registry}/${uniqueName('eol-base')}:3.8-buster`;
+    await makeBaseImage({ ref: baseRef });
+    await pushImage(baseRef);
+    const app = `${uniqueName('eol-app')}:1`;
+    const project = await writeProject({ Dockerfile: `FROM ${baseRef}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
+    await buildImage({ context: project, tag: app });
+    const home = await makeTempDir('eol-home');
+    const none = await runBasewatch(['eol', 'show'], { home });
+    assert.equal(none.code, 0);
+    assert.match(none.stderr, /no check is recorded yet.*run basewatch check/);
+    const check = await runBasewatch(['check', app, '--root', project], { home });
+    assert.equal(check.code, 0, `${check.stdout}\n${check.stderr}`);
+    const shown = await runBasewatch(['eol', 'show', '--json'], { home });
+    assert.equal(shown.code, 0, shown.stderr);
+    const body = JSON.parse(shown.stdout) as { from: string; images: Array<{ image: string; findings: Array<{ product: string; status: string }> }> };
+    assert.equal(body.from, 'last check');
+    assert.deepEqual(body.images.map((entry) => entry.image), [baseRef]);
+    assert.equal(body.images[0]?.findings[0]?.product, 'debian');
+    assert.equal(body.images[0]?.findings[0]?.status, 'past');
+    const table = await runBasewatch(['eol', 'show'], { home });
+    assert.match(table.stdout, /The 1 base in use at the last check:/);
+    assert.match(table.stdout, new RegExp(`${quoted(baseRef)}: Debian 10`));
   });
 
   it('update with no engine: exit 3 and the reason, not "Nothing to do."', async () => {
