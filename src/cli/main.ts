@@ -162,6 +162,16 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   program
+    .command('prune [images...]')
+    .description('Remove the basewatch-rollback:* images (kept for `basewatch rollback`) older than the keepRollbacks setting; name images to prune only their rollback images.')
+    .option('--older-than <duration>', 'this age instead of the keepRollbacks setting (0 removes them all)')
+    .option('--dry-run', 'say what would be removed; remove nothing')
+    .option('--json', 'print { olderThan, dryRun, removed, wouldRemove, failed, kept }')
+    .action(async (images: string[], options: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+      exitCode = await (await import('./prune-command.js')).runPruneCommand({ images, olderThan: options.olderThan ?? null, dryRun: options.dryRun === true, json: options.json === true }, io);
+    });
+
+  program
     .command('daemon')
     .description('Run in the foreground (what systemd/launchd start): watch the roots, follow engine events, check on the schedule, notify.')
     .option('--log-level <level>', 'debug, info, warn or error (default: $BASEWATCH_LOG_LEVEL or info)')
