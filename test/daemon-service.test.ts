@@ -15,7 +15,9 @@ describe('service files', () => {
     const analyze = findExecutable('systemd-analyze');
     assert.ok(analyze, 'systemd-analyze is needed under CI=true (Debian package systemd)');
     const dir = await makeTempDir('unit');
-    const unit = renderServiceFile({ platform: 'linux', node: process.execPath, script: defaultScriptPath(), home: dir, logs: join(dir, 'logs') });
+    // With the installing shell's variables, a space and a % among them: still a valid unit.
+    const environment = { BASEWATCH_HOME: join(dir, 'bw home 100%'), DOCKER_HOST: 'unix:///run/docker.sock' };
+    const unit = renderServiceFile({ platform: 'linux', node: process.execPath, script: defaultScriptPath(), home: dir, logs: join(dir, 'logs'), environment });
     const file = join(dir, 'basewatch.service');
     await writeFile(file, unit.content);
     const result = await run(analyze, ['verify', file], { timeoutMs: 60_000 });
@@ -25,11 +27,19 @@ describe('service files', () => {
     assert.match(unit.content, new RegExp(`^ExecStart=${process.execPath.replace(/[.]/g, '\\.')} \\S+/bin/basewatch\\.js daemon$`, 'm'));
     assert.match(unit.content, /^Restart=on-failure$/m);
     assert.match(unit.content, /^WantedBy=default\.target$/m);
+    assert.match(unit.content, /^Environment=DOCKER_HOST=unix:\/\/\/run\/docker\.sock$/m);
   });
 
   it('the rendered launchd plist parses and has the keys launchd needs', { skip: !ci && findExecutable('python3') === null ? 'no python3 here' : false }, async () => {
     const dir = await makeTempDir('plist');
-    const plist = renderServiceFile({ platform: 'darwin', node: '/opt/homebrew/bin/node', script: '/Users/me/basewatch/bin/basewatch.js', home: '/Users/me', logs: '/Users/me/Library/Logs/basewatch' });
+    const plist = renderServiceFile({
+      platform: 'darwin',
+      node: '/opt/homebrew/bin/node',
+      script: '/Users/me/basewatch/bin/basewatch.js',
+      home: '/Users/me',
+      logs: '/Users/me/Library/Logs/basewatch',
+      environment: { DOCKER_HOST: 'unix:///Users/me/.colima/default/docker.sock', DOCKER_CONFIG: '/Users/me/<odd> & co' },
+    });
     const file = join(dir, 'com.basewatch.daemon.plist');
     await writeFile(file, plist.content);
     const script = 'import json, plistlib, sys\nwith open(sys.argv[1], "rb") as f: print(json.dumps(plistlib.load(f)))';
@@ -43,5 +53,8 @@ describe('service files', () => {
     assert.equal(parsed['StandardErrorPath'], '/Users/me/Library/Logs/basewatch/launchd.err.log');
     const searchPath = String((parsed['EnvironmentVariables'] as Record<string, unknown>)['PATH']).split(':');
     for (const dirName of ['/usr/local/bin', '/opt/homebrew/bin', '/Users/me/.docker/bin']) assert.ok(searchPath.includes(dirName), `${dirName} in PATH`);
+    const vars = parsed['EnvironmentVariables'] as Record<string, unknown>;
+    assert.equal(vars['DOCKER_HOST'], 'unix:///Users/me/.colima/default/docker.sock');
+    assert.equal(vars['DOCKER_CONFIG'], '/Users/me/<odd> & co');
   });
 });

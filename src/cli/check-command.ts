@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { finishLeftovers } from '../act/tag-moves/leftovers.js';
-import { askDaemon } from '../daemon/control-client.js';
 import { connectEngine } from '../engine/connect.js';
+import { cycleFromDaemon } from './daemon-route.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../record/record-check.js';
 import { readBuildLinks } from '../record/build-links.js';
@@ -27,6 +27,8 @@ export interface CheckCommandOptions {
   readonly now: boolean;
   /** Human output lists everything, not only what needs attention, and what the ignore setting left out (`--all`). */
   readonly all?: boolean;
+  /** With --now: run the check here even when a daemon runs. */
+  readonly noDaemon?: boolean;
 }
 
 /** A one-line progress note on stderr, only when a person is watching. */
@@ -69,7 +71,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   if (typeof settings === 'number') return settings;
   if (options.now && !options.offline && options.roots.length === 0) {
     // A dry-run cycle is a check that the daemon records, with its own roots and no action.
-    const cycle = await askDaemon(paths, { kind: 'cycle', images: [...options.images], dryRun: true, reason: 'basewatch check --now' });
+    const cycle = await cycleFromDaemon(io, paths, { images: options.images, dryRun: true, reason: 'basewatch check --now' }, options.noDaemon === true);
     if (cycle !== null) {
       for (const warning of cycle.warnings ?? []) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
       io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(cycle.report, options.all === true, style));
@@ -108,7 +110,8 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   let notRecorded: StateLockTimeoutError | null = null;
   if (!options.offline) {
     try {
-      const { warning } = await recordCheck(path.join(paths.state, STATE_FILE_NAME), result, started, Date.now() - started.getTime());
+      const partial = options.images.length > 0;
+      const { warning } = await recordCheck(path.join(paths.state, STATE_FILE_NAME), { ...result, partial }, started, Date.now() - started.getTime());
       if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
     } catch (error) {
       if (!(error instanceof StateLockTimeoutError)) throw error;

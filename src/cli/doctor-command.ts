@@ -4,14 +4,12 @@
  * limit, the daemon and its service. Exit 0 when nothing fails (warnings allowed), 4 otherwise.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DOCKER_CONFIG_FILE_NAME, DockerConfigFile, dockerConfigDir, parseDockerConfigFile } from '../config/docker-config-file.js';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import { readDaemonStatus } from '../daemon/control-client.js';
-import { renderServiceFile } from '../daemon/service-files.js';
 import { connectEngine } from '../engine/connect.js';
 import { checkDesktop } from '../notify/desktop.js';
 import { webhookOrigin } from '../notify/webhook.js';
@@ -123,16 +121,25 @@ function watchLimitCheck(): DoctorCheck | null {
 }
 
 async function daemonChecks(env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
-  const paths = basewatchPaths(env);
-  const status = await readDaemonStatus(paths);
-  const platform = process.platform === 'darwin' ? 'darwin' : 'linux';
-  const unit = renderServiceFile({ platform, node: process.execPath, script: '/basewatch.js', home: env.HOME ?? os.homedir(), logs: paths.logs }).file;
-  const installed = fs.existsSync(unit);
+  const { serviceManagerFix, serviceState } = await import('./service-command.js');
+  const state = await serviceState(env);
+  const status = state.daemonPid === null ? null : await readDaemonStatus(basewatchPaths(env));
+  const platform = state.platform;
+  const installed = state.installed;
+  const noManager = state.managerProblem;
+  // The same words as `service status`: installed is not the same as able to run.
+  const service = !installed
+    ? check('service', 'warn', noManager === null ? 'not installed' : `not installed, and no user service manager here: ${noManager}`, noManager === null ? '`basewatch service install`' : serviceManagerFix(platform).join('; '))
+    : noManager !== null
+      ? check('service', 'fail', `${state.file} is installed, but nothing can start it: ${noManager}`, serviceManagerFix(platform).join('; '))
+      : state.active !== null && state.active !== 'active' && state.active !== 'running'
+        ? check('service', 'warn', `${state.file} is installed but ${state.active}`, platform === 'linux' ? 'systemctl --user start basewatch (journalctl --user -u basewatch says why it stopped)' : 'launchctl kickstart gui/$(id -u)/com.basewatch.daemon')
+        : check('service', 'ok', `${state.file} (${state.active ?? 'state unknown'})`);
   return [
     status === null
-      ? check('daemon', 'warn', 'not running', installed ? `start the service (${platform === 'linux' ? 'systemctl --user start basewatch' : 'launchctl kickstart gui/$(id -u)/com.basewatch.daemon'})` : '`basewatch service install`, or run `basewatch daemon`')
+      ? check('daemon', 'warn', 'not running', installed && noManager === null ? `start the service (${platform === 'linux' ? 'systemctl --user start basewatch' : 'launchctl kickstart gui/$(id -u)/com.basewatch.daemon'})` : '`basewatch service install`, or run `basewatch daemon`')
       : check('daemon', status.engine.state === 'connected' ? 'ok' : 'warn', `pid ${status.pid}, engine ${status.engine.state}${status.engine.problem === null ? '' : ` (${status.engine.problem})`}, log ${status.logFile}`),
-    installed ? check('service', 'ok', unit) : check('service', 'warn', 'not installed', '`basewatch service install`'),
+    service,
   ];
 }
 

@@ -6,7 +6,9 @@ import { basewatchPaths } from '../config/paths.js';
 import { eolFindings } from '../resolve/eol/eol-for.js';
 import { loadEolTable } from '../resolve/eol/eol-table.js';
 import { type FetchLike, refreshEolTable, saveEolTable } from '../resolve/eol/refresh-eol.js';
-import { parseImageRef } from '../refs/image-ref.js';
+import path from 'node:path';
+import { familiarImageRef, parseImageRef } from '../refs/image-ref.js';
+import { STATE_FILE_NAME, peekState } from '../record/state-store.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { colorEnabled, createStyle } from './style.js';
@@ -45,8 +47,24 @@ export async function runEolCommand(options: EolCommandOptions, io: CliIo, deps:
     return EXIT.ok;
   }
 
+  // No names: the bases in use, as the last check saw them (images' bases and Dockerfiles' FROMs).
+  let images = options.images;
+  if (images.length === 0) {
+    const state = await peekState(path.join(basewatchPaths(io.env as NodeJS.ProcessEnv).state, STATE_FILE_NAME)).catch(() => null);
+    const report = state?.lastCheck?.report ?? null;
+    if (report === null) {
+      io.stderr.write(errStyle.yellow('basewatch eol show: no check is recorded yet, so no bases are known: run basewatch check, or name images (basewatch eol show python:3.12)\n'));
+      if (options.json) io.stdout.write(`${JSON.stringify({ asOf: loaded.table.asOf, source: loaded.source, from: 'last check', images: [] }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const refs = [...report.images.flatMap((image) => (image.base === null ? [] : [image.base.ref])), ...report.dockerfiles.flatMap((file) => file.bases.map((base) => base.ref))];
+    images = [...new Set(refs.filter((ref) => !/^sha256:/.test(ref)).map((ref) => {
+      const parsed = parseImageRef(ref.replace(/@sha256:[0-9a-f]+$/, ''));
+      return parsed.ok ? familiarImageRef(parsed.ref) : ref;
+    }))].sort();
+  }
   const findings: Array<{ image: string; findings: ReturnType<typeof eolFindings> }> = [];
-  for (const image of options.images) {
+  for (const image of images) {
     const parsed = parseImageRef(image);
     if (!parsed.ok) {
       io.stderr.write(errStyle.red(`basewatch: ${parsed.error}\n`));
@@ -55,10 +73,11 @@ export async function runEolCommand(options: EolCommandOptions, io: CliIo, deps:
     findings.push({ image, findings: eolFindings(parsed.ref, now, loaded.table) });
   }
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ asOf: loaded.table.asOf, source: loaded.source, images: findings }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ asOf: loaded.table.asOf, source: loaded.source, from: options.images.length === 0 ? 'last check' : 'arguments', images: findings }, null, 2)}\n`);
     return EXIT.ok;
   }
   io.stdout.write(`End-of-life table as of ${loaded.table.asOf} (${loaded.source}); products: ${Object.keys(loaded.table.products).join(', ')}\n`);
+  if (options.images.length === 0) io.stdout.write(style.dim(`The ${images.length} base${images.length === 1 ? '' : 's'} in use at the last check:\n`));
   for (const { image, findings: list } of findings) {
     if (list.length === 0) io.stdout.write(`${image}: not in the table\n`);
     for (const finding of list) {

@@ -49,7 +49,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 failed, or another basewatch held a lock too long (nothing changed), 8 a basewatch folder, file or socket belongs to another user or others may write to it, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
+      '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable or a name (image, folder) matches nothing, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 failed, or another basewatch held a lock too long (nothing changed), 8 a basewatch folder, file or socket belongs to another user or others may write to it, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
     );
 
   program
@@ -60,11 +60,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--exit-code', 'exit 1 when anything is outdated')
     .option('--now', 'when a daemon runs, have it check now (with its roots) instead of racing it')
     .option('--all', 'list everything: current images, base images, images with no known base, every file, and what ignore leaves out')
+    .option('--no-daemon', 'with --now: check here, even when a daemon runs')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: current folder)').argParser(collect).default([], 'current folder'))
-    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; all?: boolean; root: string[] }) => {
+    .action(async (images: string[], options: { offline?: boolean; json?: boolean; exitCode?: boolean; now?: boolean; all?: boolean; daemon?: boolean; root: string[] }) => {
       exitCode = await (await import('./check-command.js')).runCheckCommand(
         {
-          now: options.now === true,
+          now: options.now === true && options.daemon !== false,
           all: options.all === true,
           offline: options.offline === true,
           json: options.json === true,
@@ -105,9 +106,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('One cycle: check, then rebase, rebuild or report each outdated image as its policy says. Name images to update only those.')
     .option('--dry-run', 'show the plan exactly as it would run; change nothing')
     .option('--json', 'print the cycle (report, plan, actions) as one JSON object')
+    .option('--no-daemon', 'run the cycle in this process, even when a daemon runs (e.g. against this shell\'s DOCKER_HOST)')
     .addOption(new Option('--root <dir>', 'folder to scan (repeatable; default: the roots setting, else the current folder)').argParser(collect).default([], 'roots setting'))
-    .action(async (images: string[], options: { dryRun?: boolean; json?: boolean; root: string[] }) => {
-      exitCode = await (await import('./update-command.js')).runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true }, io);
+    .action(async (images: string[], options: { dryRun?: boolean; json?: boolean; daemon?: boolean; root: string[] }) => {
+      exitCode = await (await import('./update-command.js')).runUpdateCommand({ images, roots: options.root, dryRun: options.dryRun === true, json: options.json === true, noDaemon: options.daemon === false }, io);
     });
 
   program
@@ -176,6 +178,16 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   program
+    .command('prune [images...]')
+    .description('Remove the basewatch-rollback:* images (kept for `basewatch rollback`) older than the keepRollbacks setting; name images to prune only their rollback images.')
+    .option('--older-than <duration>', 'this age instead of the keepRollbacks setting (0 removes them all)')
+    .option('--dry-run', 'say what would be removed; remove nothing')
+    .option('--json', 'print { olderThan, dryRun, removed, wouldRemove, failed, kept }')
+    .action(async (images: string[], options: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+      exitCode = await (await import('./prune-command.js')).runPruneCommand({ images, olderThan: options.olderThan ?? null, dryRun: options.dryRun === true, json: options.json === true }, io);
+    });
+
+  program
     .command('daemon')
     .description('Run in the foreground (what systemd/launchd start): watch the roots, follow engine events, check on the schedule, notify.')
     .option('--log-level <level>', 'debug, info, warn or error (default: $BASEWATCH_LOG_LEVEL or info)')
@@ -221,8 +233,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addArgument(new Argument('<action>').choices(['install', 'uninstall', 'status']))
     .option('--dry-run', 'print the file and the commands instead')
     .addOption(new Option('--platform <platform>', 'render for linux or darwin (another platform implies --dry-run)').choices(['linux', 'darwin']))
-    .action(async (action: 'install' | 'uninstall' | 'status', options: { dryRun?: boolean; platform?: string }) => {
-      exitCode = await (await import('./service-command.js')).runServiceCommand({ action, dryRun: options.dryRun === true, platform: options.platform ?? null }, io);
+    .option('--json', 'status: print { platform, file, installed, managerProblem, active, daemonPid, environment }')
+    .action(async (action: 'install' | 'uninstall' | 'status', options: { dryRun?: boolean; platform?: string; json?: boolean }) => {
+      exitCode = await (await import('./service-command.js')).runServiceCommand({ action, dryRun: options.dryRun === true, platform: options.platform ?? null, json: options.json === true }, io);
     });
 
   const config = program.command('config').description('Show or change settings (stored in `basewatch config path`).');

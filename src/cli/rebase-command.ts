@@ -28,7 +28,24 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export function renderRebase(outcome: RebaseOutcome, style: Style): string {
+/** What rebuilds an image the rebase refused: its known Dockerfile, or the link that makes one known. */
+export interface RebuildHint {
+  readonly source: { readonly dockerfile: string } | null;
+  readonly suggestedLink: { readonly shown: string; readonly command: string } | null;
+}
+
+function rebuildInstead(image: string, hint: RebuildHint | null): string {
+  if (hint === null || hint.source !== null) {
+    const from = hint?.source ? ` (${hint.source.dockerfile})` : '';
+    return `Rebuild it from its Dockerfile instead: basewatch rebuild ${image}${from}`;
+  }
+  if (hint.suggestedLink !== null) {
+    return `Rebuild it from its Dockerfile instead: it looks built from ${hint.suggestedLink.shown}; confirm with ${hint.suggestedLink.command}, then basewatch rebuild ${image}`;
+  }
+  return `Rebuild it from its Dockerfile instead: no Dockerfile is known for it; say which with basewatch link ${image} <Dockerfile>, then basewatch rebuild ${image}`;
+}
+
+export function renderRebase(outcome: RebaseOutcome, style: Style, hint: RebuildHint | null = null): string {
   const out: string[] = [];
   const newBase = outcome.newBase === null ? '?' : `${shortRef(outcome.newBase.ref)}@${shortDigest(outcome.newBase.digest)}`;
   switch (outcome.status) {
@@ -48,7 +65,7 @@ export function renderRebase(outcome: RebaseOutcome, style: Style): string {
     case 'refused':
       out.push(style.yellow(`Not rebased: ${outcome.image}`));
       for (const reason of outcome.reasons) out.push(`  - ${reason}`);
-      out.push(`Rebuild it from its Dockerfile instead (basewatch rebuild ${outcome.image}); --force overrides only the seam check, when you know the app layers do not depend on the base.`);
+      out.push(`${rebuildInstead(outcome.image, hint)}; --force overrides only the seam check, when you know the app layers do not depend on the base.`);
       break;
     case 'failed':
       out.push(style.red(`Rebase of ${outcome.image} failed; nothing was changed`));
@@ -91,9 +108,11 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
           { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, onProgress: (step) => progress.update(step) },
           { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force, linked: linked.linked },
         )
-      : unstartedRebase(options.image, [`${linked.message} (see \`docker image ls\`)`]);
+      : unstartedRebase(options.image, [linked.message.includes(' is ignored ') ? linked.message : `${linked.message} (see \`docker image ls\`)`]);
     progress.done();
-    io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRebase(outcome, style));
+    const dockerfile = linked.ok ? (linked.source?.dockerfile ?? null) : null;
+    const hint = linked.ok ? { source: dockerfile === null ? null : { dockerfile }, suggestedLink: linked.suggestedLink ?? null } : null;
+    io.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : renderRebase(outcome, style, hint));
     switch (outcome.status) {
       case 'refused':
         return EXIT.refused;

@@ -1,6 +1,6 @@
 /** `basewatch update`: one cycle (check, plan per policy, act, record), or its plan with --dry-run. */
 import type { ActionOutcome, CycleResult } from '../record/cycle-result.js';
-import { askDaemon } from '../daemon/control-client.js';
+import { cycleFromDaemon } from './daemon-route.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
 import { describePlan } from '../plan/plan-actions.js';
 import { StateLockTimeoutError } from '../record/state-store.js';
@@ -17,6 +17,8 @@ export interface UpdateCommandOptions {
   readonly roots: readonly string[];
   readonly dryRun: boolean;
   readonly json: boolean;
+  /** Run the cycle here even when a daemon runs. */
+  readonly noDaemon?: boolean;
 }
 
 function colorKind(kind: ActionOutcome['kind'], style: Style): string {
@@ -76,7 +78,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
   // A running daemon owns the cycles: ask it rather than race it (unless the roots are the user's own).
   const fromDaemon =
     options.roots.length === 0
-      ? await askDaemon(cliPaths(io), { kind: 'cycle', images: [...options.images], dryRun: options.dryRun, reason: 'basewatch update' })
+      ? await cycleFromDaemon(io, cliPaths(io), { images: options.images, dryRun: options.dryRun, reason: 'basewatch update' }, options.noDaemon === true)
       : null;
   if (fromDaemon !== null) return finishCycle(fromDaemon, options, io, style);
   const progress = progressReporter(io, options.json);

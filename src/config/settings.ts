@@ -53,6 +53,7 @@ export const SettingsSchema = z
       )
       .default([]),
     minimumAge: Duration.default('1h'),
+    keepRollbacks: Duration.default('30d'),
     smokeTest: z.string().min(1).nullable().default(null),
     notifications: z.boolean().default(true),
     notifyWebhook: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
@@ -107,6 +108,11 @@ export const SETTING_DOCS: Readonly<Record<SettingKey, SettingDoc>> = {
     description: 'How long a new upstream digest must have been seen before basewatch acts on it, so multi-arch pushes settle. 0 acts at once.',
     form: 'string',
     example: '1h',
+  },
+  keepRollbacks: {
+    description: 'How long `basewatch prune` keeps the basewatch-rollback:* images a rebase or rebuild left for `basewatch rollback`, counted from the move. 0 prunes them all.',
+    form: 'string',
+    example: '14d',
   },
   smokeTest: {
     description: 'A shell command run in a container of the new image before its tags move; if it fails, the tags stay where they were. Unset: none.',

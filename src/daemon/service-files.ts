@@ -20,6 +20,25 @@ export interface ServiceInput {
   readonly home: string;
   /** Where launchd writes the daemon's stdout/stderr (the daemon keeps its own log too). */
   readonly logs: string;
+  /**
+   * Variables of the installing shell the service must see too (BASEWATCH_HOME, DOCKER_HOST, …):
+   * a service does not inherit the shell's environment, and without them it would use other state
+   * and another engine. Default none.
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** The variables of a shell that decide basewatch's state and engine: what a service must be given. */
+export const SERVICE_ENV_KEYS = ['BASEWATCH_HOME', 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'] as const;
+
+/** Those of SERVICE_ENV_KEYS that are set (and not empty) in `env`. */
+export function serviceEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const key of SERVICE_ENV_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  return picked;
 }
 
 export interface ServiceFile {
@@ -70,16 +89,22 @@ export function renderServiceFile(input: ServiceInput): ServiceFile {
     if (!path.isAbsolute(value)) throw new Error(`service file: ${name} must be an absolute path (got "${value}")`);
   }
   const searchPath = servicePath(input);
+  const extra = Object.entries(input.environment ?? {});
   if (input.platform === 'linux') {
+    // systemd expands % specifiers in Environment= values: a literal % is written %%.
+    const lines = [`PATH=${searchPath}`, ...extra.map(([key, value]) => `${key}=${value.replace(/%/g, '%%')}`)].map((item) => `Environment=${systemdWord(item)}`);
     const content = template('linux')
       .replace('@NODE@ @SCRIPT@', `${systemdWord(input.node)} ${systemdWord(input.script)}`)
-      .replace('Environment=PATH=@PATH@', `Environment=${systemdWord(`PATH=${searchPath}`)}`);
+      .replace('Environment=PATH=@PATH@', lines.join('\n'));
     return { platform: 'linux', file: path.join(input.home, '.config', 'systemd', 'user', SYSTEMD_UNIT_NAME), content };
   }
   const content = template('darwin')
     .replace('<string>@NODE@</string>', `<string>${xmlText(input.node)}</string>`)
     .replace('<string>@SCRIPT@</string>', `<string>${xmlText(input.script)}</string>`)
-    .replace('<string>@PATH@</string>', `<string>${xmlText(searchPath)}</string>`)
+    .replace(
+      '<string>@PATH@</string>',
+      [`<string>${xmlText(searchPath)}</string>`, ...extra.map(([key, value]) => `    <key>${xmlText(key)}</key>\n    <string>${xmlText(value)}</string>`)].join('\n'),
+    )
     .replaceAll('<string>@LOGS@/', `<string>${xmlText(input.logs)}/`);
   return { platform: 'darwin', file: path.join(input.home, 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`), content };
 }

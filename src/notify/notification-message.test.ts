@@ -22,17 +22,19 @@ function action(kind: ActionOutcome['kind'], target: string, extra: Partial<Acti
   };
 }
 
-function cycle(actions: ActionOutcome[], dryRun = false): CycleResult {
-  return { trigger: { kind: 'schedule' }, startedAt: 't0', finishedAt: 't1', report: emptyReport, actions, plan: [], dryRun };
+/** The plan entry that chose `policy` for each reported image (its name as `image`). */
+function cycle(actions: ActionOutcome[], dryRun = false, policies: Record<string, string> = {}): CycleResult {
+  const plan = Object.entries(policies).map(([image, policy]) => ({ image, policy }));
+  return { trigger: { kind: 'schedule' }, startedAt: 't0', finishedAt: 't1', report: emptyReport, actions, plan, dryRun } as unknown as CycleResult;
 }
 
-function message(actions: ActionOutcome[], dryRun = false): { title: string; body: string; urgency: string } | null {
-  const built = buildNotification(notifiableItems(cycle(actions, dryRun)));
+function message(actions: ActionOutcome[], dryRun = false, policies: Record<string, string> = {}): { title: string; body: string; urgency: string } | null {
+  const built = buildNotification(notifiableItems(cycle(actions, dryRun, policies)));
   return built === null ? null : { title: built.title, body: built.body, urgency: built.urgency };
 }
 
 describe('notification text', () => {
-  const cases: Array<{ name: string; actions: ActionOutcome[]; dryRun?: boolean; title: string | null; body?: string; urgency?: string }> = [
+  const cases: Array<{ name: string; actions: ActionOutcome[]; dryRun?: boolean; policies?: Record<string, string>; title: string | null; body?: string; urgency?: string }> = [
     { name: 'nothing happened', actions: [], title: null },
     { name: 'only skipped images', actions: [action('skipped', 'app:1')], title: null },
     { name: 'dry run is never notified', actions: [action('rebased', 'app:1')], dryRun: true, title: null },
@@ -56,8 +58,20 @@ describe('notification text', () => {
     {
       name: 'update available under policy notify',
       actions: [action('reported', 'app:1', { baseRef: 'registry.lan:5000/base:2' })],
+      policies: { 'app:1': 'notify' },
       title: 'basewatch: 1 update available',
-      body: 'Update available for app:1 (registry.lan:5000/base:2); policy is notify. Run: basewatch update app:1',
+      body: 'Update available for app:1 (registry.lan:5000/base:2); policy is notify, so basewatch only tells you. To update now: basewatch rebase app:1',
+    },
+    {
+      name: 'under policy auto, held back: the real policy and the reason with its command, never "policy is notify"',
+      actions: [
+        action('reported', 'api:dev', {
+          reason: 'not rebaseable (layer 3 writes /var/lib/dpkg/status (a package install)); looks built from ./api/Dockerfile: run `basewatch link api:dev ./api/Dockerfile` and basewatch can rebuild it',
+        }),
+      ],
+      policies: { 'api:dev': 'auto' },
+      title: 'basewatch: 1 update available',
+      body: 'Update available for api:dev (python:3.12-slim), not applied (policy auto, not rebaseable (layer 3 writes /var/lib/dpkg/status (a package install)); looks built from ./api/Dockerfile: run `basewatch link api:dev ./api/Dockerfile` and basewatch can rebuild it)',
     },
     {
       name: 'a failure is critical and says why',
@@ -75,8 +89,9 @@ describe('notification text', () => {
     {
       name: 'mixed outcomes: one notification, ordered',
       actions: [action('failed', 'b:1', { reason: 'registry down' }), action('rebased', 'a:1'), action('reported', 'c:1')],
+      policies: { 'c:1': 'notify' },
       title: 'basewatch: 1 image updated, 1 update available, 1 failed',
-      body: 'Rebased a:1 onto python:3.12-slim. Undo: basewatch rollback a:1\nUpdate available for c:1 (python:3.12-slim); policy is notify. Run: basewatch update c:1\nCould not update b:1: registry down',
+      body: 'Rebased a:1 onto python:3.12-slim. Undo: basewatch rollback a:1\nUpdate available for c:1 (python:3.12-slim); policy is notify, so basewatch only tells you. To update now: basewatch rebase c:1\nCould not update b:1: registry down',
       urgency: 'critical',
     },
     {
@@ -88,7 +103,7 @@ describe('notification text', () => {
   ];
   for (const test of cases) {
     it(test.name, () => {
-      const got = message(test.actions, test.dryRun);
+      const got = message(test.actions, test.dryRun, test.policies);
       if (test.title === null) return assert.equal(got, null);
       assert.ok(got);
       assert.equal(got.title, test.title);

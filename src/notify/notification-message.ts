@@ -17,6 +17,8 @@ export interface NotificationItem {
   readonly reason: string;
   readonly packages: string | null;
   readonly containers: readonly string[];
+  /** The policy the cycle's plan chose for the image (reported items), when known. */
+  readonly policy?: string;
 }
 
 export interface Notification {
@@ -36,6 +38,7 @@ const ORDER: readonly NotifiableKind[] = ['rebased', 'rebuilt', 'pinned', 'repor
  */
 export function notifiableItems(result: CycleResult): NotificationItem[] {
   if (result.dryRun) return [];
+  const policyOf = (target: string): string | undefined => result.plan.find((entry) => entry.image === target)?.policy;
   const actions = result.actions
     .filter((action): action is ActionOutcome & { kind: Exclude<NotifiableKind, 'newer'> } => NOTIFIABLE.has(action.kind))
     .map((action) => ({
@@ -46,6 +49,7 @@ export function notifiableItems(result: CycleResult): NotificationItem[] {
       reason: action.reason,
       packages: action.packages,
       containers: action.containersOnOldImage,
+      ...(action.kind === 'reported' && policyOf(action.target) !== undefined ? { policy: policyOf(action.target) } : {}),
     }));
   return [...actions, ...newerItems(result)];
 }
@@ -144,12 +148,27 @@ function linesFor(kind: NotifiableKind, items: readonly NotificationItem[]): str
         const files = group.map((item) => item.target);
         return `Pinned ${listTargets(files, 'Dockerfile')} to the new ${base === null ? 'base' : shortRef(base)} digest.`;
       });
-    case 'reported':
-      return [...byBase(items)].map(([base, group]) => {
+    case 'reported': {
+      // Under notify or pin only a person acts on the image: name the policy and the command that
+      // does act (`update` would only report again). Under a policy that acts, it was held back:
+      // the reason says why and what settles it (a link to confirm, a refusal).
+      const onlyTold = items.filter((item) => item.policy === 'notify' || item.policy === 'pin');
+      const heldBack = items.filter((item) => !onlyTold.includes(item));
+      const told = [...byBase(onlyTold)].map(([base, group]) => {
         const targets = group.map((item) => item.target);
         const on = base === null ? '' : ` (${shortRef(base)})`;
-        return `Update available for ${listTargets(targets)}${on}; policy is notify. Run: basewatch update ${targets.slice(0, 3).join(' ')}`;
+        const policies = [...new Set(group.map((item) => item.policy))].join(' and ');
+        const run = targets.length === 1 ? `basewatch rebase ${targets[0]}` : `basewatch rebase IMAGE, e.g. ${targets[0]}`;
+        return `Update available for ${listTargets(targets)}${on}; policy is ${policies}, so basewatch only tells you. To update now: ${run}`;
       });
+      const held = heldBack.slice(0, 3).map((item) => {
+        const on = item.baseRef === null ? '' : ` (${shortRef(item.baseRef)})`;
+        const policy = item.policy === undefined ? '' : `policy ${item.policy}, `;
+        return `Update available for ${item.target}${on}, not applied (${policy}${firstLine(item.reason.replace(/^update available \((.*)\)$/, '$1'), 240)})`;
+      });
+      if (heldBack.length > 3) held.push(`  and ${heldBack.length - 3} more (basewatch status)`);
+      return [...told, ...held];
+    }
     case 'newer':
       return [`Newer base versions: ${items.map((item) => `${shortRef(item.target)} → ${item.reason}`).join(', ')}.`];
     case 'failed':

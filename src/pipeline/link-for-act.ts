@@ -9,6 +9,7 @@ import type { BasewatchPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import type { EngineClient } from '../engine/docker-engine.js';
 import { readBuildLinks } from '../record/build-links.js';
+import type { ImageReport } from '../report/check-report.js';
 import { STATE_FILE_NAME } from '../record/state-store.js';
 import { runCheck } from './run-check.js';
 import { readSeenTags } from './seen-tags.js';
@@ -25,7 +26,15 @@ export interface LinkForActOptions {
   readonly image: string;
 }
 
-export type LinkForActResult = { readonly ok: true; readonly linked: LinkedImage } | { readonly ok: false; readonly message: string };
+export type LinkForActResult =
+  | {
+      readonly ok: true;
+      readonly linked: LinkedImage;
+      /** How the check knows it is built (null: no Dockerfile known), and the Dockerfile its history matches, if any. */
+      readonly source: ImageReport['source'];
+      readonly suggestedLink: ImageReport['suggestedLink'] | null;
+    }
+  | { readonly ok: false; readonly message: string };
 
 export async function linkForAct(options: LinkForActOptions): Promise<LinkForActResult> {
   const roots = options.roots.length > 0 ? options.roots : options.settings.roots.length > 0 ? options.settings.roots : [options.cwd];
@@ -41,11 +50,18 @@ export async function linkForAct(options: LinkForActOptions): Promise<LinkForAct
     seenTags: await readSeenTags(path.join(options.paths.state, STATE_FILE_NAME)),
     buildLinks: links.ok ? links.links : [],
     engine: options.engine,
+    // Suggested `basewatch link` commands name the Dockerfile as the person who typed the command would.
+    displayCwd: options.cwd,
   });
   const [link, ...others] = check.links;
+  const ignored = check.report.ignored?.find((entry) => entry.kind === 'image');
+  if (link === undefined && ignored !== undefined) {
+    return { ok: false, message: `${ignored.name} is ignored (ignore: ${ignored.glob}): basewatch never touches it; take it out of the ignore setting (basewatch config set ignore …) to act on it` };
+  }
   if (link === undefined || others.length > 0) {
     const why = check.report.errors.find((error) => error.where === options.image || error.where === 'engine')?.message;
     return { ok: false, message: `no local image ${options.image}${why === undefined ? '' : `: ${why}`}` };
   }
-  return { ok: true, linked: { link, localImages: check.localImages } };
+  const reported = check.report.images.find((image) => image.id === link.image.id);
+  return { ok: true, linked: { link, localImages: check.localImages }, source: link.source, suggestedLink: reported?.suggestedLink ?? null };
 }

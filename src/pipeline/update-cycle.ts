@@ -94,7 +94,8 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     onProgress: progress,
     ...(options.imageFacts !== undefined ? { imageFacts: options.imageFacts } : {}),
   });
-  const { state } = await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
+  // A cycle about some images (named, or an engine event's) updates their entries in the saved report.
+  const { state } = await recordCheck(stateFile, { ...check, partial: options.images.length > 0 }, startedAt, now().getTime() - startedAt.getTime());
 
   const buildable = new Set(
     check.report.images.filter((image) => image.source?.dockerfile != null || findBuildLink(linked, image.tags) !== null).map((image) => image.id),

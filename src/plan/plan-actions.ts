@@ -94,7 +94,8 @@ export function planActions(input: PlanInput): PlanEntry[] {
           ...common,
           policy,
           action: { kind: 'skip' },
-          why: `the new digest was first seen ${formatDuration(age)} ago; waiting until it is ${formatDuration(input.minimumAgeSeconds)} old (minimumAge)`,
+          // What acts now, so `check` (outdated) and `update` (waiting) do not leave the user stuck.
+          why: `the new digest was first seen ${formatDuration(age)} ago; waiting until it is ${formatDuration(input.minimumAgeSeconds)} old (minimumAge, ${formatDuration(input.minimumAgeSeconds - age)} to go); to act now: basewatch ${policy === 'rebuild' ? 'rebuild' : 'rebase'} ${image.name}, or basewatch config set minimumAge 0`,
         };
       }
     }

@@ -20,3 +20,20 @@ it('keeps "first seen" while only other platforms are republished, and restarts 
   state = mergeCheckIntoState(state, observe('index-3', 'amd64-2', 't3'), at, 1);
   assert.equal(state.upstream[key]?.firstSeenAt, 't3');
 });
+
+it('a partial check updates its images in the saved report in place; a full one replaces it', () => {
+  const image = (name: string, id: string, status: string) => ({ name, tags: [name], id, platform: 'linux/amd64', base: null, source: null, status, reason: '', checkedAt: null });
+  const at = new Date('2026-11-22T00:00:00Z');
+  const full: CheckToRecord = { report: { ...report, images: [image('a:1', 'ida', 'outdated'), image('b:1', 'idb', 'outdated'), image('c:1', 'idc', 'current')] } as never, observations: [] };
+  let state = mergeCheckIntoState(emptyState(), full, at, 1);
+  // b:1 was rebased (new id) by an event-driven cycle about b:1 only; c:1 is now ignored.
+  const partial: CheckToRecord = {
+    report: { ...report, images: [image('b:1', 'idb2', 'current')], ignored: [{ kind: 'image', name: 'c:1', glob: 'c:*' }] } as never,
+    observations: [],
+    partial: true,
+  };
+  state = mergeCheckIntoState(state, partial, at, 1);
+  assert.deepEqual(state.lastCheck?.report.images.map((entry) => [entry.name, entry.id, entry.status]), [['a:1', 'ida', 'outdated'], ['b:1', 'idb2', 'current']]);
+  state = mergeCheckIntoState(state, { report: { ...report, images: [image('b:1', 'idb2', 'current')] } as never, observations: [] }, at, 1);
+  assert.deepEqual(state.lastCheck?.report.images.map((entry) => entry.name), ['b:1']);
+});

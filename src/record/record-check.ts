@@ -13,6 +13,21 @@ import { type LoadedState, type State, updateState } from './state-store.js';
 export interface CheckToRecord {
   readonly report: CheckReport;
   readonly observations: readonly UpstreamObservation[];
+  /**
+   * True when the check looked at some images only (named ones, an engine event's): the saved
+   * report stays the last full picture, with these images' entries replaced in place.
+   */
+  readonly partial?: boolean;
+}
+
+/** Pure: the saved report with a partial check's images put in place of their older entries. */
+export function mergePartialReport(saved: CheckReport, partial: CheckReport): CheckReport {
+  const ids = new Set(partial.images.map((image) => image.id));
+  const tags = new Set(partial.images.flatMap((image) => image.tags));
+  const ignored = new Set((partial.ignored ?? []).filter((entry) => entry.kind === 'image').map((entry) => entry.name));
+  // An older entry under a tag the partial check saw again (a rebased image has a new id) is replaced.
+  const kept = saved.images.filter((image) => !ids.has(image.id) && !image.tags.some((tag) => tags.has(tag) || ignored.has(tag)));
+  return { ...partial, images: [...kept, ...partial.images].sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Date, durationMs: number): State {
@@ -37,7 +52,11 @@ export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Dat
   return {
     ...state,
     // Through the schema: what is stored is exactly what `status` will be able to read back.
-    lastCheck: { at: at.toISOString(), durationMs, report: CheckReport.parse(result.report) },
+    lastCheck: {
+      at: at.toISOString(),
+      durationMs,
+      report: CheckReport.parse(result.partial === true && state.lastCheck !== null ? mergePartialReport(state.lastCheck.report, result.report) : result.report),
+    },
     upstream,
     registries,
   };
