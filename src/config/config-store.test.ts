@@ -22,6 +22,7 @@ describe('config store', () => {
       ignore: [],
       allowedVersions: [],
       minimumAge: '1h',
+      keepRollbacks: '30d',
       smokeTest: null,
       notifications: true,
       notifyWebhook: null,
