@@ -76,7 +76,9 @@ export async function linkWithVerifiedClaims(input: VerifyClaimsInput): Promise<
     const own = [...rejected.entries()].filter(([hint]) => names.has(hint.imageRef)).map(([, claim]) => claim);
     if (own.length === 0) return link;
     const name = link.image.repoTags[0] ?? link.image.id;
-    const notes = own.map((claim) => `${claim.compose} (service ${claim.service}) claims ${shortName(name)} but ${claim.reason}; not linked (if it does build it: basewatch link ${name} <its Dockerfile>)`);
+    // An unsettled base tag already ends with the same `basewatch link` command.
+    const settle = link.candidates === null ? ` (if it does build it: basewatch link ${name} <its Dockerfile>)` : '';
+    const notes = own.map((claim) => `${claim.compose} (service ${claim.service}) claims ${shortName(name)} but ${claim.reason}; not linked${settle}`);
     return { ...link, problem: [...notes, ...(link.problem === null ? [] : [link.problem])].join('; '), unlinkedClaims: own };
   });
 }
