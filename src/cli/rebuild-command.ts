@@ -16,6 +16,7 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
+import { finishLeftovers } from '../act/tag-moves/leftovers.js';
 
 export interface RebuildCommandOptions {
   /** An image (name or id), a Dockerfile path, `<compose file>#<service>`, or a compose service name. */
@@ -102,7 +103,10 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
     return EXIT.engineUnreachable;
   }
   const roots = options.roots.length > 0 ? options.roots.map((root) => path.resolve(io.cwd, root)) : [...new Set([io.cwd, ...settings.roots])];
+  // Before the build source is looked for: a tag move a killed run left is finished first.
+  const leftovers = await finishLeftovers(engine, paths.state);
   const print = (report: RebuildReport): number => {
+    report = { ...report, warnings: [...leftovers, ...report.warnings] };
     io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderRebuild(report, style));
     return report.status === 'failed' ? EXIT.failed : EXIT.ok;
   };
