@@ -96,6 +96,31 @@ describe('interrupted tag moves (real engine and registry)', { skip: skipWithout
     assert.deepEqual(report.images.find((image) => image.tags.includes(tag))?.tags.slice().sort(), [tag, other].sort());
   });
 
+  it('any command removes the temp folder of a dead run, and says so: status, config', async () => {
+    for (const command of [['status'], ['config', 'get', 'policy']]) {
+      const home = await makeTempDir('dead-temp-home');
+      const folder = deadRunTempFolder(home);
+      const result = await runBasewatch(command, { home });
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(result.stderr.includes(`warning: removed the temp folder of a basewatch run that died: ${folder}`), result.stderr);
+      assert.equal(existsSync(folder), false, `${command.join(' ')} left ${folder}`);
+    }
+  });
+
+  for (const command of ['rebase', 'rebuild'] as const) {
+    it(`${command} of an image it cannot act on still finishes the tag move a killed update left half done first, and says so`, async () => {
+      const home = await makeTempDir(`split-${command}-home`);
+      const { tag, other, newId } = await splitTags(home);
+      const missing = `${uniqueName('missing')}:1`;
+      const result = await runBasewatch([command, '--json', missing], { home });
+      const outcome = JSON.parse(result.stdout) as { status: string; warnings: string[] };
+      assert.notEqual(outcome.status, command === 'rebase' ? 'rebased' : 'rebuilt', result.stdout);
+      assert.match(outcome.warnings.join('\n'), /finished an interrupted rebase of /, result.stdout);
+      assert.equal(await idOf(tag), newId);
+      assert.equal(await idOf(other), newId, 'both tags end on the same image');
+    });
+  }
+
   describe('the daemon', () => {
     let daemon: Daemon | undefined;
     after(() => killDaemon(daemon));

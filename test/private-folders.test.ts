@@ -6,7 +6,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync } from 'node:fs
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Daemon, killDaemon, startDaemon, waitUntilIdle } from './helpers/daemon.js';
+import { type Daemon, daemonStatus, killDaemon, startDaemon, waitFor } from './helpers/daemon.js';
 import { patchedBase } from './helpers/patched-base.js';
 import { buildImage, getWorld, makeTempDir, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
 
@@ -100,8 +100,12 @@ describe('own folders and files are private (as root)', { skip: skipWithoutWorld
       const update = await runBasewatch(['update', '--root', project, tag], { home });
       assert.equal(update.code, 0, update.stdout + update.stderr);
       assert.match(update.stdout, /rebased/i);
+      // The daemon only reports: the engine is shared, other tests' images must not be touched.
+      assert.equal((await runBasewatch(['config', 'set', 'policy', 'notify'], { home })).code, 0);
       daemon = startDaemon(home);
-      await waitUntilIdle(home, 1, daemon);
+      // Answering on its socket is enough: its first cycle checks every image of the shared
+      // engine, which under load takes longer than the files need.
+      await waitFor('the daemon to answer', () => daemonStatus(home), 60_000, daemon);
       // While it runs: the socket too.
       const walk = (dir: string): Array<{ file: string; kind: string; mode: number; uid: number }> =>
         readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -43,9 +43,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .showSuggestionAfterError()
     // basewatch's own folders are the user's, or nothing runs: another user's state, settings or
     // control socket must not be read, written or answered.
-    .hook('preAction', () => {
+    // Then the temp folders of runs that died go, whatever the command.
+    .hook('preAction', async () => {
       const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
       checkOwnFolders([paths.config, paths.state, paths.cache, paths.runtime, paths.logs]);
+      const removed = await (await import('../act/tag-moves/leftovers.js')).removeDeadRunTempFolders(paths.state);
+      if (removed !== null) io.stderr.write(createStyle(colorEnabled(io.stderr, io.env)).yellow(`basewatch: warning: ${removed}\n`));
     })
     .addHelpText(
       'after',

@@ -11,6 +11,7 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
+import { finishLeftovers } from '../act/tag-moves/leftovers.js';
 
 export interface RebaseCommandOptions {
   readonly image: string;
@@ -100,15 +101,18 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   const { registry, credentials } = openRegistryParts(settings, io.env);
   const progress = progressReporter(io, options.json);
   try {
+    // Before the link's own check: it must see whole images, not a tag move a killed run left.
+    const leftovers = await finishLeftovers(engine, paths.state);
     progress.update('linking it to its base');
     const roots = options.roots.map((root) => path.resolve(io.cwd, root));
     const linked = await linkForAct({ engine, settings, paths, env: io.env, cwd: io.cwd, roots, image: options.image });
-    const outcome = linked.ok
+    const acted = linked.ok
       ? await rebaseImage(
           { engine, registry, credentials, stateDir: paths.state, smokeTest: settings.smokeTest, onProgress: (step) => progress.update(step) },
           { image: options.image, to: options.to, dryRun: options.dryRun, force: options.force, linked: linked.linked },
         )
       : unstartedRebase(options.image, [linked.message.includes(' is ignored ') ? linked.message : `${linked.message} (see \`docker image ls\`)`]);
+    const outcome = { ...acted, warnings: [...leftovers, ...acted.warnings] };
     progress.done();
     const dockerfile = linked.ok ? (linked.source?.dockerfile ?? null) : null;
     const hint = linked.ok ? { source: dockerfile === null ? null : { dockerfile }, suggestedLink: linked.suggestedLink ?? null } : null;

@@ -21,6 +21,7 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
+import { finishLeftovers } from '../act/tag-moves/leftovers.js';
 
 export interface RebuildCommandOptions {
   /** An image (name or id), a Dockerfile path, `<compose file>#<service>`, or a compose service name. */
@@ -107,10 +108,13 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
     return EXIT.engineUnreachable;
   }
   const roots = options.roots.length > 0 ? options.roots.map((root) => path.resolve(io.cwd, root)) : [...new Set([io.cwd, ...settings.roots])];
+  // Before the build source is looked for: a tag move a killed run left is finished first.
+  const leftovers = await finishLeftovers(engine, paths.state);
   // Build-arg values never reach the output: the source shows keys only, and a value a build log
   // or an engine error echoes is masked too.
   let secretValues: string[] = [];
-  const print = (report: RebuildReport): number => {
+  const print = (given: RebuildReport): number => {
+    const report: RebuildReport = { ...given, warnings: [...leftovers, ...given.warnings] };
     const masked: RebuildReport = report.source === null ? report : { ...report, source: { ...report.source, buildArgs: maskBuildArgs(report.source.buildArgs) } };
     io.stdout.write(maskValuesIn(options.json ? `${JSON.stringify(masked, null, 2)}\n` : renderRebuild(masked, style), secretValues));
     return report.status === 'failed' ? EXIT.failed : EXIT.ok;

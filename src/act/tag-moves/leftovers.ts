@@ -14,6 +14,14 @@ export function tempFolder(stateDir: string): string {
   return path.join(stateDir, 'tmp');
 }
 
+/** Removes the temp folders of runs whose process is gone; says which, or null when there were none. */
+export async function removeDeadRunTempFolders(stateDir: string): Promise<string | null> {
+  const removed = await removeStaleSpools(tempFolder(stateDir));
+  if (removed.length === 0) return null;
+  const what = removed.length === 1 ? 'the temp folder of a basewatch run' : `${removed.length} temp folders of basewatch runs`;
+  return `removed ${what} that died: ${removed.join(', ')}`;
+}
+
 /**
  * Removes the temp folders of runs whose process is gone and, when there is an engine, finishes
  * an interrupted tag move. Returns one line per thing done, for the command to show as a
@@ -22,11 +30,8 @@ export function tempFolder(stateDir: string): string {
  */
 export async function finishLeftovers(engine: EngineClient | null, stateDir: string): Promise<string[]> {
   const said: string[] = [];
-  const removed = await removeStaleSpools(tempFolder(stateDir));
-  if (removed.length > 0) {
-    const what = removed.length === 1 ? 'the temp folder of a basewatch run' : `${removed.length} temp folders of basewatch runs`;
-    said.push(`removed ${what} that died: ${removed.join(', ')}`);
-  }
+  const removed = await removeDeadRunTempFolders(stateDir);
+  if (removed !== null) said.push(removed);
   if (engine === null) return said;
   const recovered = await recoverTagMove(engine, stateDir).catch((error: unknown) => {
     if (isEngineGone(error)) throw error;
