@@ -4,9 +4,13 @@
  * check here is of the shape `status` uses; anything else (a file of another version, a corrupt
  * one) goes the full way, which also sets a corrupt file aside.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckReport } from '../report/check-report.js';
+import { readRegularFile } from '../inventory/read-regular-file.js';
+
+/** Beyond these the full read decides (and sets an oversized file aside). */
+const STATE_MAX_BYTES = 64 * 1024 * 1024;
+const SMALL_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface StatusState {
   readonly lastCheck: { readonly at: string; readonly durationMs: number; readonly report: CheckReport } | null;
@@ -72,24 +76,16 @@ export function statusStateFrom(text: string): StatusState | null {
 
 /** The state file quickly; null when missing content needs the full read (absent: an empty state). */
 export async function readStatusState(file: string): Promise<StatusState | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lastCheck: null, upstream: {}, registries: {} };
-    return null;
-  }
-  return statusStateFrom(text);
+  const text = await readRegularFile(file, STATE_MAX_BYTES);
+  if (text === 'missing') return { lastCheck: null, upstream: {}, registries: {} };
+  return text === null ? null : statusStateFrom(text);
 }
 
 /** The history's lines that are plainly whole (a torn last line after a crash is skipped). */
 export async function readStatusActions(stateDir: string): Promise<StatusAction[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(stateDir, 'history.jsonl'), 'utf8');
-  } catch {
-    return [];
-  }
+  const text = await readRegularFile(path.join(stateDir, 'history.jsonl'), SMALL_MAX_BYTES);
+  // Not a plain file (a FIFO in its place): nothing shown; the commands that write it say why.
+  if (text === 'missing' || text === null) return [];
   return text.split('\n').flatMap((line) => {
     if (line.trim() === '') return [];
     let value: unknown;
@@ -106,12 +102,9 @@ export async function readStatusActions(stateDir: string): Promise<StatusAction[
 
 /** `minimumAge` as the config file sets it (default 1h, as settings.ts says), or null when it cannot be read. */
 export async function readMinimumAge(configDir: string): Promise<string | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(configDir, 'config.json'), 'utf8');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? DEFAULT_MINIMUM_AGE : null;
-  }
+  const text = await readRegularFile(path.join(configDir, 'config.json'), SMALL_MAX_BYTES);
+  if (text === 'missing') return DEFAULT_MINIMUM_AGE;
+  if (text === null) return null;
   try {
     const value: unknown = JSON.parse(text);
     if (!isObject(value)) return null;

@@ -10,11 +10,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { EngineClient, HistoryEntry, ImageDetails } from '../engine/docker-engine.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { readRegularFile } from './read-regular-file.js';
 import type { HistoryStep } from './local-image.js';
 
 export const IMAGE_FACTS_FILE = 'image-facts.json';
 /** Enough for a developer's engine and its leftovers; the least recently listed go first. */
 export const IMAGE_FACTS_LIMIT = 4000;
+/** Far above what IMAGE_FACTS_LIMIT entries take. */
+const IMAGE_FACTS_MAX_BYTES = 64 * 1024 * 1024;
 
 export type ImageFacts = Omit<ImageDetails, 'repoTags' | 'repoDigests'>;
 
@@ -206,13 +209,10 @@ export interface LoadedImageFacts {
  */
 export async function loadImageFacts(stateDir: string, now: Date = new Date()): Promise<LoadedImageFacts> {
   const file = path.join(stateDir, IMAGE_FACTS_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return { shelf: new ImageFactsShelf(), warning: null };
-  }
-  const cache = ImageFactsCache.parse(text);
+  const text = await readRegularFile(file, IMAGE_FACTS_MAX_BYTES);
+  if (text === 'missing') return { shelf: new ImageFactsShelf(), warning: null };
+  // Not a plain file, or far too big for its bound: set aside like an unreadable one.
+  const cache = text === null ? null : ImageFactsCache.parse(text);
   if (cache === null) {
     const aside = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
     await fs.rename(file, aside).catch(() => undefined);
