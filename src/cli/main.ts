@@ -23,6 +23,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const status = plainStatus(argv);
   if (status !== null) {
     try {
+      await beforeAnyCommand(io);
       return await (await import('./status-command.js')).runStatusCommand(status, io);
     } catch (error) {
       return failureExit(error, io);
@@ -44,12 +45,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     // basewatch's own folders are the user's, or nothing runs: another user's state, settings or
     // control socket must not be read, written or answered.
     // Then the temp folders of runs that died go, whatever the command.
-    .hook('preAction', async () => {
-      const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
-      checkOwnFolders([paths.config, paths.state, paths.cache, paths.runtime, paths.logs]);
-      const removed = await (await import('../act/tag-moves/leftovers.js')).removeDeadRunTempFolders(paths.state);
-      if (removed !== null) io.stderr.write(createStyle(colorEnabled(io.stderr, io.env)).yellow(`basewatch: warning: ${removed}\n`));
-    })
+    .hook('preAction', () => beforeAnyCommand(io))
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 outdated (check --exit-code), 2 usage, 3 no engine, 4 some inputs unreadable or a name (image, folder) matches nothing, 5 some upstream checks failed, 6 not rebaseable / nothing to roll back, 7 failed, or another basewatch held a lock too long (nothing changed), 8 a basewatch folder, file or socket belongs to another user or others may write to it, 70 bug.\nSet BASEWATCH_HOME=<dir> to keep all of basewatch\'s files in one folder; NO_COLOR=1 turns colour off.',
@@ -299,6 +295,18 @@ async function failureExit(error: unknown, io: CliIo): Promise<number> {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr.write(errStyle.red(`basewatch: internal error (please report it): ${message}\n`));
   return EXIT.internal;
+}
+
+/**
+ * What every command does first (the fast `status` path too): basewatch's own folders are the
+ * user's, or nothing runs (another user's state, settings or control socket must not be read,
+ * written or answered); then the temp folders of runs that died go.
+ */
+async function beforeAnyCommand(io: CliIo): Promise<void> {
+  const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
+  checkOwnFolders([paths.config, paths.state, paths.cache, paths.runtime, paths.logs]);
+  const removed = await (await import('../act/tag-moves/leftovers.js')).removeDeadRunTempFolders(paths.state);
+  if (removed !== null) io.stderr.write(createStyle(colorEnabled(io.stderr, io.env)).yellow(`basewatch: warning: ${removed}\n`));
 }
 
 /**
