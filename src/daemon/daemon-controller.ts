@@ -209,6 +209,8 @@ export class DaemonController {
 
   async #afterCycle(result: CycleResult): Promise<void> {
     if (!result.dryRun) this.#lastCycle = result;
+    // A file of basewatch's own set aside (a FIFO or garbage state file), a journal finished.
+    for (const warning of result.warnings ?? []) this.#logger.warn('cycle warning', { warning });
     this.#lastError = null;
     // Before notifying: the held events that are not ours may already queue the next cycle.
     this.#engineEventGate?.cycleDone(result);

@@ -74,6 +74,8 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
   const connecting = connectEngine({ env: options.env as NodeJS.ProcessEnv });
   const engineFirst = await connecting.catch(() => null);
   const warnings: string[] = [];
+  // A build links file of the wrong type or size was set aside: say so with the cycle.
+  if (links.ok && links.warning !== undefined) warnings.push(links.warning);
   if (engineFirst !== null) {
     const recovered = await recoverTagMove(engineFirst, options.paths.state).catch((error: unknown) => {
       if (isEngineGone(error)) throw error;
@@ -97,7 +99,9 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     ...(options.displayCwd !== undefined ? { displayCwd: options.displayCwd } : {}),
     onProgress: progress,
   });
-  const { state } = await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
+  const { state, warning: stateWarning } = await recordCheck(stateFile, check, startedAt, now().getTime() - startedAt.getTime());
+  // A state file that was garbage, of the wrong type or oversized was set aside.
+  if (stateWarning !== null) warnings.push(stateWarning);
 
   const buildable = new Set(
     check.report.images.filter((image) => image.source?.dockerfile != null || findBuildLink(linked, image.tags) !== null).map((image) => image.id),
