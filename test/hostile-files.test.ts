@@ -172,6 +172,11 @@ describe('hostile and broken local files', { skip: skipWithoutWorld() }, () => {
       assert.equal(matching.length, 1, `${relative} reported once: ${JSON.stringify(reported)}`);
     }
     assert.ok((await fs.readdir(stateDir)).some((name) => name.startsWith('state.json.corrupt-')), 'the FIFO state file was set aside');
+    // The warning is in the log (stderr, for journald): the cycle that set it aside may not be the last one by now.
+    await waitFor('the warning naming the state file in the log', async () => {
+      const output = daemon?.output() ?? '';
+      return output.includes('cycle warning') && output.includes(`state file ${path.join(stateDir, 'state.json')} was a FIFO`);
+    }, 5_000, daemon);
 
     // It goes on: a new Dockerfile starts a files cycle that sees it.
     const written = Date.now();

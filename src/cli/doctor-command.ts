@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readBoundedFileSync } from '../util/read-bounded-file.js';
 import { z } from 'zod';
 import { DOCKER_CONFIG_FILE_NAME, DockerConfigFile, dockerConfigDir, parseDockerConfigFile } from '../config/docker-config-file.js';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
@@ -71,13 +72,12 @@ const DoctorDockerConfig = DockerConfigFile.pick({ credsStore: true, credHelpers
 
 async function credentialChecks(env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
   const file = path.join(dockerConfigDir(env), DOCKER_CONFIG_FILE_NAME);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [check('credentials', 'ok', `no ${file}: registries are asked anonymously`)];
-    return [check('credentials', 'fail', `${file} cannot be read or is not JSON`, 'fix or move it aside')];
+  const bounded = readBoundedFileSync(file, 'settings');
+  if (!bounded.ok) {
+    if (bounded.problem === 'missing') return [check('credentials', 'ok', `no ${file}: registries are asked anonymously`)];
+    return [check('credentials', 'fail', `${file} ${bounded.message}`, 'fix or move it aside')];
   }
+  const text = bounded.text;
   const read = parseDockerConfigFile(text, DoctorDockerConfig);
   if (!read.ok && read.problem.kind === 'not-json') return [check('credentials', 'fail', `${file} cannot be read or is not JSON`, 'fix or move it aside')];
   if (!read.ok) return [check('credentials', 'fail', `${file} does not look like a Docker config file`, 'fix or move it aside')];

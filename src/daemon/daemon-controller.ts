@@ -209,8 +209,8 @@ export class DaemonController {
 
   async #afterCycle(result: CycleResult): Promise<void> {
     if (!result.dryRun) this.#lastCycle = result;
-    // What the cycle did besides its plan (a tag move a killed run left, finished first) is said
-    // in the log; the cycle's result (status, `update` through the daemon) carries it too.
+    // What the cycle did besides its plan (a tag move a killed run left, finished first; a file of
+    // basewatch's own set aside) is said in the log; the cycle's result carries it too.
     for (const warning of result.warnings ?? []) this.#logger.warn('cycle warning', { warning });
     this.#lastError = null;
     // Before notifying: the held events that are not ours may already queue the next cycle.

@@ -3,7 +3,7 @@
  * When none does, the error says what was tried, why each was chosen and why each failed,
  * because "cannot connect to the Docker daemon" alone sends users guessing.
  */
-import { readFileSync } from 'node:fs';
+import { readBoundedFileSync } from '../util/read-bounded-file.js';
 import os from 'node:os';
 import type { EngineClient, EngineClientOptions } from './engine-client.js';
 import { createEngineClient } from './docker-engine.js';
@@ -91,12 +91,14 @@ function isLocal(endpoint: EngineEndpoint): boolean {
   return parsed.ok && (parsed.host.kind === 'unix' || parsed.host.kind === 'npipe');
 }
 
+/**
+ * The Docker CLI's config, a context's meta file, a TLS file: bounded, regular files only (a FIFO
+ * or a link to /dev/zero in `~/.docker` must not hang or bloat every command); else null, as if
+ * it were missing.
+ */
 function readTextOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
+  const read = readBoundedFileSync(path, 'settings');
+  return read.ok ? read.text : null;
 }
 
 const HINTS: Record<EngineFailure, (error: EngineError, kind: string) => string> = {

@@ -77,6 +77,8 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
   const engineFirst = await connecting.catch(() => null);
   // Temp folders of runs that died go too, engine or not.
   const warnings: string[] = await finishLeftovers(engineFirst, options.paths.state);
+  // A build links file of the wrong type or size was set aside: say so with the cycle.
+  if (links.ok && links.warning !== undefined) warnings.push(links.warning);
   const check = await runCheck({
     engine: connecting,
     registry,
@@ -95,7 +97,9 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     ...(options.imageFacts !== undefined ? { imageFacts: options.imageFacts } : {}),
   });
   // A cycle about some images (named, or an engine event's) updates their entries in the saved report.
-  const { state } = await recordCheck(stateFile, { ...check, partial: options.images.length > 0 }, startedAt, now().getTime() - startedAt.getTime());
+  const { state, warning: stateWarning } = await recordCheck(stateFile, { ...check, partial: options.images.length > 0 }, startedAt, now().getTime() - startedAt.getTime());
+  // A state file that was garbage, of the wrong type or oversized was set aside.
+  if (stateWarning !== null) warnings.push(stateWarning);
 
   const buildable = new Set(
     check.report.images.filter((image) => image.source?.dockerfile != null || findBuildLink(linked, image.tags) !== null).map((image) => image.id),

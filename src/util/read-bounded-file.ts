@@ -67,6 +67,8 @@ export type BoundedRead =
       readonly code: string | null;
     };
 
+type BoundedFailure = Extract<BoundedRead, { ok: false }>;
+
 /** What a stat says the thing is, for messages. */
 export function describeFileType(stat: fs.Stats): string {
   if (stat.isDirectory()) return 'a folder';
@@ -78,7 +80,7 @@ export function describeFileType(stat: fs.Stats): string {
   return 'not a regular file';
 }
 
-function notRegular(stat: fs.Stats, linked: boolean): BoundedRead {
+function notRegular(stat: fs.Stats, linked: boolean): BoundedFailure {
   const what = describeFileType(stat);
   return {
     ok: false,
@@ -88,7 +90,7 @@ function notRegular(stat: fs.Stats, linked: boolean): BoundedRead {
   };
 }
 
-function tooLarge(kind: BoundedFileKind): BoundedRead {
+function tooLarge(kind: BoundedFileKind): BoundedFailure {
   const limit = FILE_SIZE_LIMITS[kind];
   return {
     ok: false,
@@ -98,7 +100,7 @@ function tooLarge(kind: BoundedFileKind): BoundedRead {
   };
 }
 
-function failed(error: unknown): BoundedRead {
+function failed(error: unknown): BoundedFailure {
   const code = (error as NodeJS.ErrnoException | null)?.code ?? null;
   if (code === 'ENOENT') return { ok: false, problem: 'missing', message: 'does not exist', code };
   const detail =
@@ -119,6 +121,14 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /** Reads `file` (following symlinks to a regular file only), at most the limit of `kind`. */
 export async function readBoundedFile(file: string, kind: BoundedFileKind, limit = FILE_SIZE_LIMITS[kind]): Promise<BoundedRead> {
+  const read = await readBoundedFileBytes(file, kind, limit);
+  return read.ok ? { ok: true, text: read.bytes.toString('utf8') } : read;
+}
+
+export type BoundedBytesRead = { readonly ok: true; readonly bytes: Buffer } | Extract<BoundedRead, { ok: false }>;
+
+/** {@link readBoundedFile}, as bytes: for a caller that must keep every byte (`pin` rewrites a Dockerfile in place). */
+export async function readBoundedFileBytes(file: string, kind: BoundedFileKind, limit = FILE_SIZE_LIMITS[kind]): Promise<BoundedBytesRead> {
   let handle: fsp.FileHandle;
   try {
     // stat before open: a device is never opened (opening some has side effects).
@@ -146,9 +156,9 @@ export async function readBoundedFile(file: string, kind: BoundedFileKind, limit
       total += bytesRead;
     }
     if (total > limit) return tooLarge(kind);
-    const text = Buffer.concat(chunks, total).toString('utf8');
+    const bytes = Buffer.concat(chunks, total);
     chunks = [];
-    return { ok: true, text };
+    return { ok: true, bytes };
   } catch (error) {
     return failed(error);
   } finally {

@@ -3,6 +3,7 @@
  * What the `pin` command and the daemon's `pin` policy call. Never touches git.
  */
 import fs from 'node:fs/promises';
+import { readBoundedFileBytes } from '../../util/read-bounded-file.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import { type PinChange, type PinProblem, type PinResolver, pinDockerfile } from './pin-dockerfile.js';
@@ -48,18 +49,22 @@ export async function updatePins(file: string, resolve: PinResolver, options: { 
   let mode: number;
   try {
     real = await fs.realpath(file);
-    bytes = await fs.readFile(real);
     mode = (await fs.stat(real)).mode & 0o7777;
   } catch (error) {
     return failed(`cannot read ${file}: ${fsMessage(error)}`);
   }
+  // Bounded, regular files only: a FIFO or a link to /dev/zero named Dockerfile is refused by name.
+  const read = await readBoundedFileBytes(real, 'dockerfile');
+  if (!read.ok) return failed(`cannot read ${file}: it ${read.message}`);
+  bytes = read.bytes;
   const content = bytes.toString('utf8');
   if (!Buffer.from(content, 'utf8').equals(bytes)) return failed(`${file} is not valid UTF-8; basewatch does not rewrite it`);
   const result = await pinDockerfile(content, resolve, { onlyPinned: options.onlyPinned ?? false });
   const base = { file, changes: result.changes, problems: result.problems, skipped: result.skipped };
   if (result.changes.length === 0 || options.dryRun === true) return { ...base, written: false };
   // The lookups took time: an editor may have saved the file meanwhile. Never overwrite that.
-  const now = await fs.readFile(real).catch(() => null);
+  const again = await readBoundedFileBytes(real, 'dockerfile');
+  const now = again.ok ? again.bytes : null;
   if (now === null || !now.equals(bytes)) {
     return { ...base, changes: [], problems: [...result.problems, { line: 0, message: `${file} changed while basewatch was pinning it; left as it is`, kind: 'file' }], written: false };
   }
