@@ -4,6 +4,8 @@
  * The check is of what `status` shows; an answer of any other shape goes through the full client.
  */
 import http from 'node:http';
+import path from 'node:path';
+import { checkPrivatePath } from '../util/private-path.js';
 import type { DaemonStatus } from './control-protocol.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -37,7 +39,11 @@ export function quickDaemonStatus(value: unknown): DaemonStatus | null {
  * GET /status on the control socket: the status, `'none'` when no daemon listens, or `'unsure'`
  * when the answer is not plainly one (then the full client asks again and says why).
  */
-export function askStatusQuickly(socketPath: string, timeoutMs: number): Promise<DaemonStatus | 'none' | 'unsure'> {
+export async function askStatusQuickly(socketPath: string, timeoutMs: number): Promise<DaemonStatus | 'none' | 'unsure'> {
+  // As the full client: a socket (or its folder) another user could have put there is refused
+  // (PrivatePathError), never talked to.
+  await checkPrivatePath(path.dirname(socketPath), 'folder');
+  await checkPrivatePath(socketPath, 'socket');
   return new Promise((resolve) => {
     const req = http.request({ socketPath, method: 'GET', path: '/status' }, (res) => {
       const chunks: Buffer[] = [];
