@@ -93,6 +93,21 @@ describe('commands agree (real engine and registry)', { skip: skipWithoutWorld()
     assert.match(entry?.reason ?? '', /^rebased onto /);
   });
 
+  it('rebuild of an image with no known Dockerfile names the one the last check found it built from', async () => {
+    const world = getWorld();
+    assert.ok(world);
+    const base = await patchedBase(world.registry);
+    const app = `${uniqueName('story-nofile')}:1`;
+    const project = await writeProject({ 'api/Dockerfile': `FROM ${base.baseRef}\nCOPY a.txt /a.txt\n`, 'api/a.txt': 'a\n' });
+    await buildImage({ context: path.join(project, 'api'), tag: app });
+    const home = await makeTempDir('story-nofile');
+    const check = await runBasewatch(['check', app, '--root', project], { home, cwd: project });
+    assert.equal(check.code, 0, `${check.stdout}\n${check.stderr}`);
+    const rebuild = await runBasewatch(['rebuild', app], { home, cwd: project });
+    assert.equal(rebuild.code, 7, `${rebuild.stdout}\n${rebuild.stderr}`);
+    assert.match(rebuild.stdout, new RegExp(`looks built from \\./api/Dockerfile: basewatch link ${quoted(app)} \\./api/Dockerfile, then basewatch rebuild ${quoted(app)}`));
+  });
+
   it('update with no engine: exit 3 and the reason, not "Nothing to do."', async () => {
     const home = await makeTempDir('story-no-engine');
     const socket = path.join(home, 'no-engine.sock');
