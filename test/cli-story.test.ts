@@ -73,6 +73,41 @@ describe('commands agree (real engine and registry)', { skip: skipWithoutWorld()
     assert.match(table.stdout, new RegExp(`${quoted(baseRef)}: Debian 10`));
   });
 
+  it('after update rebased an image, the saved report (status) shows it current under its new id, not outdated', async () => {
+    const world = getWorld();
+    assert.ok(world);
+    const base = await patchedBase(world.registry);
+    const app = `${uniqueName('story-acted')}:1`;
+    const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY a.txt /a.txt\n`, 'a.txt': 'a\n' });
+    await buildImage({ context: project, tag: app });
+    const home = await makeTempDir('story-acted');
+    assert.equal((await runBasewatch(['config', 'set', 'minimumAge', '0'], { home })).code, 0);
+    const update = await runBasewatch(['update', app, '--root', project, '--json'], { home });
+    assert.equal(update.code, 0, `${update.stdout}\n${update.stderr}`);
+    const action = (JSON.parse(update.stdout) as { actions: Array<{ kind: string; newImageId: string }> }).actions[0];
+    assert.equal(action?.kind, 'rebased');
+    const status = JSON.parse((await runBasewatch(['status', '--json'], { home })).stdout) as { report: { images: Array<{ name: string; id: string; status: string; reason: string }> } };
+    const entry = status.report.images.find((image) => image.name === app);
+    assert.equal(entry?.status, 'current', JSON.stringify(entry));
+    assert.equal(entry?.id, action?.newImageId);
+    assert.match(entry?.reason ?? '', /^rebased onto /);
+  });
+
+  it('rebuild of an image with no known Dockerfile names the one the last check found it built from', async () => {
+    const world = getWorld();
+    assert.ok(world);
+    const base = await patchedBase(world.registry);
+    const app = `${uniqueName('story-nofile')}:1`;
+    const project = await writeProject({ 'api/Dockerfile': `FROM ${base.baseRef}\nCOPY a.txt /a.txt\n`, 'api/a.txt': 'a\n' });
+    await buildImage({ context: path.join(project, 'api'), tag: app });
+    const home = await makeTempDir('story-nofile');
+    const check = await runBasewatch(['check', app, '--root', project], { home, cwd: project });
+    assert.equal(check.code, 0, `${check.stdout}\n${check.stderr}`);
+    const rebuild = await runBasewatch(['rebuild', app], { home, cwd: project });
+    assert.equal(rebuild.code, 7, `${rebuild.stdout}\n${rebuild.stderr}`);
+    assert.match(rebuild.stdout, new RegExp(`looks built from \\./api/Dockerfile: basewatch link ${quoted(app)} \\./api/Dockerfile, then basewatch rebuild ${quoted(app)}`));
+  });
+
   it('update with no engine: exit 3 and the reason, not "Nothing to do."', async () => {
     const home = await makeTempDir('story-no-engine');
     const socket = path.join(home, 'no-engine.sock');

@@ -88,11 +88,29 @@ describe('config store', () => {
     assert.throws(() => loadSettings(dir), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.ok(error.message.startsWith(`config file ${configFilePath(dir)}: `));
-      assert.match(error.message, /caFiles: expected array/);
+      assert.match(error.message, /caFiles: expected a list \(comma-separated, or a JSON array\) \(got "x"\)/);
       assert.match(error.message, /unknown setting "colour"/);
       return true;
     });
     await fs.writeFile(configFilePath(dir), '{');
     assert.throws(() => loadSettings(dir), /is not valid JSON/);
+  });
+});
+
+describe('config errors in basewatch words', () => {
+  it('names the key and the accepted values, never zod\'s phrasing', async (t) => {
+    const dir = await tempDir(t);
+    const said = (key: Parameters<typeof setSetting>[1], value: string): string => {
+      try {
+        setSetting(dir, key, value);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    assert.equal(said('notifications', 'maybe'), 'notifications: expected true or false (got "maybe")');
+    assert.equal(said('registryTimeoutSeconds', '999'), 'registryTimeoutSeconds: expected a number at most 300 (got 999)');
+    assert.equal(said('policy', 'rebas'), 'policy: expected one of auto, rebase, rebuild, notify, pin (got "rebas")');
+    for (const message of [said('notifications', 'maybe'), said('registryTimeoutSeconds', '0'), said('policy', 'x')]) assert.doesNotMatch(message, /Invalid|Too (big|small)|received/);
   });
 });

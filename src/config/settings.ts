@@ -191,6 +191,16 @@ export function describeSettingsIssue(issue: z.core.$ZodIssue, input: unknown): 
     return `unknown setting ${issue.keys.map((key) => `"${key}"`).join(', ')}; known settings: ${SETTING_KEYS.join(', ')}`;
   }
   const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+  const key = where || 'settings';
+  // zod's own words ("Invalid input: expected boolean, received string", "Too big: …") said in ours.
+  if (issue.code === 'invalid_type') {
+    const wanted: Record<string, string> = { boolean: 'true or false', number: 'a number', string: 'a text value', array: 'a list (comma-separated, or a JSON array)', object: 'a JSON object' };
+    return `${key}: expected ${wanted[issue.expected] ?? issue.expected}${shown}`;
+  }
+  if (issue.code === 'too_big' || issue.code === 'too_small') {
+    const bound = issue.code === 'too_big' ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+    return `${key}: expected ${issue.origin === 'number' ? 'a number' : 'a value'} ${bound}${shown}`;
+  }
   if (issue.code === 'invalid_value') {
     // zod's own words ("Invalid option: expected one of …") read badly after "expected".
     return `${where || 'settings'}: expected one of ${issue.values.map((value) => String(value)).join(', ')}${shown}`;

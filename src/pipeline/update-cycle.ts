@@ -13,11 +13,11 @@ import type { BasewatchPaths } from '../config/paths.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import { openRegistryParts } from './cycle-parts.js';
 import type { CredentialSource } from '../registry/credentials.js';
-import { STATE_FILE_NAME } from '../record/state-store.js';
+import { STATE_FILE_NAME, StateLockTimeoutError } from '../record/state-store.js';
 import { describePlan, planActions, planPinUpdates } from '../plan/plan-actions.js';
 import { parseDuration } from '../util/duration.js';
 import type { ActionOutcome, CycleResult, CycleTrigger } from '../record/cycle-result.js';
-import { recordCheck } from '../record/record-check.js';
+import { recordActions, recordCheck } from '../record/record-check.js';
 import { readSeenTags } from './seen-tags.js';
 import { runCheck } from './run-check.js';
 import { actOnPlan, outcome, pinOutcome } from './act-on-plan.js';
@@ -144,5 +144,10 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     plan,
     pinFiles,
   );
+  // The saved report then shows the images it moved as they are now, not as the check saw them.
+  await recordActions(stateFile, actions, now()).catch((error: unknown) => {
+    if (!(error instanceof StateLockTimeoutError)) throw error;
+    warnings.push(`the saved report still shows the images as before this cycle acted: ${error.message}`);
+  });
   return finish(actions);
 }

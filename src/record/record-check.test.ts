@@ -37,3 +37,13 @@ it('a partial check updates its images in the saved report in place; a full one 
   state = mergeCheckIntoState(state, { report: { ...report, images: [image('b:1', 'idb2', 'current')] } as never, observations: [] }, at, 1);
   assert.deepEqual(state.lastCheck?.report.images.map((entry) => entry.name), ['b:1']);
 });
+
+it('after the act step, a rebased image is current under its new id in the saved report; others are as checked', async () => {
+  const { withActionsApplied } = await import('./record-check.js');
+  const image = (name: string, id: string) => ({ name, tags: [name], id, platform: 'linux/amd64', base: { ref: 'docker.io/library/python:3', digest: 'sha256:old', via: 'layers', latest: 'sha256:new', localId: null }, source: null, status: 'outdated', reason: 'moved', checkedAt: null });
+  const checked = { ...report, images: [image('a:1', 'sha256:a1'), image('b:1', 'sha256:b1')] } as never;
+  const action = { target: 'a:1', kind: 'rebased', reason: '', baseRef: 'docker.io/library/python:3', digest: 'sha256:new', oldImageId: 'sha256:a1', newImageId: 'sha256:a2', packages: null, containersOnOldImage: [], warnings: [] } as const;
+  const after = withActionsApplied(checked, [action, { ...action, target: 'b:1', kind: 'failed', oldImageId: 'sha256:b1', newImageId: null }], 't');
+  assert.deepEqual(after.images.map((entry) => [entry.name, entry.id, entry.status, entry.base?.digest]), [['a:1', 'sha256:a2', 'current', 'sha256:new'], ['b:1', 'sha256:b1', 'outdated', 'sha256:old']]);
+  assert.match(after.images[0]?.reason ?? '', /^rebased onto docker\.io\/library\/python:3@sha256:new at t$/);
+});

@@ -8,6 +8,7 @@ import { CheckReport } from '../report/check-report.js';
 import type { UpstreamObservation } from '../resolve/check-upstream.js';
 import { upstreamKey } from '../resolve/upstream-seen.js';
 import { type LoadedState, type State, updateState } from './state-store.js';
+import type { ActionOutcome } from './cycle-result.js';
 
 /** What a check hands the record step: its report and the upstream tags it resolved. */
 export interface CheckToRecord {
@@ -66,4 +67,37 @@ export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Dat
 export async function recordCheck(stateFile: string, result: CheckToRecord, at: Date, durationMs: number): Promise<LoadedState> {
   // Merged into the file as it is now: the daemon and a `check` run by hand may record at once.
   return updateState(stateFile, (state) => mergeCheckIntoState(state, result, at, durationMs), at);
+}
+
+/**
+ * Pure: the saved report after the cycle's act step, so `status` does not list an image the
+ * cycle just rebased or rebuilt as outdated below the line that says it was: each such entry
+ * now names the new image and is current on the digest it was moved onto.
+ */
+export function withActionsApplied(report: CheckReport, actions: readonly ActionOutcome[], at: string): CheckReport {
+  const done = actions.filter((action) => (action.kind === 'rebased' || action.kind === 'rebuilt') && action.newImageId !== null);
+  if (done.length === 0) return report;
+  const images = report.images.map((image) => {
+    const action = done.find((candidate) => candidate.oldImageId === image.id || candidate.target === image.name);
+    if (action === undefined || action.newImageId === null) return image;
+    const onto = action.baseRef === null ? 'its base' : `${action.baseRef}${action.digest === null ? '' : `@${action.digest.slice(0, 19)}`}`;
+    return {
+      ...image,
+      id: action.newImageId,
+      status: 'current' as const,
+      reason: `${action.kind} onto ${onto} at ${at}`,
+      base: image.base === null ? null : { ...image.base, digest: action.digest ?? image.base.digest },
+    };
+  });
+  return { ...report, images };
+}
+
+/** Records what the act step changed in the saved report (see withActionsApplied). */
+export async function recordActions(stateFile: string, actions: readonly ActionOutcome[], at: Date): Promise<void> {
+  if (!actions.some((action) => action.kind === 'rebased' || action.kind === 'rebuilt')) return;
+  await updateState(
+    stateFile,
+    (state) => (state.lastCheck === null ? state : { ...state, lastCheck: { ...state.lastCheck, report: CheckReport.parse(withActionsApplied(state.lastCheck.report, actions, at.toISOString())) } }),
+    at,
+  );
 }
