@@ -68,6 +68,8 @@ export class DaemonController {
   #lastError: string | null = null;
   /** Keeps the engine events the daemon's own cycles cause from triggering cycles. */
   #engineEventGate: EngineEventGate | null = null;
+  /** Events waiting for their quiet time to pass (file saves, engine events) before they queue a cycle. */
+  #debouncers: Array<Debouncer<string>> = [];
   #stopping: Promise<void> | null = null;
 
   constructor(options: DaemonOptions) {
@@ -132,6 +134,7 @@ export class DaemonController {
       maxWaitMs: debounceMs * 4,
       flush: (files) => queue.enqueue({ trigger: { kind: 'files', detail: describeFiles(files) }, images: [], dryRun: false }),
     });
+    this.#debouncers.push(fileChanges);
     const files = new ProjectFileWatcher({ roots: this.settings.roots, logger: logger.child('files'), onEvent: (event) => fileChanges.push(event.file) });
     this.#files = files;
     this.#parts.push({ name: 'file watcher', stop: async () => {
@@ -146,8 +149,10 @@ export class DaemonController {
     const engineEvents: Debouncer<string> = createDebouncer({
       delayMs: debounceMs,
       maxWaitMs: debounceMs * 4,
-      flush: (images) => queue.enqueue({ trigger: { kind: 'engine', detail: [...new Set(images)].join(', ') }, images: [...new Set(images)], dryRun: false }),
+      // An event about a base (pulled, re-tagged) is news for the images built on it too.
+      flush: (images) => queue.enqueue({ trigger: { kind: 'engine', detail: [...new Set(images)].join(', ') }, images: [...new Set(images)], withDependents: true, dryRun: false }),
     });
+    this.#debouncers.push(engineEvents);
     const gate = new EngineEventGate({ running: () => queue.running, forward: (image) => engineEvents.push(image), logger: logger.child('engine') });
     this.#engineEventGate = gate;
     const engine = new EngineWatcher({
@@ -197,8 +202,9 @@ export class DaemonController {
       cwd,
       roots: settings.roots,
       images: request.images,
-      // An event about a base (pulled, re-tagged) is news for the images built on it too.
-      withDependents: request.trigger.kind === 'engine',
+      // Asked per request, not by the cycle's trigger: an engine event folded into a CLI request
+      // still re-checks the images built on the pulled base.
+      withDependents: request.withDependents === true,
       dryRun: request.dryRun,
       settings,
       paths,
@@ -265,6 +271,7 @@ export class DaemonController {
       cycles: {
         running: running === null ? null : { trigger: running.request.trigger, startedAt: running.startedAt.toISOString() },
         pending: queue?.pending ?? 0,
+        waitingEvents: this.#debouncers.reduce((sum, debouncer) => sum + debouncer.waiting, 0) + (this.#engineEventGate?.held ?? 0),
         completed: queue?.completed ?? 0,
         last: last === null ? null : {
           trigger: last.trigger,
