@@ -6,6 +6,7 @@
  * Every trigger goes through one queue, so at most one cycle runs and bursts coalesce.
  */
 import path from 'node:path';
+import { ImageFactsShelf } from '../inventory/image-facts-cache.js';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import type { BasewatchPaths } from '../config/paths.js';
@@ -190,6 +191,9 @@ export class DaemonController {
     }
   }
 
+  /** What each image ID's config and history say, learned once for the daemon's life (never stale: an ID is its content). */
+  readonly #imageFacts = new ImageFactsShelf();
+
   #runPipeline(request: CycleRequest): Promise<CycleResult> {
     const settings = this.settings;
     if (this.#options.runCycle !== undefined) return this.#options.runCycle(request, settings);
@@ -210,6 +214,7 @@ export class DaemonController {
       paths,
       trigger: request.trigger,
       onProgress: (message) => this.#logger.debug('cycle progress', { message }),
+      imageFacts: this.#imageFacts,
     });
   }
 
