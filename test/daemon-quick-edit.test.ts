@@ -75,8 +75,9 @@ describe('daemon: an edit while a cycle is held', { skip: skipWithoutWorld() }, 
     assert.equal(base.latest, otherDigest, 'the digest the registry gave the first cycle');
 
     held.release();
-    const after = await waitUntilIdle(home, idle.cycles.completed + 2, daemon);
-    assert.equal(after.cycles.last?.trigger.kind, 'files');
+    // The held cycle, then the files cycle of the edit (engine events of other tests on the shared
+    // engine may fold into it or run beside): idle also means no file event waits any more.
+    await waitUntilIdle(home, idle.cycles.completed + 2, daemon);
     const settled = await savedBase(dockerfile);
     assert.equal(settled?.ref, normalizeImageRef(otherRef), 'the cycles after it keep the edit');
     assert.equal(settled?.latest, otherDigest);

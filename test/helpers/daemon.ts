@@ -97,7 +97,7 @@ export const lastCycle = (home: string): Promise<CycleResult | null> => askDaemo
 export function waitUntilIdle(home: string, completed = 1, context?: Daemon | (() => string)): Promise<DaemonStatus> {
   return waitFor('an idle daemon', async () => {
     const s = await daemonStatus(home);
-    return s !== null && s.cycles.running === null && s.cycles.pending === 0 && s.cycles.waitingEvents === 0 && s.cycles.completed >= completed ? s : null;
+    return s !== null && s.cycles.running === null && s.cycles.pending === 0 && (s.cycles.waitingEvents ?? 0) === 0 && s.cycles.completed >= completed ? s : null;
   }, 20_000, context);
 }
 
