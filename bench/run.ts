@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { runCheckScaleBench } from './check-scale.bench.js';
 import { runDaemonIdleBench } from './daemon-idle.bench.js';
+import { runEditStatusBench } from './edit-status.bench.js';
 import { runLinkBench } from './link-images.bench.js';
 import { runRebaseBench } from './rebase.bench.js';
 import { getWorld } from '../test/helpers/world.js';
@@ -24,6 +25,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ['link', async () => { for (const line of runLinkBench()) console.log(line); }],
   ['rebase', async () => void (await runRebaseBench())],
   ['daemon-idle', async () => console.log(await runDaemonIdleBench())],
+  ['edit-status', async () => { for (const line of await runEditStatusBench()) console.log(line); }],
   ['check-scale', async () => { for (const line of await runCheckScaleBench()) console.log(line); }],
 ];
 const wanted = process.argv.slice(2);

@@ -117,6 +117,8 @@ export const DaemonStatusSchema = z.object({
   cycles: z.object({
     running: z.object({ trigger: TriggerSchema, startedAt: z.string() }).nullable(),
     pending: z.number(),
+    /** File and engine events waiting out their quiet time or the running cycle's result: a cycle to come (absent from older daemons). */
+    waitingEvents: z.number().optional(),
     completed: z.number(),
     last: z
       .object({

@@ -29,6 +29,11 @@ describe('mergeRequests', () => {
     assert.deepEqual(mergeRequests(request('engine', ['a']), request('engine', ['b', 'a'])).images, ['a', 'b']);
     assert.deepEqual(mergeRequests(request('engine', ['a']), request('files')).images, []);
   });
+  it('keeps the dependents one list asked for, never for all images', () => {
+    assert.equal(mergeRequests(request('cli', ['a']), { ...request('engine', ['b']), withDependents: true }).withDependents, true);
+    assert.equal(mergeRequests(request('cli', ['a']), request('cli', ['b'])).withDependents, undefined);
+    assert.equal(mergeRequests({ ...request('engine', ['b']), withDependents: true }, request('files')).withDependents, undefined);
+  });
   it('keeps the first trigger kind and every detail', () => {
     const merged = mergeRequests(request('files', [], '/x/Dockerfile'), request('engine', ['a'], 'a'));
     assert.equal(merged.trigger.kind, 'files');
@@ -56,8 +61,28 @@ describe('CycleQueue', () => {
     assert.deepEqual(runs[1]!.request.images, [], 'the files trigger widened it to all images');
     runs[1]!.finish();
     const results = await Promise.all([a, b, c]);
-    assert.ok(results.every((result) => result === results[0]), 'every caller gets the covering cycle');
+    assert.ok(results.every((result) => result.report === results[0]!.report), 'every caller gets the covering cycle');
+    assert.deepEqual(results.map((result) => result.trigger), [{ kind: 'engine' }, { kind: 'engine' }, { kind: 'files', detail: '/p/Dockerfile' }], 'each as the answer to its own request');
     assert.equal(queue.completed, 2);
+  });
+
+  it('answers a CLI request folded into an engine-started cycle as the CLI\'s, and keeps the engine\'s dependents', async () => {
+    const { runs, run } = gatedRunner();
+    const queue = new CycleQueue({ run, logger: silentLogger });
+    void queue.submit(request('startup'));
+    await tick();
+    const engine = queue.submit({ ...request('engine', ['base:1'], 'base:1'), withDependents: true });
+    const cli = queue.submit(request('cli', ['app:1'], 'test'));
+    await tick();
+    runs[0]!.finish();
+    await tick();
+    assert.equal(runs.length, 2, 'one follow-up covers both');
+    assert.deepEqual(runs[1]!.request.images, ['base:1', 'app:1']);
+    assert.equal(runs[1]!.request.withDependents, true, 'the pulled base\'s dependents are still checked');
+    assert.deepEqual(runs[1]!.request.trigger, { kind: 'engine', detail: 'base:1; cli: test' }, 'the cycle (and its log) says what was folded in');
+    runs[1]!.finish();
+    assert.deepEqual((await cli).trigger, { kind: 'cli', detail: 'test' });
+    assert.deepEqual((await engine).trigger, { kind: 'engine', detail: 'base:1' });
   });
 
   it('never folds a dry run into a real cycle', async () => {

@@ -2,7 +2,8 @@
  * One cycle at a time. A request that arrives while a cycle runs joins the one follow-up cycle
  * waiting behind it (coalescing), so a burst of file saves, engine events and a scheduled run
  * cost one extra cycle, not one each. Every caller gets the result of the cycle that covered
- * its request.
+ * its request, as the answer to its own request: a `check --now` folded into a cycle an engine
+ * event started is still answered as the CLI's (trigger `cli`), not as the engine's.
  */
 import type { CycleResult, CycleTrigger } from '../record/cycle-result.js';
 import type { Logger } from '../util/logger.js';
@@ -11,23 +12,40 @@ export interface CycleRequest {
   readonly trigger: CycleTrigger;
   /** Images to check and act on; empty means all of them. */
   readonly images: readonly string[];
+  /** With `images`: also the images built on them (a pulled or re-tagged base is news for those). Default false. */
+  readonly withDependents?: boolean;
   readonly dryRun: boolean;
 }
 
 /**
- * Pure: the request that covers both. All images win over a list; the trigger is the first one's
- * kind (what started the wait), with every detail kept so the log says what was folded in.
+ * Pure: the request that covers both. All images win over a list; a list asked with its
+ * dependents keeps them (the other list gets them too: more checked, nothing missed); the trigger
+ * is the first one's kind (what started the wait), with every detail kept so the log says what
+ * was folded in.
  */
 export function mergeRequests(first: CycleRequest, second: CycleRequest): CycleRequest {
   const images = first.images.length === 0 || second.images.length === 0 ? [] : [...new Set([...first.images, ...second.images])];
   const details = [first.trigger.detail, second.trigger.kind === first.trigger.kind ? second.trigger.detail : describeTrigger(second.trigger)]
     .filter((detail): detail is string => detail !== undefined && detail !== '');
   const detail = [...new Set(details.flatMap((text) => text.split('; ')))].join('; ');
+  const withDependents = images.length > 0 && (first.withDependents === true || second.withDependents === true);
   return {
     trigger: detail === '' ? { kind: first.trigger.kind } : { kind: first.trigger.kind, detail },
     images,
+    ...(withDependents ? { withDependents } : {}),
     dryRun: first.dryRun,
   };
+}
+
+/**
+ * Pure: the covering cycle's result as the answer to one of the requests folded into it. The
+ * report is the whole cycle's (the CLI trims it to the images it asked about); the trigger is the
+ * request's own, so whoever asked sees its request answered, whatever started the cycle.
+ */
+export function answerFor(result: CycleResult, request: CycleRequest): CycleResult {
+  const own = request.trigger;
+  if (result.trigger.kind === own.kind && result.trigger.detail === own.detail) return result;
+  return { ...result, trigger: own };
 }
 
 export function describeTrigger(trigger: CycleTrigger): string {
@@ -40,7 +58,7 @@ export class CycleQueueStoppedError extends Error {
 
 interface Pending {
   request: CycleRequest;
-  readonly waiters: Array<{ resolve: (result: CycleResult) => void; reject: (error: unknown) => void }>;
+  readonly waiters: Array<{ readonly request: CycleRequest; resolve: (result: CycleResult) => void; reject: (error: unknown) => void }>;
 }
 
 export interface RunningCycle {
@@ -94,10 +112,10 @@ export class CycleQueue {
     return new Promise<CycleResult>((resolve, reject) => {
       const waiting = this.#pending.get(request.dryRun);
       if (waiting === undefined) {
-        this.#pending.set(request.dryRun, { request, waiters: [{ resolve, reject }] });
+        this.#pending.set(request.dryRun, { request, waiters: [{ request, resolve, reject }] });
       } else {
         waiting.request = mergeRequests(waiting.request, request);
-        waiting.waiters.push({ resolve, reject });
+        waiting.waiters.push({ request, resolve, reject });
         this.#options.logger.debug('cycle request coalesced', { trigger: describeTrigger(request.trigger) });
       }
       this.#next();
@@ -146,13 +164,14 @@ export class CycleQueue {
     running.cycle = { ...running.cycle, result };
     this.#completed += 1;
     logger.info('cycle finished', {
-      trigger: job.request.trigger.kind,
+      // With its details: what was folded in (an engine event behind a file save) is in the log.
+      trigger: describeTrigger(job.request.trigger),
       ms: Date.now() - started,
       images: result.report.images.length,
       outdated: result.report.images.filter((image) => image.status === 'outdated').length,
       actions: result.actions.map((action) => `${action.kind} ${action.target}`),
     });
-    for (const waiter of job.waiters) waiter.resolve(result);
+    for (const waiter of job.waiters) waiter.resolve(answerFor(result, waiter.request));
     try {
       await this.#options.onFinished?.(result);
     } catch (error) {

@@ -6,6 +6,7 @@
  * Every trigger goes through one queue, so at most one cycle runs and bursts coalesce.
  */
 import path from 'node:path';
+import { ImageFactsShelf } from '../inventory/image-facts-cache.js';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import type { BasewatchPaths } from '../config/paths.js';
@@ -22,6 +23,8 @@ import { EngineWatcher } from './engine-watcher.js';
 import { ProjectFileWatcher, watchSingleFile } from './file-watcher.js';
 import type { Logger } from '../util/logger.js';
 import { Scheduler } from './scheduler.js';
+import { recheckEditedFiles } from './quick-recheck.js';
+import { RegistryAnswers } from './registry-answers.js';
 
 export type CycleRunner = (request: CycleRequest, settings: Settings) => Promise<CycleResult>;
 
@@ -68,6 +71,8 @@ export class DaemonController {
   #lastError: string | null = null;
   /** Keeps the engine events the daemon's own cycles cause from triggering cycles. */
   #engineEventGate: EngineEventGate | null = null;
+  /** Events waiting for their quiet time to pass (file saves, engine events) before they queue a cycle. */
+  #debouncers: Array<Debouncer<string>> = [];
   #stopping: Promise<void> | null = null;
 
   constructor(options: DaemonOptions) {
@@ -132,11 +137,25 @@ export class DaemonController {
       maxWaitMs: debounceMs * 4,
       flush: (files) => queue.enqueue({ trigger: { kind: 'files', detail: describeFiles(files) }, images: [], dryRun: false }),
     });
-    const files = new ProjectFileWatcher({ roots: this.settings.roots, logger: logger.child('files'), onEvent: (event) => fileChanges.push(event.file) });
+    this.#debouncers.push(fileChanges);
+    // The quick path of an edit (issue 14): read again and saved at once, beside the cycle queued above.
+    const quickDelayMs = Math.min(100, debounceMs);
+    const quickChanges: Debouncer<string> = createDebouncer({ delayMs: quickDelayMs, maxWaitMs: quickDelayMs * 4, flush: (edited) => this.#recheckQuickly(edited) });
+    this.#debouncers.push(quickChanges);
+    const files = new ProjectFileWatcher({
+      roots: this.settings.roots,
+      logger: logger.child('files'),
+      onEvent: (event) => {
+        fileChanges.push(event.file);
+        if (this.#options.runCycle === undefined) quickChanges.push(event.file);
+      },
+    });
     this.#files = files;
     this.#parts.push({ name: 'file watcher', stop: async () => {
       fileChanges.cancel();
+      quickChanges.cancel();
       await files.stop();
+      await this.#quickRunning;
     } });
     files.start();
 
@@ -146,8 +165,10 @@ export class DaemonController {
     const engineEvents: Debouncer<string> = createDebouncer({
       delayMs: debounceMs,
       maxWaitMs: debounceMs * 4,
-      flush: (images) => queue.enqueue({ trigger: { kind: 'engine', detail: [...new Set(images)].join(', ') }, images: [...new Set(images)], dryRun: false }),
+      // An event about a base (pulled, re-tagged) is news for the images built on it too.
+      flush: (images) => queue.enqueue({ trigger: { kind: 'engine', detail: [...new Set(images)].join(', ') }, images: [...new Set(images)], withDependents: true, dryRun: false }),
     });
+    this.#debouncers.push(engineEvents);
     const gate = new EngineEventGate({ running: () => queue.running, forward: (image) => engineEvents.push(image), logger: logger.child('engine') });
     this.#engineEventGate = gate;
     const engine = new EngineWatcher({
@@ -185,25 +206,77 @@ export class DaemonController {
     }
   }
 
+  /** What each image ID's config and history say, learned once for the daemon's life (never stale: an ID is its content). */
+  readonly #imageFacts = new ImageFactsShelf();
+  /** What the registries last answered the cycles: an edit's verdicts come from these at once. */
+  readonly #answers = new RegistryAnswers();
+  /** Edited files waiting for the quick recheck, the one running, and when each file was last re-read that way. */
+  readonly #quickFiles = new Set<string>();
+  #quickRunning: Promise<void> | null = null;
+  readonly #quickAt = new Map<string, number>();
+
+  /**
+   * Re-reads edited files and saves their verdicts from the registries' last answers, one recheck
+   * at a time (edits meanwhile go in the next); never waits for the cycle queue.
+   */
+  #recheckQuickly(files: readonly string[]): void {
+    for (const file of files) this.#quickFiles.add(file);
+    if (this.#quickRunning !== null) return;
+    this.#quickRunning = (async () => {
+      while (this.#quickFiles.size > 0 && this.#stopping === null) {
+        const batch = [...this.#quickFiles];
+        this.#quickFiles.clear();
+        const at = Date.now();
+        for (const file of batch) this.#quickAt.set(file, at);
+        this.#logger.debug('re-reading edited files', { files: describeFiles(batch) });
+        try {
+          const done = await recheckEditedFiles({
+            settings: this.settings,
+            paths: this.#options.paths,
+            env: this.#options.env,
+            cwd: this.#cwd(),
+            imageFacts: this.#imageFacts,
+            answers: this.#answers,
+            files: batch,
+            onProgress: (message) => this.#logger.debug('re-reading edited files', { message }),
+          });
+          this.#logger.info('edited files re-read', { files: describeFiles(batch), images: done.images.map((image) => `${image.name} ${image.status}`), ms: done.ms });
+        } catch (error) {
+          this.#logger.warn('edited files not re-read: the queued cycle will', { files: describeFiles(batch), error });
+        }
+      }
+    })().finally(() => {
+      this.#quickRunning = null;
+    });
+  }
+
+  /** runCheck scans the working folder when given no roots; the runtime folder holds no Dockerfiles. */
+  #cwd(): string {
+    const settings = this.settings;
+    return settings.roots.length > 0 ? settings.roots[0]! : this.#options.paths.runtime;
+  }
+
   #runPipeline(request: CycleRequest): Promise<CycleResult> {
     const settings = this.settings;
     if (this.#options.runCycle !== undefined) return this.#options.runCycle(request, settings);
     const { paths, env } = this.#options;
-    // runCheck scans the working folder when given no roots; the runtime folder holds no
-    // Dockerfiles, so a daemon with no roots yet checks local images only.
-    const cwd = settings.roots.length > 0 ? settings.roots[0]! : paths.runtime;
+    // A daemon with no roots yet checks local images only (see #cwd).
+    const cwd = this.#cwd();
     return runUpdateCycle({
       env,
       cwd,
       roots: settings.roots,
       images: request.images,
-      // An event about a base (pulled, re-tagged) is news for the images built on it too.
-      withDependents: request.trigger.kind === 'engine',
+      // Asked per request, not by the cycle's trigger: an engine event folded into a CLI request
+      // still re-checks the images built on the pulled base.
+      withDependents: request.withDependents === true,
       dryRun: request.dryRun,
       settings,
       paths,
       trigger: request.trigger,
       onProgress: (message) => this.#logger.debug('cycle progress', { message }),
+      imageFacts: this.#imageFacts,
+      wrapRegistry: (client) => this.#answers.remembering(client),
     });
   }
 
@@ -213,6 +286,12 @@ export class DaemonController {
     // basewatch's own set aside) is said in the log; the cycle's result carries it too.
     for (const warning of result.warnings ?? []) this.#logger.warn('cycle warning', { warning });
     this.#lastError = null;
+    // The cycle saved what it read when it started: a file re-read quickly since is read again
+    // (cheap), so `status` does not fall back to the older file while the queued cycle runs.
+    const started = Date.parse(result.startedAt);
+    const again = [...this.#quickAt].filter(([, at]) => at >= started).map(([file]) => file);
+    for (const [file, at] of this.#quickAt) if (at < started) this.#quickAt.delete(file);
+    if (again.length > 0 && this.#options.runCycle === undefined) this.#recheckQuickly(again);
     // Before notifying: the held events that are not ours may already queue the next cycle.
     this.#engineEventGate?.cycleDone(result);
     try {
@@ -265,6 +344,7 @@ export class DaemonController {
       cycles: {
         running: running === null ? null : { trigger: running.request.trigger, startedAt: running.startedAt.toISOString() },
         pending: queue?.pending ?? 0,
+        waitingEvents: this.#debouncers.reduce((sum, debouncer) => sum + debouncer.waiting, 0) + (this.#engineEventGate?.held ?? 0),
         completed: queue?.completed ?? 0,
         last: last === null ? null : {
           trigger: last.trigger,

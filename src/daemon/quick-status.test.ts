@@ -16,6 +16,7 @@ const status = {
   cycles: {
     running: { trigger: { kind: 'files', detail: 'api/Dockerfile' }, startedAt: '2026-12-06T13:59:00Z' },
     pending: 0,
+    waitingEvents: 2,
     completed: 4,
     last: { trigger: { kind: 'schedule' }, startedAt: '2026-12-06T12:00:00Z', finishedAt: '2026-12-06T12:00:03Z', dryRun: false, images: 12, outdated: 1, errors: 0, actions: [{ kind: 'reported', target: 'shop/api:dev', reason: 'policy report' }] },
     lastError: null,
@@ -25,10 +26,14 @@ const status = {
 
 test('a status the schema accepts is read the same without it', () => {
   assert.deepEqual(quickDaemonStatus(structuredClone(status)), DaemonStatusSchema.parse(structuredClone(status)));
+  // An older daemon's, without the count of waiting events.
+  const { waitingEvents: _, ...older } = status.cycles;
+  assert.deepEqual(quickDaemonStatus({ ...status, cycles: older }), DaemonStatusSchema.parse({ ...status, cycles: older }));
 });
 
 test('anything else is left to the full client', () => {
   assert.equal(quickDaemonStatus({ ...status, pid: '42' }), null);
   assert.equal(quickDaemonStatus({ ...status, cycles: { ...status.cycles, last: { ...status.cycles.last, actions: [{ kind: 'x' }] } } }), null);
+  assert.equal(quickDaemonStatus({ ...status, cycles: { ...status.cycles, waitingEvents: 'two' } }), null);
   assert.equal(quickDaemonStatus([]), null);
 });

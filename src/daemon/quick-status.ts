@@ -24,7 +24,7 @@ export function quickDaemonStatus(value: unknown): DaemonStatus | null {
     isObject(schedule) && isString(schedule['expression']) && orNull(isString)(schedule['nextRunAt']) && orNull(isString)(schedule['lastRunAt']) &&
     isObject(watcher) && isString(watcher['state']) && orNull(isString)(watcher['problem']) &&
     Array.isArray(watcher['roots']) && watcher['roots'].every((root) => isObject(root) && isString(root['root']) && isNumber(root['dockerfiles']) && isNumber(root['composeFiles']) && orNull(isString)(root['problem'])) &&
-    isObject(cycles) && isNumber(cycles['pending']) && isNumber(cycles['completed']) && orNull(isString)(cycles['lastError']) &&
+    isObject(cycles) && isNumber(cycles['pending']) && (cycles['waitingEvents'] === undefined || isNumber(cycles['waitingEvents'])) && isNumber(cycles['completed']) && orNull(isString)(cycles['lastError']) &&
     orNull((running) => isObject(running) && isTrigger(running['trigger']) && isString(running['startedAt']))(cycles['running']) &&
     orNull(
       (last) =>

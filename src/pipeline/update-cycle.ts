@@ -42,6 +42,8 @@ export interface UpdateCycleOptions {
   readonly displayCwd?: string;
   /** What earlier cycles learned of each image ID (the daemon keeps it in memory); default none. */
   readonly imageFacts?: ImageFactsShelf;
+  /** Wraps the cycle's registry client, e.g. to remember its answers (the daemon does); default none. */
+  readonly wrapRegistry?: (client: RegistryClient) => RegistryClient;
 }
 
 export async function runUpdateCycle(options: UpdateCycleOptions): Promise<CycleResult> {
@@ -49,7 +51,8 @@ export async function runUpdateCycle(options: UpdateCycleOptions): Promise<Cycle
   const links = await readBuildLinks(options.paths.state);
   // One registry client for the whole cycle: the check's questions and the act step's pulls share
   // its tokens, rate-limit budget and connections.
-  const { registry, credentials } = openRegistryParts(options.settings, options.env);
+  const { registry: opened, credentials } = openRegistryParts(options.settings, options.env);
+  const registry = options.wrapRegistry?.(opened) ?? opened;
   try {
     return await checkPlanAct(options, { registry, credentials, links });
   } finally {

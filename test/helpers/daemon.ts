@@ -90,11 +90,14 @@ export const daemonStatus = (home: string): Promise<DaemonStatus | null> => askD
 /** The last finished cycle's full result; null when none finished yet or no daemon answers. */
 export const lastCycle = (home: string): Promise<CycleResult | null> => askDaemon(runtimeOf(home), { kind: 'last-cycle' });
 
-/** Waits until no cycle runs or waits and at least `completed` cycles are done; returns that status. */
+/**
+ * Waits until no cycle runs or waits, no file or engine event waits to start one, and at least
+ * `completed` cycles are done; returns that status.
+ */
 export function waitUntilIdle(home: string, completed = 1, context?: Daemon | (() => string)): Promise<DaemonStatus> {
   return waitFor('an idle daemon', async () => {
     const s = await daemonStatus(home);
-    return s !== null && s.cycles.running === null && s.cycles.pending === 0 && s.cycles.completed >= completed ? s : null;
+    return s !== null && s.cycles.running === null && s.cycles.pending === 0 && (s.cycles.waitingEvents ?? 0) === 0 && s.cycles.completed >= completed ? s : null;
   }, 20_000, context);
 }
 

@@ -83,8 +83,22 @@ interface TagListing {
   readonly warning: string | null;
 }
 
-/** One listing per repository at a time in this process: two bases of python share it. */
-const inFlight = new SingleFlight<TagListing | RegistryFailure>();
+/**
+ * One listing per repository at a time for each registry client: two bases of python in one check
+ * share it. Per client, not per process: the daemon re-reads an edited file with a client that
+ * answers from memory while a cycle's request to a registry that hangs is in flight, and must not
+ * wait on that request.
+ */
+const inFlight = new WeakMap<RegistryClient, SingleFlight<TagListing | RegistryFailure>>();
+
+function flightsOf(client: RegistryClient): SingleFlight<TagListing | RegistryFailure> {
+  let flights = inFlight.get(client);
+  if (flights === undefined) {
+    flights = new SingleFlight<TagListing | RegistryFailure>();
+    inFlight.set(client, flights);
+  }
+  return flights;
+}
 
 async function tagList(client: RegistryClient, ref: ImageRef, options: NewerVersionsOptions): Promise<TagListing | RegistryFailure> {
   const file = tagCacheFile(options.cacheDir, ref);
@@ -115,7 +129,7 @@ export async function findNewerVersions(client: RegistryClient, ref: ImageRef, o
     return { ok: true, proposals: [], fromCache: true, listedAt: options.now.toISOString(), warning: null };
   }
   const key = tagCacheFile(options.cacheDir, ref);
-  const result = await inFlight.run(key, () => tagList(client, ref, options));
+  const result = await flightsOf(client).run(key, () => tagList(client, ref, options));
   if ('ok' in result) return result;
   const proposals = proposeNewerTags(ref.tag, result.list.tags, { allowed: options.allowed ?? null, includePrerelease: options.includePrerelease ?? false });
   return { ok: true, proposals, fromCache: result.fromCache, listedAt: result.list.fetchedAt, warning: result.warning };
