@@ -1,6 +1,6 @@
 // What a command loads is part of how fast it starts (project issue 14): `status` loads no
 // package at all, and `check --offline` neither the HTTP client (undici) nor ssh2, which only a
-// registry request and an ssh:// engine need. Counted from inside the real CLI process: an
+// registry request and an ssh:// engine need, nor yaml for a project without compose files. Counted from inside the real CLI process: an
 // `--import` hook lists every module URL it resolves and, at exit, every CommonJS file loaded.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -57,5 +57,6 @@ describe('what a command loads as it starts', () => {
     assert.ok(packages.has('dockerode') && packages.has('zod'), [...packages].join(' '));
     assert.ok(!packages.has('undici'), 'check --offline loads undici');
     assert.ok(!packages.has('ssh2'), 'check --offline against a unix socket loads ssh2');
+    assert.ok(!packages.has('yaml'), 'check --offline of a project without compose files loads yaml');
   });
 });
