@@ -404,6 +404,7 @@ interface WantedName {
   readonly podmanLocal: string | null;
   /** The id without `sha256:` that a long enough name may be the start of. */
   readonly idPrefix: string | null;
+  readonly couldBeId: boolean;
 }
 
 function wantedName(wanted: string): WantedName {
@@ -415,6 +416,8 @@ function wantedName(wanted: string): WantedName {
     normalised: normalizeImageRef(wanted),
     podmanLocal: shortName ? normalizeImageRef(`localhost/${wanted}`) : null,
     idPrefix: wanted.length >= 12 ? wanted.replace(/^sha256:/, '') : null,
+    // Ids are digests: a name with other characters than hex (a tag) is not the start of one.
+    couldBeId: /^(?:sha256:)?[0-9a-f]+$/.test(wanted),
   };
 }
 
@@ -437,13 +440,16 @@ function linksByName(links: readonly ImageLink[], wanted: readonly string[]): Ma
       if (normal !== null) add(byNormalTag, normal, link);
     }
   }
+  const byId = new Map<string, ImageLink[]>();
+  for (const link of links) add(byId, link.image.id, link);
   const bareIds = links.map((link) => link.image.id.replace(/^sha256:/, ''));
   const matches = new Map<string, Set<ImageLink>>();
   for (const name of new Set(wanted)) {
     const w = wantedName(name);
     const found = new Set<ImageLink>();
-    for (const [i, link] of links.entries()) {
-      if (link.image.id === w.name || (w.idPrefix !== null && bareIds[i]!.startsWith(w.idPrefix))) found.add(link);
+    for (const link of byId.get(w.name) ?? []) found.add(link);
+    for (const [i, link] of w.couldBeId && w.idPrefix !== null ? links.entries() : []) {
+      if (bareIds[i]!.startsWith(w.idPrefix!)) found.add(link);
     }
     for (const link of byTag.get(w.name) ?? []) found.add(link);
     for (const key of [w.normalised, w.podmanLocal]) {
