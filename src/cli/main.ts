@@ -305,7 +305,7 @@ async function failureExit(error: unknown, io: CliIo): Promise<number> {
 async function beforeAnyCommand(io: CliIo): Promise<void> {
   const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
   checkOwnFolders([paths.config, paths.state, paths.cache, paths.runtime, paths.logs]);
-  const removed = await (await import('../act/tag-moves/leftovers.js')).removeDeadRunTempFolders(paths.state);
+  const removed = await (await import('../act/tag-moves/dead-run-folders.js')).removeDeadRunTempFolders(paths.state);
   if (removed !== null) io.stderr.write(createStyle(colorEnabled(io.stderr, io.env)).yellow(`basewatch: warning: ${removed}\n`));
 }
 

@@ -25,7 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pack, type TarHeader, type TarPack } from 'tar-fs';
+import type { TarHeader, TarPack } from 'tar-fs';
 import { readBoundedFileOrThrow } from '../util/read-bounded-file.js';
 import { type IgnoreRules, type ParentMatch, parseIgnoreRules } from './ignore-rules.js';
 
@@ -131,6 +131,8 @@ export async function packBuildContext(spec: BuildContextSpec): Promise<PackedCo
     generated.push({ name: dockerfileName, content });
   }
 
+  // tar-fs (with tar-stream and streamx, some 40 modules) loads with the first build, not with every command.
+  const { pack } = await import('tar-fs');
   const tar = pack(dir, {
     entries: listed,
     // Only entries listed are packed: tar-fs would otherwise add every child of a listed folder.

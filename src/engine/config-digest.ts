@@ -8,7 +8,7 @@
  * image's own digest (index → this platform's manifest → config) is complete. Manifests are
  * content-addressed, so the answer for a digest never changes: callers cache it by `Id`.
  */
-import { extract } from 'tar-stream';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 
 /** Manifests and indexes are a few KiB; anything larger is a layer or a config, and skipped. */
@@ -55,6 +55,9 @@ export function configDigestFromBlobs(digest: string, platform: ImagePlatform, b
 /** Reads a save stream until `digest`'s config digest is known; null when the archive never tells. */
 export async function readConfigDigest(stream: NodeJS.ReadableStream, digest: string, platform: ImagePlatform): Promise<string | null> {
   const blobs = new Map<string, ManifestOrIndex>();
+  // tar-stream loads here, on first use (only the containerd image store needs this scan), and
+  // in the same tick as the stream is piped: no await between the engine's answer and its listeners.
+  const { extract } = createRequire(import.meta.url)('tar-stream') as typeof import('tar-stream');
   const reader = extract();
   let found: string | null = null;
   await new Promise<void>((resolve, reject) => {

@@ -96,4 +96,13 @@ describe('EngineClient against the real engine', { skip }, () => {
     assert.equal(history.length, 1);
     assert.deepEqual([history[0]?.id, history[0]?.emptyLayer, history[0]?.emptyLayerBasis], [imageId, false, 'exact']);
   });
+
+  it('lists the same steps without the layer reckoning (imageSteps)', async () => {
+    const history = await client.imageHistory(imageId);
+    const steps = await client.imageSteps(imageId);
+    assert.deepEqual(
+      steps,
+      history.map(({ id, createdBy, created, size }) => ({ id, createdBy, created, size })),
+    );
+  });
 });

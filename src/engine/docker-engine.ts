@@ -27,6 +27,7 @@ import type {
   EnginePing,
   EngineRegistryAuth,
   HistoryEntry,
+  HistoryStepLine,
   ImageDetails,
   ImageSummary,
 } from './engine-client.js';
@@ -54,6 +55,7 @@ export type {
   EngineInfo,
   EnginePing,
   HistoryEntry,
+  HistoryStepLine,
   ImageDetails,
   ImageSummary,
 } from './engine-client.js';
@@ -137,6 +139,10 @@ class DockerodeEngineClient implements EngineClient {
 
   imageHistory(idOrRef: string): Promise<HistoryEntry[]> {
     return this.#call(`read history of image ${idOrRef}`, (call) => images.imageHistory(call, idOrRef));
+  }
+
+  imageSteps(idOrRef: string): Promise<HistoryStepLine[]> {
+    return this.#call(`read history of image ${idOrRef}`, (call) => images.imageSteps(call, idOrRef));
   }
 
   pullImage(ref: string, options: { auth?: EngineRegistryAuth | null; onProgress?: (message: string) => void } = {}): Promise<void> {

@@ -34,7 +34,36 @@ function loadDockerode(): typeof Dockerode {
   } catch {
     // Not where dockerode 5 keeps it: nothing to swap.
   }
+  deferModemSsh(createRequire(require.resolve('dockerode')));
   return require('dockerode') as typeof Dockerode;
+}
+
+/**
+ * docker-modem requires lib/ssh.js, and with it ssh2 (some 25 modules with its crypto and
+ * optional native parts), as it loads, though only an ssh:// DOCKER_HOST ever calls it. Its
+ * cache entry is swapped for a function that loads the real module on its first call.
+ */
+function deferModemSsh(dockerodeRequire: NodeJS.Require): void {
+  let sshPath: string;
+  try {
+    sshPath = createRequire(dockerodeRequire.resolve('docker-modem')).resolve('./ssh.js');
+  } catch {
+    return; // Another docker-modem layout: it loads as it is.
+  }
+  if (dockerodeRequire.cache[sshPath] !== undefined) return;
+  let real: ((options: unknown) => unknown) | null = null;
+  const lazy = new Module(sshPath);
+  lazy.filename = sshPath;
+  lazy.loaded = true;
+  lazy.exports = (options: unknown): unknown => {
+    if (real === null) {
+      // Out of the cache goes the stand-in, so that this require reads the real file.
+      delete dockerodeRequire.cache[sshPath];
+      real = dockerodeRequire(sshPath) as (options: unknown) => unknown;
+    }
+    return real(options);
+  };
+  dockerodeRequire.cache[sshPath] = lazy;
 }
 
 const DockerodeClass = loadDockerode();

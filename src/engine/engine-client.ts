@@ -71,6 +71,9 @@ export interface HistoryEntry {
   emptyLayerBasis: EmptyLayerBasis;
 }
 
+/** A history step as the engine lists it. */
+export type HistoryStepLine = Pick<HistoryEntry, 'id' | 'createdBy' | 'created' | 'size'>;
+
 export interface EnginePing {
   /** `Api-Version` header: the newest API version the engine speaks; null if it did not say. */
   apiVersion: string | null;
@@ -140,6 +143,12 @@ export interface EngineClient {
   inspectImage(idOrRef: string): Promise<ImageDetails | null>;
   /** Oldest step first (the order of the config's history and of diffIds). */
   imageHistory(idOrRef: string): Promise<HistoryEntry[]>;
+  /**
+   * The history's steps as the engine lists them, oldest first, without working out which of
+   * them added a layer: one request, where `imageHistory` makes two or more (it inspects the
+   * image, and the steps' images when sizes leave it open).
+   */
+  imageSteps(idOrRef: string): Promise<HistoryStepLine[]>;
   /** `docker pull ref`; rejects with the engine's own message when the stream reports an error. */
   pullImage(ref: string, options?: { auth?: EngineRegistryAuth | null; onProgress?: (message: string) => void }): Promise<void>;
   /**

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { modemOf } from './dockerode-handle.js';
 import { type EngineCall, notFoundAsNull, parseEngineAnswer } from './engine-call.js';
-import type { EngineRegistryAuth, HistoryEntry, ImageDetails, ImageSummary } from './engine-client.js';
+import type { EngineRegistryAuth, HistoryEntry, HistoryStepLine, ImageDetails, ImageSummary } from './engine-client.js';
 import { EngineError } from './engine-error.js';
 import { HistoryResponse, ImageInspectResponse, ImageListResponse, withoutNoneDigests, withoutNoneTags } from './engine-schemas.js';
 import { readProgressStream } from './engine-stream.js';
@@ -70,22 +70,23 @@ export async function configDigestOf(call: EngineCall, id: string, platform: Ima
   return digest;
 }
 
-type HistoryStep = Omit<HistoryEntry, 'emptyLayer' | 'emptyLayerBasis'>;
+type HistoryStep = HistoryStepLine;
 
-export async function imageHistory(call: EngineCall, idOrRef: string): Promise<HistoryEntry[]> {
-  const [rawHistory, rawImage] = await Promise.all([
-    call.docker.getImage(idOrRef).history(),
-    call.docker.getImage(idOrRef).inspect(),
-  ]);
-  const history = parseEngineAnswer(call, HistoryResponse, rawHistory).reverse();
-  const image = parseEngineAnswer(call, ImageInspectResponse, rawImage);
-  const totalLayers = image.RootFS?.Layers?.length ?? 0;
-  const entries: HistoryStep[] = history.map((item) => ({
+/** The history's steps, oldest first: one request. */
+export async function imageSteps(call: EngineCall, idOrRef: string): Promise<HistoryStep[]> {
+  const history = parseEngineAnswer(call, HistoryResponse, await call.docker.getImage(idOrRef).history()).reverse();
+  return history.map((item) => ({
     id: item.Id === '<missing>' || item.Id === '' ? null : item.Id,
     createdBy: item.CreatedBy ?? '',
     created: item.Created,
     size: item.Size,
   }));
+}
+
+export async function imageHistory(call: EngineCall, idOrRef: string): Promise<HistoryEntry[]> {
+  const [entries, rawImage] = await Promise.all([imageSteps(call, idOrRef), call.docker.getImage(idOrRef).inspect()]);
+  const image = parseEngineAnswer(call, ImageInspectResponse, rawImage);
+  const totalLayers = image.RootFS?.Layers?.length ?? 0;
   let layers = inferEmptyLayers(entries.map((e) => ({ ...e, layerCount: null })), totalLayers);
   if (layers.some((l) => l.basis === 'guessed')) {
     const counts = await layerCountsOfSteps(call, entries, image.Id);

@@ -14,7 +14,7 @@ it('leaves out an image removed between the list and its history (a prune meanwh
   const engine = {
     listImages: async () => images,
     inspectImage: async (id: string) => images.find((image) => image.id === id) ?? null,
-    imageHistory: async (id: string) => {
+    imageSteps: async (id: string) => {
       if (id === 'sha256:b') {
         throw new EngineError({ endpoint: { host: 'unix:///x', source: 'test' } as never, operation: `read history of image ${id}`, failure: 'not-found', detail: 'No such image', statusCode: 404 });
       }

@@ -53,7 +53,8 @@ export async function readLocalImages(engine: EngineClient, keep: ReadonlySet<st
     }
     try {
       // Oldest step first, as the engine client returns it.
-      const entries = await engine.imageHistory(id);
+      // Only the steps' commands and times: which step added a layer (more requests) is not needed here.
+      const entries = await engine.imageSteps(id);
       const steps = entries.map((entry) => ({ createdBy: entry.createdBy, created: entry.created }));
       histories.set(id, steps);
       cache?.rememberHistory(id, steps);

@@ -39,4 +39,15 @@ describe('selectImages', () => {
     assert.deepEqual(names(selectImages(all, ['python:3.12-slim'], [], false)), ['python:3.12-slim']);
     assert.deepEqual(names(selectImages(all, ['app:1'], [], true)), ['app:1']);
   });
+
+  it('matches a name however it is spelled: full reference, id or id prefix, podman\'s localhost/ name; in the links\' order', () => {
+    const podman = link('sha256:0123456789abcdef0123', ['localhost/tool:2']);
+    const many = [...all, podman];
+    assert.deepEqual(names(selectImages(many, ['docker.io/library/app:2', 'sha256:app1'], [])), ['app:1', 'app:2']);
+    assert.deepEqual(names(selectImages(many, ['0123456789abcdef', 'python:3.12-slim'], [])), ['python:3.12-slim', 'localhost/tool:2']);
+    assert.deepEqual(names(selectImages(many, ['tool:2'], [])), ['localhost/tool:2']);
+    const errors: ReportError[] = [];
+    assert.deepEqual(names(selectImages(many, ['0123', 'app:3', 'app:3'], errors)), ['app:3']);
+    assert.deepEqual(errors.map((error) => error.where), ['0123']);
+  });
 });

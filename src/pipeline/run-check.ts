@@ -397,29 +397,82 @@ function localImage(images: readonly ImageDetails[] | null, id: string | null): 
   return id === null ? null : (images?.find((image) => image.id === id) ?? null);
 }
 
-function matchesImage(link: ImageLink, wanted: string): boolean {
-  const normalised = normalizeImageRef(wanted);
+/** The spellings one typed name can match: the name itself, its normal form, podman's localhost/ form, an id (prefix). */
+interface WantedName {
+  readonly name: string;
+  readonly normalised: string | null;
+  readonly podmanLocal: string | null;
+  /** The id without `sha256:` that a long enough name may be the start of. */
+  readonly idPrefix: string | null;
+  readonly couldBeId: boolean;
+}
+
+function wantedName(wanted: string): WantedName {
   // Podman names local images localhost/<name>; users still type the short name.
   const parsed = parseImageRef(wanted);
   const shortName = parsed.ok && parsed.ref.registry === 'docker.io' && !/^(?:index\.)?docker\.io\//.test(wanted);
-  const podmanLocal = shortName ? normalizeImageRef(`localhost/${wanted}`) : null;
-  if (link.image.id === wanted || (wanted.length >= 12 && link.image.id.replace(/^sha256:/, '').startsWith(wanted.replace(/^sha256:/, '')))) return true;
-  return link.image.repoTags.some((tag) => {
-    const candidate = normalizeImageRef(tag);
-    return tag === wanted || (candidate !== null && (candidate === normalised || candidate === podmanLocal));
-  });
+  return {
+    name: wanted,
+    normalised: normalizeImageRef(wanted),
+    podmanLocal: shortName ? normalizeImageRef(`localhost/${wanted}`) : null,
+    idPrefix: wanted.length >= 12 ? wanted.replace(/^sha256:/, '') : null,
+    // Ids are digests: a name with other characters than hex (a tag) is not the start of one.
+    couldBeId: /^(?:sha256:)?[0-9a-f]+$/.test(wanted),
+  };
+}
+
+/**
+ * The links each typed name matches, by id or by tag. Each tag is normalised once and looked up
+ * by name: naming hundreds of images on an engine of hundreds was names × tags parses before.
+ */
+function linksByName(links: readonly ImageLink[], wanted: readonly string[]): Map<string, Set<ImageLink>> {
+  const byTag = new Map<string, ImageLink[]>();
+  const byNormalTag = new Map<string, ImageLink[]>();
+  const add = (index: Map<string, ImageLink[]>, key: string, link: ImageLink): void => {
+    const list = index.get(key);
+    if (list === undefined) index.set(key, [link]);
+    else list.push(link);
+  };
+  for (const link of links) {
+    for (const tag of link.image.repoTags) {
+      add(byTag, tag, link);
+      const normal = normalizeImageRef(tag);
+      if (normal !== null) add(byNormalTag, normal, link);
+    }
+  }
+  const byId = new Map<string, ImageLink[]>();
+  for (const link of links) add(byId, link.image.id, link);
+  const bareIds = links.map((link) => link.image.id.replace(/^sha256:/, ''));
+  const matches = new Map<string, Set<ImageLink>>();
+  for (const name of new Set(wanted)) {
+    const w = wantedName(name);
+    const found = new Set<ImageLink>();
+    for (const link of byId.get(w.name) ?? []) found.add(link);
+    for (const [i, link] of w.couldBeId && w.idPrefix !== null ? links.entries() : []) {
+      if (bareIds[i]!.startsWith(w.idPrefix!)) found.add(link);
+    }
+    for (const link of byTag.get(w.name) ?? []) found.add(link);
+    for (const key of [w.normalised, w.podmanLocal]) {
+      if (key === null) continue;
+      for (const link of byNormalTag.get(key) ?? []) found.add(link);
+    }
+    matches.set(name, found);
+  }
+  return matches;
 }
 
 /** Pure: the links `wanted` names (an error for each name that matches none), and with `withDependents` the links built on those. */
 export function selectImages(links: readonly ImageLink[], wanted: readonly string[], errors: ReportError[], withDependents = false): ImageLink[] {
   if (wanted.length === 0) return [...links];
+  const matches = linksByName(links, wanted);
   for (const name of wanted) {
-    if (!links.some((link) => matchesImage(link, name))) {
+    if (matches.get(name)?.size === 0) {
       const known = links.flatMap((link) => link.image.repoTags);
       errors.push({ where: name, message: `no tagged local image has this name or id (see \`docker image ls\`)${didYouMean(name, known)}` });
     }
   }
-  const chosen = links.filter((link) => wanted.some((name) => matchesImage(link, name)));
+  const matched = new Set([...matches.values()].flatMap((found) => [...found]));
+  const chosen = links.filter((link) => matched.has(link));
   if (!withDependents) return chosen;
   // Built on a chosen image (by local id), or on any image of a repository asked for: a pull that
   // moved a tag is news for the images on the tag's older version, which the event does not name.
@@ -427,7 +480,7 @@ export function selectImages(links: readonly ImageLink[], wanted: readonly strin
   const repositories = new Set(wanted.flatMap((name) => repositoryOf(name) ?? []));
   return links.filter(
     (link) =>
-      chosen.includes(link) ||
+      matched.has(link) ||
       (link.base !== null && ((link.base.localId !== null && ids.has(link.base.localId)) || repositories.has(repositoryOf(link.base.ref) ?? ''))),
   );
 }

@@ -1,10 +1,12 @@
 /**
  * The one place that imports undici: fetch over an Agent with our TLS roots and timeouts,
  * bodies read up to a limit. Returns values for every network outcome; the caller phrases them.
+ * undici (some 130 modules) loads on the first request, not with this module: a run that asks
+ * no registry (`check --offline`, `status`) does not pay for it.
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch } from 'undici';
+import type { Agent } from 'undici';
 import { RegistryConfigError, type TransportError, classifyTransportError } from './registry-failure.js';
 
 export interface TransportOptions {
@@ -104,29 +106,40 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, limit: numbe
   return Buffer.concat(chunks);
 }
 
+type Undici = typeof import('undici');
+let undiciModule: Promise<Undici> | null = null;
+function loadUndici(): Promise<Undici> {
+  undiciModule ??= import('undici');
+  return undiciModule;
+}
+
 export function createHttpTransport(options: TransportOptions): HttpTransport {
   const extraCas = readCaFiles(options.caFiles ?? []);
   // `ca` replaces Node's roots rather than adding to them, so pass both.
   const ca = extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined;
   const timeouts = { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
-  const verifying = new Agent({ ...timeouts, connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) } });
+  let verifying: Agent | null = null;
   let unverified: Agent | null = null;
-  const agentFor = (verifyTls: boolean): Agent => {
-    if (verifyTls) return verifying;
-    unverified ??= new Agent({ ...timeouts, connect: { timeout: options.timeoutMs, rejectUnauthorized: false } });
+  const agentFor = (undici: Undici, verifyTls: boolean): Agent => {
+    if (verifyTls) {
+      verifying ??= new undici.Agent({ ...timeouts, connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) } });
+      return verifying;
+    }
+    unverified ??= new undici.Agent({ ...timeouts, connect: { timeout: options.timeoutMs, rejectUnauthorized: false } });
     return unverified;
   };
 
   return {
     async send(request) {
+      const undici = await loadUndici();
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), options.timeoutMs);
       try {
-        const response = await fetch(request.url, {
+        const response = await undici.fetch(request.url, {
           method: request.method,
           headers: request.headers,
           ...(request.body !== undefined ? { body: request.body } : {}),
-          dispatcher: agentFor(request.verifyTls),
+          dispatcher: agentFor(undici, request.verifyTls),
           signal: controller.signal,
           // Registries may redirect to storage; fetch drops Authorization on cross-origin hops.
           redirect: 'follow',
@@ -162,7 +175,7 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
       }
     },
     async close() {
-      await Promise.all([verifying.close(), unverified?.close()]);
+      await Promise.all([verifying?.close(), unverified?.close()]);
     },
   };
 }

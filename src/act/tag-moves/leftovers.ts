@@ -3,24 +3,12 @@
  * temp folders of a rebase. Every command and every daemon cycle calls this first, before its
  * own work, and says what it did.
  */
-import path from 'node:path';
 import type { EngineClient } from '../../engine/docker-engine.js';
 import { isEngineGone } from '../../engine/engine-error.js';
-import { removeStaleSpools } from '../rebase/stale-spools.js';
+import { removeDeadRunTempFolders } from './dead-run-folders.js';
 import { recoverTagMove } from './recover-tag-move.js';
 
-/** Where rebases keep their temp folders (`rebase-<pid>-…`), under the state folder. */
-export function tempFolder(stateDir: string): string {
-  return path.join(stateDir, 'tmp');
-}
-
-/** Removes the temp folders of runs whose process is gone; says which, or null when there were none. */
-export async function removeDeadRunTempFolders(stateDir: string): Promise<string | null> {
-  const removed = await removeStaleSpools(tempFolder(stateDir));
-  if (removed.length === 0) return null;
-  const what = removed.length === 1 ? 'the temp folder of a basewatch run' : `${removed.length} temp folders of basewatch runs`;
-  return `removed ${what} that died: ${removed.join(', ')}`;
-}
+export { removeDeadRunTempFolders, tempFolder } from './dead-run-folders.js';
 
 /**
  * Removes the temp folders of runs whose process is gone and, when there is an engine, finishes

@@ -19,7 +19,16 @@
  *   resolves it inside the fetched context.
  */
 import path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document } from 'yaml';
+
+type Yaml = typeof import('yaml');
+let yamlModule: Yaml | null = null;
+/** yaml (some 80 modules) loads with the first compose file read, not with every check. */
+function yaml(): Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as Yaml;
+  return yamlModule;
+}
 import { normalizeImageRef } from '../../refs/image-ref.js';
 import {
   ComposeBuildSpecSchema,
@@ -70,6 +79,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 type Path = readonly (string | number)[];
 
 export function analyzeCompose(content: string, filePath: string, env: Env): ComposeAnalysis {
+  const { LineCounter, isMap, isScalar, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   // merge: true because YAML 1.2 dropped `<<`, but Compose (yaml.v3) keeps it.
   const doc = parseDocument(content, { lineCounter, merge: true, prettyErrors: false });
@@ -245,6 +255,7 @@ function resolveArgs(args: ComposeBuildSpec['args'], env: Env): Record<string, s
 }
 
 function resolveAlias(doc: Document, node: unknown): unknown {
+  const { isAlias } = yaml();
   return isAlias(node) ? node.resolve(doc) : node;
 }
 
@@ -263,6 +274,7 @@ function interpolateNode(
   failed: Set<string>,
   seen: Set<unknown>,
 ): void {
+  const { isMap, isScalar, isSeq } = yaml();
   const target = resolveAlias(doc, node);
   if (target === undefined || target === null || seen.has(target)) return;
   seen.add(target);
@@ -290,6 +302,7 @@ function interpolateNode(
 
 /** Line of the deepest key along `keys` that exists as written (merge keys are not followed). */
 function lineOf(doc: Document, keys: readonly (string | number)[], lineAt: (offset: number) => number): number | null {
+  const { isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let line: number | null = null;
   for (const key of keys) {
