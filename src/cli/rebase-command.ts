@@ -5,7 +5,7 @@ import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { openRegistryParts } from '../pipeline/cycle-parts.js';
 import path from 'node:path';
 import { linkForAct } from '../pipeline/link-for-act.js';
-import { progressReporter } from './check-command.js';
+import { progressLine } from './progress-line.js';
 import { cliPaths, engineOrExit, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -99,7 +99,7 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   if (typeof engine === 'number') return engine;
   const paths = cliPaths(io);
   const { registry, credentials } = openRegistryParts(settings, io.env);
-  const progress = progressReporter(io, options.json);
+  const progress = progressLine(io, options.json);
   try {
     // Before the link's own check: it must see whole images, not a tag move a killed run left.
     const leftovers = await finishLeftovers(engine, paths.state);

@@ -4,7 +4,7 @@ import { cycleFromDaemon } from './daemon-route.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
 import { describePlan } from '../plan/plan-actions.js';
 import { StateLockTimeoutError } from '../record/state-store.js';
-import { progressReporter } from './check-command.js';
+import { progressLine } from './progress-line.js';
 import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -81,7 +81,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
       ? await cycleFromDaemon(io, cliPaths(io), { images: options.images, dryRun: options.dryRun, reason: 'basewatch update' }, options.noDaemon === true)
       : null;
   if (fromDaemon !== null) return finishCycle(fromDaemon, options, io, style);
-  const progress = progressReporter(io, options.json);
+  const progress = progressLine(io, options.json);
   let result: CycleResult;
   try {
     result = await runUpdateCycle({

@@ -19,6 +19,7 @@ import type { RebasedConfig } from './rebase-config.js';
 import { Refusal, type RebaseRun } from './rebase-run.js';
 import type { RebaseDeps, RebaseOutcome } from './rebase-types.js';
 import type { LayerScan } from '../../archive/layer-scan.js';
+import { megabytes } from '../../util/progress-count.js';
 
 export interface RebaseToApply {
   readonly config: RebasedConfig;
@@ -94,6 +95,7 @@ async function loadAndVerify(
     }),
     newBaseId: pulled.id,
     fullOnly: await fullLoad,
+    onBytes: (sent, expected) => run.progress(`loading the rebased image ${megabytes(sent, expected)}`),
   });
   run.warnings.push(...loaded.warnings);
   run.record({ newImageId: loaded.imageId, fastPath: loaded.fastPath, bytesMoved: loaded.bytes, baseLayersSkipped: loaded.baseLayersSkipped });

@@ -25,6 +25,7 @@ import type { RebaseDeps, RebaseRequest } from './rebase-types.js';
 import { resolveTarget } from './resolve-target.js';
 import { removeTemporaryContainers } from './temporary-containers.js';
 import { ensurePrivateDir } from '../../util/private-path.js';
+import { megabytes } from '../../util/progress-count.js';
 
 export interface PreparedRebase {
   /** The image, without basewatch's keep tags. */
@@ -80,7 +81,7 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
   // are the image's layers above that base's (the old base read below must be that very image),
   // so it starts now. Any way out before its result is used cancels it.
   const predicted = layersAbove(image, base.localId, request.linked.localImages);
-  const early = predicted === null ? null : { appDiffIds: predicted, archive: run.ahead(linked.history.then((steps) => exportImage(deps.engine, image, steps, predicted, spool, run.warnings, run.exportCancel.signal))) };
+  const early = predicted === null ? null : { appDiffIds: predicted, archive: run.ahead(linked.history.then((steps) => exportImage(deps.engine, image, steps, predicted, spool, run.warnings, run.exportCancel.signal, exportProgress(run)))) };
 
   const { target, newRef, oldBase, newBase } = await readBases(deps, request, run, linked, spool);
   run.progress('exporting the image');
@@ -164,6 +165,10 @@ async function readBases(
   return { target, newRef, oldBase, newBase: newBase.value };
 }
 
+function exportProgress(run: RebaseRun): (read: number, expected: number) => void {
+  return (read, expected) => run.progress(`exporting the image ${megabytes(read, expected)}`);
+}
+
 /** The image's export with `appDiffIds` kept: the early one when it kept those, else a new one. */
 async function exportApp(
   deps: RebaseDeps,
@@ -179,7 +184,7 @@ async function exportApp(
   } else {
     run.exportCancel.abort();
     await early?.archive.catch(() => undefined); // its spool files are gone before the next export writes its own
-    archive = await exportImage(deps.engine, image, await history, appDiffIds, spool, run.warnings, null);
+    archive = await exportImage(deps.engine, image, await history, appDiffIds, spool, run.warnings, null, exportProgress(run));
   }
   failpoint('rebase:after-export');
   if (!archive.imageIds.includes(image.id)) {
