@@ -141,7 +141,13 @@ async function moveRebasedTags(deps: RebaseDeps, run: RebaseRun, image: ImageDet
     toId: newImageId,
     keepTag,
     at: (deps.now?.() ?? new Date()).toISOString(),
-    details: { oldBase: outcome.oldBase, newBase: outcome.newBase, packages: outcome.packages?.summary ?? null },
+    details: {
+      oldBase: outcome.oldBase,
+      newBase: outcome.newBase,
+      packages: outcome.packages?.summary ?? null,
+      // Every change, not only the summary's first: `basewatch history` shows them all.
+      packageChanges: outcome.packages ? { upgraded: outcome.packages.upgraded, downgraded: outcome.packages.downgraded, added: outcome.packages.added, removed: outcome.packages.removed } : null,
+    },
   });
   const leftAlone = describeLeftTags('rebase', moved.left);
   run.record({ tags: [...moved.moved, ...moved.alreadyThere] });
