@@ -21,7 +21,7 @@ import { downgradeReason } from './never-downgrade.js';
 import { PACKAGE_DB_PATHS } from './package-changes.js';
 import { readOldBase } from './read-old-base.js';
 import { Refusal, type RebaseRun } from './rebase-run.js';
-import type { RebaseDeps, RebaseRequest } from './rebase-types.js';
+import type { LinkedImage, RebaseDeps, RebaseRequest } from './rebase-types.js';
 import { resolveTarget } from './resolve-target.js';
 import { removeTemporaryContainers } from './temporary-containers.js';
 import { ensurePrivateDir } from '../../util/private-path.js';
@@ -74,7 +74,7 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
     // with this reason): there is no old base to lift the app layers off.
     const why = request.linked.link.problem ?? `no local image of ${base.ref} is the one it was built on, and its digest is not known`;
     const image = run.outcome.image;
-    throw new Refusal('refused', [`${image} was built on ${base.ref}, but on which image of it is not known: ${why}; rebuild it from its Dockerfile instead: basewatch rebuild ${image}`]);
+    throw new Refusal('refused', [`${image} was built on ${base.ref}, but on which image of it is not known: ${why}; rebuild it from its Dockerfile instead: ${rebuildAdvice(image, request.linked.dockerfile ?? null)}`]);
   }
 
   // The export does not wait for the registry when the link names a local base: the app layers
@@ -93,6 +93,13 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
   );
   const archive = await exportApp(deps, run, linked, spool, early, appDiffIds);
   return { image, target, newRef, oldBase, newBase, archive, appDiffIds, housekeeping, fullLoad, alreadyLocal, newFiles };
+}
+
+/** How to rebuild the image, naming its Dockerfile when the check knows it. */
+function rebuildAdvice(image: string, dockerfile: LinkedImage['dockerfile'] | null): string {
+  if (dockerfile === null || dockerfile === undefined) return `say which Dockerfile builds it with basewatch link ${image} <Dockerfile>, then basewatch rebuild ${image}`;
+  if (dockerfile.linkCommand === null) return `basewatch rebuild ${image} (${dockerfile.shown})`;
+  return `it looks built from ${dockerfile.shown}; confirm with ${dockerfile.linkCommand}, then basewatch rebuild ${image}`;
 }
 
 /** The image, and the base the check linked it to; refused when either is not what a rebase needs. */
