@@ -273,8 +273,16 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     const human = await runBasewatch(['rebase', tag]);
     assert.equal(human.code, 6);
     assert.match(human.stdout, moved);
-    assert.match(human.stdout, new RegExp(`rebuild it from its Dockerfile instead: basewatch rebuild ${tag.replace(/[.:]/g, '\\$&')}`));
+    // No Dockerfile known where it ran: it says how to name one.
+    assert.match(human.stdout, new RegExp(`rebuild it from its Dockerfile instead: say which Dockerfile builds it with basewatch link ${tag.replace(/[.:]/g, '\\$&')} <Dockerfile>, then basewatch rebuild ${tag.replace(/[.:]/g, '\\$&')}`));
     assert.doesNotMatch(human.stdout, /neither local nor known by digest/);
+    // Once its Dockerfile is linked, the refusal names it.
+    const home = await makeTempDir('home');
+    const linked = await runBasewatch(['link', tag, path.join(project, 'Dockerfile')], { home });
+    assert.equal(linked.code, 0, linked.stderr);
+    const named = await runBasewatch(['rebase', tag], { home, cwd: project });
+    assert.equal(named.code, 6, named.stdout);
+    assert.match(named.stdout, new RegExp(`rebuild it from its Dockerfile instead: basewatch rebuild ${tag.replace(/[.:]/g, '\\$&')} \\(\\./Dockerfile\\)\n`));
   });
 
   it('leaves an image that is already on the latest base alone, with nothing left behind', async () => {

@@ -39,3 +39,28 @@ describe('check exit codes for registry answers', { skip: skipWithoutWorld() }, 
     assert.match(human.stdout, /429 too many requests/);
   });
 });
+
+describe('update exit codes for what it could not check or read', { skip: skipWithoutWorld() }, () => {
+  it('exits 5 when a base could not be checked upstream, and says so; 4 when an input could not be read', async (t) => {
+    const { address } = await startHttpServer(t, (_req, res) => void res.writeHead(429, { 'Retry-After': '3600' }).end());
+    const baseRef = `${address}/limited/base:1`;
+    await makeBaseImage({ ref: baseRef });
+    const project = await writeProject({ Dockerfile: `FROM ${baseRef}\nCOPY app.txt /app.txt\n`, 'app.txt': 'app\n' });
+    const app = `${uniqueName('update-limited')}:1`;
+    await buildImage({ context: project, tag: app });
+    const home = await makeTempDir('home');
+
+    const human = await runBasewatch(['update', '--root', project, app], { home });
+    assert.equal(human.code, 5, `exit ${human.code}: ${human.stdout}${human.stderr}`);
+    assert.match(human.stdout, new RegExp(`could not be checked upstream[^]*${app.replace(/[.:]/g, '\\$&')}: .*429 too many requests`));
+    const json = await runBasewatch(['update', '--json', '--root', project, app], { home });
+    assert.equal(json.code, 5, json.stderr);
+    assert.equal((JSON.parse(json.stdout) as { report: Report }).report.images[0]?.rateLimited, true);
+
+    // A Dockerfile that cannot be read: 4 (before 5), the file and line named.
+    const broken = await writeProject({ Dockerfile: 'ARG TAG\nFROM python:${TAG}\n' });
+    const unreadable = await runBasewatch(['update', '--root', broken, app], { home });
+    assert.equal(unreadable.code, 4, `exit ${unreadable.code}: ${unreadable.stdout}${unreadable.stderr}`);
+    assert.match(unreadable.stdout, /could not be read[^]*Dockerfile:2: /);
+  });
+});

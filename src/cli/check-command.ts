@@ -15,6 +15,7 @@ import type { CliIo } from './cli-io.js';
 import { renderCheck } from './render-check.js';
 import { renderOptionsFor } from './render-options.js';
 import { renderIgnored } from './render-scope.js';
+import { progressLine } from './progress-line.js';
 import { colorEnabled, createStyle } from './style.js';
 
 export interface CheckCommandOptions {
@@ -29,22 +30,6 @@ export interface CheckCommandOptions {
   readonly all?: boolean;
   /** With --now: run the check here even when a daemon runs. */
   readonly noDaemon?: boolean;
-}
-
-/** A one-line progress note on stderr, only when a person is watching. */
-export function progressReporter(io: CliIo, json: boolean): { update(message: string): void; done(): void } {
-  const live = io.stderr.isTTY === true && !json;
-  let shown = false;
-  return {
-    update(message) {
-      if (!live) return;
-      io.stderr.write(`\r\u001b[2K${message}…`);
-      shown = true;
-    },
-    done() {
-      if (shown) io.stderr.write('\r\u001b[2K');
-    },
-  };
 }
 
 /** Exit code for a finished report; documented in the README. */
@@ -83,7 +68,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   const connecting = connectEngine({ env: io.env as NodeJS.ProcessEnv });
   const leftovers = await finishLeftovers(await connecting.catch(() => null), paths.state);
   for (const warning of leftovers) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
-  const progress = progressReporter(io, options.json);
+  const progress = progressLine(io, options.json);
   const started = new Date();
   const buildLinks = await readBuildLinks(paths.state);
   if (buildLinks.ok && buildLinks.warning !== undefined) io.stderr.write(errStyle.yellow(`basewatch: warning: ${buildLinks.warning}\n`));

@@ -7,9 +7,9 @@ export const EXIT = {
   usage: 2,
   /** No Docker engine answered. */
   engineUnreachable: 3,
-  /** The command ran, but some inputs could not be read (a broken Dockerfile, an unreadable folder). */
+  /** The command ran (`update`: and acted), but some inputs could not be read (a broken Dockerfile, an unreadable folder). */
   partial: 4,
-  /** Some bases could not be checked upstream (registry down, access denied, …); see each reason. */
+  /** Some bases could not be checked upstream (registry down, access denied, rate limit, …); see each reason. `update`: after acting on the rest. */
   upstreamFailed: 5,
   /** rebase: the image is not safely rebaseable (the reasons say why); rollback: nothing to undo. */
   refused: 6,

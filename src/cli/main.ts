@@ -86,6 +86,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   program
+    .command('history [image]')
+    .description('Show the rebases, rebuilds and rollbacks basewatch made, oldest first, each with all its package changes.')
+    .option('--json', 'print one JSON object: { historyFile, actions }')
+    .action(async (image: string | undefined, options: { json?: boolean }) => {
+      exitCode = await (await import('./history-command.js')).runHistoryCommand({ image: image ?? null, json: options.json === true }, io);
+    });
+
+  program
     .command('rebase <image>')
     .description('Move an image onto the latest digest of its base (or --to) without rebuilding, when that is safe.')
     .option('--to <ref>', 'the new base, ref[:tag][@digest] (default: the latest digest of the base\'s tag)')

@@ -5,11 +5,12 @@ import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { openRegistryParts } from '../pipeline/cycle-parts.js';
 import path from 'node:path';
 import { linkForAct } from '../pipeline/link-for-act.js';
-import { progressReporter } from './check-command.js';
+import { progressLine } from './progress-line.js';
 import { cliPaths, engineOrExit, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
+import { familiarImageRef, parseImageRef } from '../refs/image-ref.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
 import { finishLeftovers } from '../act/tag-moves/leftovers.js';
 
@@ -46,6 +47,18 @@ function rebuildInstead(image: string, hint: RebuildHint | null): string {
   return `Rebuild it from its Dockerfile instead: no Dockerfile is known for it; say which with basewatch link ${image} <Dockerfile>, then basewatch rebuild ${image}`;
 }
 
+/**
+ * The old base as the link names it: the tag the image was built FROM, or none when it was built
+ * from a digest (parsing a name without its digest would make up `:latest`, a tag never used).
+ */
+export function oldBaseName(base: { readonly ref: string; readonly digest: string | null }): string {
+  // Known only by its image ID (a nameless base on the containerd store): that is its name here.
+  if (/^sha256:[0-9a-f]{64}$/.test(base.ref)) return base.digest === null ? shortDigest(base.ref) : `${shortDigest(base.ref)} (${shortDigest(base.digest)})`;
+  const parsed = parseImageRef(base.ref);
+  if (!parsed.ok) return base.ref;
+  return `${familiarImageRef({ ...parsed.ref, digest: null })}@${shortDigest(base.digest ?? parsed.ref.digest)}`;
+}
+
 export function renderRebase(outcome: RebaseOutcome, style: Style, hint: RebuildHint | null = null): string {
   const out: string[] = [];
   const newBase = outcome.newBase === null ? '?' : `${shortRef(outcome.newBase.ref)}@${shortDigest(outcome.newBase.digest)}`;
@@ -75,9 +88,7 @@ export function renderRebase(outcome: RebaseOutcome, style: Style, hint: Rebuild
   }
   if (outcome.status === 'rebased' || outcome.status === 'dry-run') {
     if (outcome.oldBase !== null) {
-      // A base known only by digest already carries it in its reference.
-      const old = outcome.oldBase.ref.includes('@') ? shortRef(outcome.oldBase.ref.replace(/@.*$/, '')) : shortRef(outcome.oldBase.ref);
-      out.push(`  base      ${old}@${shortDigest(outcome.oldBase.digest)} → ${newBase}`);
+      out.push(`  base      ${oldBaseName(outcome.oldBase)} → ${newBase}`);
     }
     if (outcome.newImageId !== null) out.push(`  image     ${shortDigest(outcome.oldImageId)} → ${shortDigest(outcome.newImageId)}`);
     out.push(`  tags      ${outcome.tags.join(', ')}`);
@@ -99,7 +110,7 @@ export async function runRebaseCommand(options: RebaseCommandOptions, io: CliIo)
   if (typeof engine === 'number') return engine;
   const paths = cliPaths(io);
   const { registry, credentials } = openRegistryParts(settings, io.env);
-  const progress = progressReporter(io, options.json);
+  const progress = progressLine(io, options.json);
   try {
     // Before the link's own check: it must see whole images, not a tag move a killed run left.
     const leftovers = await finishLeftovers(engine, paths.state);

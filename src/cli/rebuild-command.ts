@@ -16,7 +16,7 @@ import type { EngineClient } from '../engine/docker-engine.js';
 import { type BuildLink, linkBuildArgs } from '../inventory/build-link.js';
 import { type BuildSourceVia, type BuildSpec, classifyTarget, resolveBuildSource } from '../act/rebuild/build-source.js';
 import { type RebuildOutcome, rebuildImage } from '../act/rebuild/rebuild-image.js';
-import { progressReporter } from './check-command.js';
+import { progressLine } from './progress-line.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
@@ -150,14 +150,14 @@ export async function runRebuildCommand(options: RebuildCommandOptions, io: CliI
     return absent ? EXIT.partial : printed;
   }
   secretValues = Object.values(source.spec.buildArgs);
-  const progress = progressReporter(io, options.json);
+  const progress = progressLine(io, options.json);
   const outcome = await rebuildImage(
     {
       engine,
       credentials: dockerCredentials({ env: io.env as NodeJS.ProcessEnv }),
       stateDir: paths.state,
       smokeTest: settings.smokeTest,
-      onProgress: (p) => progress.update(p.step === 0 ? p.text : `Step ${p.step}/${p.total}: ${p.text}`),
+      onProgress: (p) => progress.update(p.step === 0 ? p.text : `build step ${p.step}/${p.total}: ${p.text}`),
     },
     source.spec,
     { dryRun: options.dryRun },

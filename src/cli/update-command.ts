@@ -4,7 +4,8 @@ import { cycleFromDaemon } from './daemon-route.js';
 import { runUpdateCycle } from '../pipeline/update-cycle.js';
 import { describePlan } from '../plan/plan-actions.js';
 import { StateLockTimeoutError } from '../record/state-store.js';
-import { progressReporter } from './check-command.js';
+import { progressLine } from './progress-line.js';
+import { checkExitCode } from './check-command.js';
 import { cliPaths, lockBusyExit, settingsOrExit } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -28,7 +29,27 @@ function colorKind(kind: ActionOutcome['kind'], style: Style): string {
   return style.dim(kind);
 }
 
-export function renderCycle(result: CycleResult, style: Style): string {
+/**
+ * What the cycle could not see, so an exit 4 or 5 is never silent: inputs it could not read
+ * (errors other than the engine's and the `named` images', which stderr names) and images whose
+ * base no registry could answer about.
+ */
+function renderUnseen(result: CycleResult, named: readonly string[], style: Style): string[] {
+  const out: string[] = [];
+  const unread = result.report.errors.filter((error) => error.where !== 'engine' && !named.includes(error.where));
+  if (unread.length > 0) {
+    out.push('', style.yellow(`${unread.length} input(s) could not be read:`));
+    for (const error of unread) out.push(`  ${error.where}: ${error.message}`);
+  }
+  const unchecked = result.report.images.filter((image) => image.status === 'error' || image.rateLimited === true);
+  if (unchecked.length > 0 && !result.report.offline) {
+    out.push('', style.yellow(`${unchecked.length} image(s) whose base could not be checked upstream:`));
+    for (const image of unchecked) out.push(`  ${image.name}: ${image.reason}`);
+  }
+  return out;
+}
+
+export function renderCycle(result: CycleResult, style: Style, named: readonly string[] = []): string {
   const out: string[] = (result.warnings ?? []).map((warning) => style.yellow(`warning: ${warning}`));
   if (result.dryRun) {
     out.push(style.bold('Plan (dry run: nothing was changed)'));
@@ -40,6 +61,7 @@ export function renderCycle(result: CycleResult, style: Style): string {
       entry.why,
     ]);
     out.push(...formatTable(['IMAGE', 'BASE', 'TO', 'ACTION', 'WHY'], rows, style).map((line) => `  ${line}`));
+    out.push(...renderUnseen(result, named, style));
     return `${out.join('\n')}\n`;
   }
   const acted = result.actions;
@@ -66,6 +88,7 @@ export function renderCycle(result: CycleResult, style: Style): string {
     out.push('', style.dim(`${skipped.length} image(s) left alone:`));
     for (const entry of skipped) out.push(style.dim(`  ${entry.image}: ${entry.why}`));
   }
+  out.push(...renderUnseen(result, named, style));
   const ignored = renderIgnored(result.report, false, style);
   if (ignored !== '') out.push(ignored.trimEnd());
   return `${out.join('\n')}\n`;
@@ -81,7 +104,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
       ? await cycleFromDaemon(io, cliPaths(io), { images: options.images, dryRun: options.dryRun, reason: 'basewatch update' }, options.noDaemon === true)
       : null;
   if (fromDaemon !== null) return finishCycle(fromDaemon, options, io, style);
-  const progress = progressReporter(io, options.json);
+  const progress = progressLine(io, options.json);
   let result: CycleResult;
   try {
     result = await runUpdateCycle({
@@ -107,7 +130,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
 }
 
 function finishCycle(result: CycleResult, options: UpdateCommandOptions, io: CliIo, style: Style): number {
-  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style));
+  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style, options.images));
   if (result.report.engine === null) return EXIT.engineUnreachable;
   if (result.actions.some((action) => action.kind === 'failed')) return EXIT.failed;
   // A name that matches no local image is a typo, not "nothing to do": say so, with the close names.
@@ -117,5 +140,7 @@ function finishCycle(result: CycleResult, options: UpdateCommandOptions, io: Cli
     for (const error of unknown) io.stderr.write(errStyle.red(`basewatch update: ${error.where}: ${error.message}\n`));
     return EXIT.partial;
   }
-  return EXIT.ok;
+  // What acted did, but the cycle did not see everything: inputs it could not read (4), bases it
+  // could not check upstream (5), as `check` says it.
+  return checkExitCode(result.report, false);
 }

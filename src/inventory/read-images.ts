@@ -19,8 +19,14 @@ export const ENGINE_CONCURRENCY = 8;
  * leaves with no name at all after a pull moved their tag (pipeline/seen-tags). Default none.
  * With `cache`, the engine is asked once for its list and then only about images the cache has
  * not seen (an image ID never changes its config or history); names always come from the list.
+ * `onProgress` hears how many of the listed images have been read, of how many.
  */
-export async function readLocalImages(engine: EngineClient, keep: ReadonlySet<string> = new Set(), cache?: ImageFactsCache): Promise<LocalImages> {
+export async function readLocalImages(
+  engine: EngineClient,
+  keep: ReadonlySet<string> = new Set(),
+  cache?: ImageFactsCache,
+  onProgress?: (read: number, total: number) => void,
+): Promise<LocalImages> {
   const listedAt = Date.now();
   const summaries = await engine.listImages();
   // On the classic store an image with neither tag nor RepoDigest is a build leftover: no one's
@@ -30,12 +36,18 @@ export async function readLocalImages(engine: EngineClient, keep: ReadonlySet<st
   // "intermediate" one there): a recorded base is inspected by id, whether listed or not.
   const listed = new Map(summaries.map((image) => [image.id, image]));
   const ids = [...listed.keys(), ...[...keep].filter((id) => !listed.has(id))];
+  let read = 0;
+  onProgress?.(0, ids.length);
   const details = await mapLimit(ids, ENGINE_CONCURRENCY, async (id): Promise<ImageDetails | null> => {
     const summary = listed.get(id);
     const known = summary === undefined ? undefined : cache?.facts(id, listedAt);
-    if (summary !== undefined && known !== undefined) return { ...known, repoTags: [...summary.repoTags], repoDigests: [...summary.repoDigests] };
+    if (summary !== undefined && known !== undefined) {
+      onProgress?.(++read, ids.length);
+      return { ...known, repoTags: [...summary.repoTags], repoDigests: [...summary.repoDigests] };
+    }
     const inspected = await engine.inspectImage(id);
     if (inspected !== null) cache?.remember(inspected, listedAt);
+    onProgress?.(++read, ids.length);
     return inspected;
   });
   // An image removed between list and inspect is simply gone. basewatch's own keep tags

@@ -63,5 +63,12 @@ export async function linkForAct(options: LinkForActOptions): Promise<LinkForAct
     return { ok: false, message: `no local image ${options.image}${why === undefined ? '' : `: ${why}`}` };
   }
   const reported = check.report.images.find((image) => image.id === link.image.id);
-  return { ok: true, linked: { link, localImages: check.localImages }, source: link.source, suggestedLink: reported?.suggestedLink ?? null };
+  const suggested = reported?.suggestedLink ?? null;
+  const dockerfile =
+    link.source?.dockerfile != null
+      ? { shown: path.relative(options.cwd, link.source.dockerfile).startsWith('..') ? link.source.dockerfile : `./${path.relative(options.cwd, link.source.dockerfile)}`, linkCommand: null }
+      : suggested === null
+        ? null
+        : { shown: suggested.shown, linkCommand: suggested.command };
+  return { ok: true, linked: { link, localImages: check.localImages, dockerfile }, source: link.source, suggestedLink: suggested };
 }

@@ -532,7 +532,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       // Bases earlier checks recorded by id (pipeline/seen-tags): Podman may have left them nameless.
       const keep = new Set([...(options.seenTags?.keys() ?? [])].filter((key) => key.startsWith('sha256:')));
       const facts = options.imageFacts?.forEngine(opened.engine.endpoint.host);
-      const local = await readLocalImages(opened.engine, keep, facts);
+      const local = await readLocalImages(opened.engine, keep, facts, (read, total) => progress(`reading images ${read}/${total}`));
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
       // A compose service counts for an existing image only when its history matches the service's build.
@@ -578,7 +578,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const ownRegistry = options.offline || options.registry !== undefined ? null : openRegistry(options);
   const registry = options.offline ? null : (options.registry ?? ownRegistry);
   try {
-    const checker = registry === null ? null : createUpstreamChecker(registry);
+    const checker = registry === null ? null : createUpstreamChecker(registry, undefined, (answered, asked) => progress(`asking registries ${answered}/${asked}`));
     if (checker !== null) progress('asking registries');
     const noter = await createBaseNoter(registry, {
       cacheDir: options.cacheDir,

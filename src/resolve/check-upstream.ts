@@ -58,13 +58,27 @@ export interface UpstreamChecker {
   observations(): UpstreamObservation[];
 }
 
-export function createUpstreamChecker(client: RegistryClient, now: () => Date = () => new Date()): UpstreamChecker {
+/**
+ * `onProgress` hears how many registry questions (one per reference, platform and known digest)
+ * have been answered, of how many asked so far: the checks ask as they go, so the total grows.
+ */
+export function createUpstreamChecker(
+  client: RegistryClient,
+  now: () => Date = () => new Date(),
+  onProgress?: (answered: number, asked: number) => void,
+): UpstreamChecker {
   const resolutions = new SingleFlight<ResolveResult>({ settled: 'remember' });
   const seen = new Map<string, UpstreamObservation>();
+  const asked = new Set<string>();
+  let answered = 0;
 
   const resolve = (ref: ImageRef, platform: PlatformSpec, knownDigest: string | null): Promise<ResolveResult> => {
     const key = `${formatImageRef(ref)} ${platformText(platform)} ${knownDigest ?? ''}`;
-    return resolutions.run(key, () => resolvePlatformManifest(client, ref, platform, { knownDigest }));
+    return resolutions.run(key, () => {
+      asked.add(key);
+      onProgress?.(answered, asked.size);
+      return resolvePlatformManifest(client, ref, platform, { knownDigest }).finally(() => onProgress?.(++answered, asked.size));
+    });
   };
 
   const observe = (ref: ImageRef, platform: PlatformSpec, result: ResolveResult, checkedAt: string): void => {

@@ -1,5 +1,6 @@
 // Runs the basewatch CLI the way a user would: a separate node process on bin/basewatch.js.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../world/process.js';
@@ -44,8 +45,19 @@ export interface BasewatchResult {
  * non-zero exit: the exit code is part of what a test asserts.
  */
 export async function runBasewatch(args: readonly string[], options: RunBasewatchOptions = {}): Promise<BasewatchResult> {
-  const world = getWorld();
   const home = options.home ?? (await makeTempDir('home'));
+  const result = await run(process.execPath, [join(repoRoot, 'bin', 'basewatch.js'), ...args], {
+    cwd: options.cwd ?? (await makeTempDir('cwd')),
+    env: basewatchEnv(home, options),
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    timeoutMs: options.timeoutMs ?? 120_000,
+  });
+  return { ...result, home };
+}
+
+/** The environment runBasewatch gives basewatch (see there). */
+function basewatchEnv(home: string, options: RunBasewatchOptions): NodeJS.ProcessEnv {
+  const world = getWorld();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
     if (key.startsWith('BASEWATCH_') && !key.startsWith('BASEWATCH_TEST_')) delete env[key];
@@ -62,11 +74,35 @@ export async function runBasewatch(args: readonly string[], options: RunBasewatc
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const result = await run(process.execPath, [join(repoRoot, 'bin', 'basewatch.js'), ...args], {
+  return env;
+}
+
+/** What a terminal showed: the raw bytes basewatch wrote to stderr in a pseudo-terminal. */
+export interface TerminalResult extends BasewatchResult {
+  /** Everything written to the terminal (stderr), control sequences included. */
+  terminal: string;
+}
+
+/**
+ * Runs basewatch as runBasewatch does, but with stderr on a pseudo-terminal `columns` wide
+ * (util-linux `script`), as a person at a terminal sees it; stdout goes to a file, so `terminal`
+ * holds only what stderr wrote, and `stdout` what stdout did.
+ */
+export async function runBasewatchInTerminal(
+  args: readonly string[],
+  options: RunBasewatchOptions & { columns: number },
+): Promise<TerminalResult> {
+  const home = options.home ?? (await makeTempDir('home'));
+  const out = join(await makeTempDir('tty-out'), 'stdout');
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, join(repoRoot, 'bin', 'basewatch.js'), ...args].map(quote).join(' ');
+  const env = basewatchEnv(home, options);
+  env.COLUMNS = String(options.columns);
+  const result = await run('script', ['-qfec', `stty cols ${options.columns} rows 24; exec ${command} >${quote(out)}`, '/dev/null'], {
     cwd: options.cwd ?? (await makeTempDir('cwd')),
     env,
-    ...(options.input !== undefined ? { input: options.input } : {}),
     timeoutMs: options.timeoutMs ?? 120_000,
   });
-  return { ...result, home };
+  const stdout = await readFile(out, 'utf8').catch(() => '');
+  return { code: result.code, signal: result.signal, stdout, stderr: result.stderr, terminal: result.stdout, home };
 }

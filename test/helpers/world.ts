@@ -25,7 +25,7 @@ export {
   removeImages,
 } from './docker.js';
 export { usesContainerdStore } from './engine-store.js';
-export { type BasewatchResult, type RunBasewatchOptions, repoRoot, runBasewatch } from './basewatch.js';
+export { type BasewatchResult, type RunBasewatchOptions, type TerminalResult, repoRoot, runBasewatch, runBasewatchInTerminal } from './basewatch.js';
 export { DEFAULT_DPKG, DEFAULT_OS_RELEASE, type DpkgPackage, dpkgStatus, osReleaseText } from './rootfs.js';
 export { makeTempDir, uniqueName, writeProject, writeTree } from './temp.js';
 export { RUN_LABEL, TEST_LABEL } from '../world/env.js';

@@ -19,6 +19,7 @@ import type { RebasedConfig } from './rebase-config.js';
 import { Refusal, type RebaseRun } from './rebase-run.js';
 import type { RebaseDeps, RebaseOutcome } from './rebase-types.js';
 import type { LayerScan } from '../../archive/layer-scan.js';
+import { megabytes } from '../../util/progress-count.js';
 
 export interface RebaseToApply {
   readonly config: RebasedConfig;
@@ -94,6 +95,7 @@ async function loadAndVerify(
     }),
     newBaseId: pulled.id,
     fullOnly: await fullLoad,
+    onBytes: (sent, expected) => run.progress(`loading the rebased image ${megabytes(sent, expected)}`),
   });
   run.warnings.push(...loaded.warnings);
   run.record({ newImageId: loaded.imageId, fastPath: loaded.fastPath, bytesMoved: loaded.bytes, baseLayersSkipped: loaded.baseLayersSkipped });
@@ -139,7 +141,13 @@ async function moveRebasedTags(deps: RebaseDeps, run: RebaseRun, image: ImageDet
     toId: newImageId,
     keepTag,
     at: (deps.now?.() ?? new Date()).toISOString(),
-    details: { oldBase: outcome.oldBase, newBase: outcome.newBase, packages: outcome.packages?.summary ?? null },
+    details: {
+      oldBase: outcome.oldBase,
+      newBase: outcome.newBase,
+      packages: outcome.packages?.summary ?? null,
+      // Every change, not only the summary's first: `basewatch history` shows them all.
+      packageChanges: outcome.packages ? { upgraded: outcome.packages.upgraded, downgraded: outcome.packages.downgraded, added: outcome.packages.added, removed: outcome.packages.removed } : null,
+    },
   });
   const leftAlone = describeLeftTags('rebase', moved.left);
   run.record({ tags: [...moved.moved, ...moved.alreadyThere] });

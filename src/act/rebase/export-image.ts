@@ -13,7 +13,8 @@ import type { EngineClient, HistoryEntry, ImageDetails } from '../../engine/dock
  * tar is its files' bytes plus about 1 KiB of header and padding per file, so the bound below
  * covers app layers of tens of thousands of small files; a bigger one costs a second export,
  * never a wrong result. Aborting `signal` stops it (the request, or the reading once the archive
- * flows); it then rejects, its spool files removed.
+ * flows); it then rejects, its spool files removed. `onBytes` hears the bytes read so far of
+ * about how many (the history's layer sizes: file content, without the tar headers).
  */
 export async function exportImage(
   engine: EngineClient,
@@ -23,8 +24,10 @@ export async function exportImage(
   spoolDir: string,
   warnings: string[],
   signal: AbortSignal | null,
+  onBytes?: (read: number, expected: number) => void,
 ): Promise<ImageArchive> {
   const layerSteps = history.filter((step) => !step.emptyLayer);
+  const expected = layerSteps.reduce((sum, step) => sum + step.size, 0);
   const appSizes = layerSteps.slice(layerSteps.length - appDiffIds.length).map((step) => step.size);
   const bound = layerSteps.length === image.diffIds.length ? Math.max(0, ...appSizes) * 2 + 64 * 1024 * 1024 : undefined;
   const read = async (maxSpoolBytes: number | undefined): Promise<ImageArchive> => {
@@ -32,8 +35,11 @@ export async function exportImage(
     const stop = (): void => void source.destroy(new Error('the export was cancelled'));
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) stop();
+    let read = 0;
+    onBytes?.(0, expected);
     try {
       return await readImageArchive(source, {
+        ...(onBytes === undefined ? {} : { onProgress: (bytes: number) => onBytes((read += bytes), expected) }),
         keepLayers: new Set(appDiffIds),
         spoolDir,
         image: image.id,

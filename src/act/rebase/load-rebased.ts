@@ -8,7 +8,7 @@
  * archive) the new base's layers are passed through from the engine's own export of it.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { copyLayersOfArchive } from '../../archive/copy-archive-layers.js';
 import { LoadArchiveWriter, writeLoadArchive } from '../../archive/write-load-archive.js';
 import type { EngineClient } from '../../engine/docker-engine.js';
@@ -25,6 +25,8 @@ export interface LoadRebasedInput {
   readonly newBaseId: string;
   /** Set when the engine cannot take placeholder layers (containerd store, Podman). */
   readonly fullOnly: boolean;
+  /** Hears the bytes sent to the engine so far, of how many when known (the fast archive's). */
+  readonly onBytes?: (sent: number, expected: number | null) => void;
 }
 
 export interface LoadedImage {
@@ -39,9 +41,16 @@ export interface LoadedImage {
 async function streamIntoLoad(
   engine: EngineClient,
   configBytes: Buffer,
-  write: (target: PassThrough) => Promise<{ bytes: number }>,
+  write: (target: Transform) => Promise<{ bytes: number }>,
+  onBytes: (sent: number) => void,
 ): Promise<{ bytes: number; imageId: string }> {
-  const pipe = new PassThrough();
+  let sent = 0;
+  const pipe = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes((sent += chunk.length));
+      callback(null, chunk);
+    },
+  });
   const loading = engine.loadImage(pipe);
   // A load that fails early must not leave the writer waiting on backpressure forever.
   loading.catch((error: unknown) => pipe.destroy(error instanceof Error ? error : new Error(String(error))));
@@ -80,6 +89,8 @@ export async function needsFullLoad(engine: EngineClient): Promise<boolean> {
 
 export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedInput): Promise<LoadedImage> {
   const warnings: string[] = [];
+  const appBytes = input.appLayers.reduce((sum, layer) => sum + layer.size, 0) + input.configBytes.length;
+  const progress = (expected: number | null) => (sent: number) => input.onBytes?.(sent, expected);
   const appSources = input.appLayers.map((layer) => ({
     diffId: layer.diffId,
     source: { kind: 'file' as const, file: layer.file, size: layer.size },
@@ -93,6 +104,7 @@ export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedI
           repoTag: null,
           layers: [...input.baseDiffIds.map((diffId) => ({ diffId, source: { kind: 'placeholder' as const } })), ...appSources],
         }),
+        progress(appBytes),
       );
       return { imageId, fastPath: true, bytes, baseLayersSkipped: input.baseDiffIds.length, warnings };
     } catch (error) {
@@ -113,6 +125,6 @@ export async function loadRebasedImage(engine: EngineClient, input: LoadRebasedI
       writer.abort(error);
       throw error;
     }
-  });
+  }, progress(null));
   return { imageId, fastPath: false, bytes, baseLayersSkipped: 0, warnings };
 }

@@ -21,10 +21,11 @@ import { downgradeReason } from './never-downgrade.js';
 import { PACKAGE_DB_PATHS } from './package-changes.js';
 import { readOldBase } from './read-old-base.js';
 import { Refusal, type RebaseRun } from './rebase-run.js';
-import type { RebaseDeps, RebaseRequest } from './rebase-types.js';
+import type { LinkedImage, RebaseDeps, RebaseRequest } from './rebase-types.js';
 import { resolveTarget } from './resolve-target.js';
 import { removeTemporaryContainers } from './temporary-containers.js';
 import { ensurePrivateDir } from '../../util/private-path.js';
+import { megabytes } from '../../util/progress-count.js';
 
 export interface PreparedRebase {
   /** The image, without basewatch's keep tags. */
@@ -73,14 +74,14 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
     // with this reason): there is no old base to lift the app layers off.
     const why = request.linked.link.problem ?? `no local image of ${base.ref} is the one it was built on, and its digest is not known`;
     const image = run.outcome.image;
-    throw new Refusal('refused', [`${image} was built on ${base.ref}, but on which image of it is not known: ${why}; rebuild it from its Dockerfile instead: basewatch rebuild ${image}`]);
+    throw new Refusal('refused', [`${image} was built on ${base.ref}, but on which image of it is not known: ${why}; rebuild it from its Dockerfile instead: ${rebuildAdvice(image, request.linked.dockerfile ?? null)}`]);
   }
 
   // The export does not wait for the registry when the link names a local base: the app layers
   // are the image's layers above that base's (the old base read below must be that very image),
   // so it starts now. Any way out before its result is used cancels it.
   const predicted = layersAbove(image, base.localId, request.linked.localImages);
-  const early = predicted === null ? null : { appDiffIds: predicted, archive: run.ahead(linked.history.then((steps) => exportImage(deps.engine, image, steps, predicted, spool, run.warnings, run.exportCancel.signal))) };
+  const early = predicted === null ? null : { appDiffIds: predicted, archive: run.ahead(linked.history.then((steps) => exportImage(deps.engine, image, steps, predicted, spool, run.warnings, run.exportCancel.signal, exportProgress(run)))) };
 
   const { target, newRef, oldBase, newBase } = await readBases(deps, request, run, linked, spool);
   run.progress('exporting the image');
@@ -92,6 +93,13 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
   );
   const archive = await exportApp(deps, run, linked, spool, early, appDiffIds);
   return { image, target, newRef, oldBase, newBase, archive, appDiffIds, housekeeping, fullLoad, alreadyLocal, newFiles };
+}
+
+/** How to rebuild the image, naming its Dockerfile when the check knows it. */
+function rebuildAdvice(image: string, dockerfile: LinkedImage['dockerfile'] | null): string {
+  if (dockerfile === null || dockerfile === undefined) return `say which Dockerfile builds it with basewatch link ${image} <Dockerfile>, then basewatch rebuild ${image}`;
+  if (dockerfile.linkCommand === null) return `basewatch rebuild ${image} (${dockerfile.shown})`;
+  return `it looks built from ${dockerfile.shown}; confirm with ${dockerfile.linkCommand}, then basewatch rebuild ${image}`;
 }
 
 /** The image, and the base the check linked it to; refused when either is not what a rebase needs. */
@@ -164,6 +172,10 @@ async function readBases(
   return { target, newRef, oldBase, newBase: newBase.value };
 }
 
+function exportProgress(run: RebaseRun): (read: number, expected: number) => void {
+  return (read, expected) => run.progress(`exporting the image ${megabytes(read, expected)}`);
+}
+
 /** The image's export with `appDiffIds` kept: the early one when it kept those, else a new one. */
 async function exportApp(
   deps: RebaseDeps,
@@ -179,7 +191,7 @@ async function exportApp(
   } else {
     run.exportCancel.abort();
     await early?.archive.catch(() => undefined); // its spool files are gone before the next export writes its own
-    archive = await exportImage(deps.engine, image, await history, appDiffIds, spool, run.warnings, null);
+    archive = await exportImage(deps.engine, image, await history, appDiffIds, spool, run.warnings, null, exportProgress(run));
   }
   failpoint('rebase:after-export');
   if (!archive.imageIds.includes(image.id)) {

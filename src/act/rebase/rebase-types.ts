@@ -20,6 +20,12 @@ export interface RebaseRequest {
 export interface LinkedImage {
   readonly link: ImageLink;
   readonly localImages: readonly ImageDetails[];
+  /**
+   * The Dockerfile the check knows builds it, as the user would type it, for a refusal's "rebuild
+   * instead": `linkCommand` is null when it is linked (or its compose build), else the `basewatch
+   * link` that confirms the Dockerfile its history matches. Absent: none is known.
+   */
+  readonly dockerfile?: { readonly shown: string; readonly linkCommand: string | null } | null;
 }
 
 export interface RebaseDeps {
