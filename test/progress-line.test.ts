@@ -84,6 +84,25 @@ describe('the progress line in a terminal (real engine and registry)', { skip: s
     assert.match(rebase.stdout, /rebased/i);
   });
 
+  it('update shows the counts of its check, then the bytes of its rebase, named by image', async () => {
+    const base = await patchedBase(registry);
+    const project = await writeProject({ Dockerfile: `FROM ${base.baseRef}\nCOPY app.txt /app.txt\n`, 'app.txt': 'app\n' });
+    const tag = `${uniqueName('progress-update')}:1`;
+    await buildImage({ context: project, tag });
+    const home = await makeTempDir('home');
+    const config = await runBasewatch(['config', 'set', 'minimumAge', '0'], { home });
+    assert.equal(config.code, 0, config.stderr);
+
+    const update = await runBasewatchInTerminal(['update', '--no-daemon', '--root', project, tag], { home, columns: COLUMNS });
+    assert.equal(update.code, 0, update.terminal + update.stdout);
+    assertTidy(update.terminal);
+    const states = lineStates(update.terminal);
+    assert.ok(states.some((state) => /^reading images \d+\/\d+$/.test(state)), states.join(' | '));
+    assert.ok(states.some((state) => /^asking registries \d+\/\d+$/.test(state)), states.join(' | '));
+    assert.ok(states.some((state) => state.startsWith(`${tag}: exporting the image `) && / \d+\/\d+ MB$/.test(state)), states.join(' | '));
+    assert.match(update.stdout, /rebased/);
+  });
+
   it('rebuild counts build steps', async () => {
     const base = await patchedBase(registry);
     const project = await writeProject({

@@ -70,7 +70,14 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
     const link = check.links.find((candidate) => candidate.image.id === entry.imageId);
     if (link === undefined) return outcome(entry, 'failed', `the check has no link for ${entry.imageId}`);
     const rebased: RebaseOutcome = await rebaseImage(
-      { engine, registry: context.registry, credentials: context.credentials, stateDir: context.paths.state, smokeTest: context.settings.smokeTest },
+      {
+        engine,
+        registry: context.registry,
+        credentials: context.credentials,
+        stateDir: context.paths.state,
+        smokeTest: context.settings.smokeTest,
+        onProgress: (step) => progress(`${entry.image}: ${step}`),
+      },
       // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now;
       // onto the link the check reported, not one of the rebase's own.
       {
@@ -107,7 +114,7 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
   async function rebuilt(entry: PlanEntry, whyNotRebased?: string, rebaseWarnings: readonly string[] = []): Promise<ActionOutcome> {
     const { rebuildForPlan } = await import('./rebuild-for-plan.js');
     const result = await rebuildForPlan(
-      { engine, credentials: context.credentials, paths: context.paths, settings: context.settings, roots: check.report.roots, env: context.env, cwd: context.cwd, buildLinks: context.buildLinks, pulls },
+      { engine, credentials: context.credentials, paths: context.paths, settings: context.settings, roots: check.report.roots, env: context.env, cwd: context.cwd, buildLinks: context.buildLinks, pulls, progress: (step) => progress(`${entry.image}: ${step}`) },
       entry,
       check.report.images.find((image) => image.id === entry.imageId)?.source ?? null,
     );

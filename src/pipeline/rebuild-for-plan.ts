@@ -22,6 +22,8 @@ export interface RebuildContext {
   readonly buildLinks: BuildLinksReading;
   /** One per cycle: images on the same base pull it once. */
   readonly pulls: PullCache;
+  /** Hears the rebuild's steps ("build step 3/7: …"). */
+  readonly progress?: (message: string) => void;
 }
 
 export type RebuildResult =
@@ -44,7 +46,14 @@ export async function rebuildForPlan(context: RebuildContext, entry: PlanEntry, 
   const source = resolved.ok && service !== null ? { ...resolved, spec: { ...resolved.spec, image: entry.image } } : resolved;
   if (!source.ok) return { ok: false, skipped: false, reason: source.message, warnings: [] };
   const outcome = await rebuildImage(
-    { engine: context.engine, credentials: context.credentials, stateDir: context.paths.state, smokeTest: context.settings.smokeTest, pulls: context.pulls },
+    {
+      engine: context.engine,
+      credentials: context.credentials,
+      stateDir: context.paths.state,
+      smokeTest: context.settings.smokeTest,
+      pulls: context.pulls,
+      onProgress: (step) => context.progress?.(step.step === 0 ? step.text : `build step ${step.step}/${step.total}: ${step.text}`),
+    },
     source.spec,
     // Exactly the digest the plan saw (and minimumAge let through), not whatever the tag is now,
     // as a rebase of the same plan would use it.
