@@ -2,6 +2,7 @@
 // its control socket.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setSetting } from '../../src/config/config-store.js';
 import type { SettingKey } from '../../src/config/settings.js';
@@ -111,4 +112,30 @@ export async function daemonHome(prefix: string, roots: readonly string[], more:
   const settings: Partial<Record<SettingKey, string>> = { roots: JSON.stringify(roots), policy: 'notify', minimumAge: '0', registryTimeoutSeconds: '5', ...more };
   for (const [key, value] of Object.entries(settings)) setSetting(join(home, 'config'), key as SettingKey, value as string);
   return home;
+}
+
+/** A `cycle finished` line of the daemon's log: when, its trigger (with details) and its actions ("reported app:1"). */
+export interface LoggedCycle {
+  readonly at: string;
+  readonly trigger: string;
+  readonly actions: readonly string[];
+}
+
+/** Where the daemon's log under `home` ends now: cyclesLoggedSince reads what comes after. */
+export function logMark(home: string): number {
+  return readFileSync(join(home, 'logs', 'daemon.log'), 'utf8').length;
+}
+
+/**
+ * The cycles the daemon logged as finished after `mark` (logMark), in order. What a test waits on
+ * when other cycles (engine events of other tests on the shared engine) may finish after the one
+ * it looks for, so the last cycle is not it.
+ */
+export function cyclesLoggedSince(home: string, mark: number): LoggedCycle[] {
+  return readFileSync(join(home, 'logs', 'daemon.log'), 'utf8').slice(mark).split('\n')
+    .filter((line) => line.includes(' cycle finished {'))
+    .map((line) => {
+      const data = JSON.parse(line.slice(line.indexOf('{'))) as { trigger: string; actions: string[] };
+      return { at: line.slice(0, line.indexOf(' ')), trigger: data.trigger, actions: data.actions };
+    });
 }
