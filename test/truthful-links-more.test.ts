@@ -8,60 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { askDaemon } from '../src/daemon/control-client.js';
 import type { CycleResult } from '../src/record/cycle-result.js';
 import { type Daemon, daemonHome, killDaemon, runtimeOf, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
-import { type BasewatchResult, buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+import { type CheckJson, check, idOf, parse, quoted, settings, update } from './helpers/links.js';
 
-interface ImageJson {
-  name: string;
-  id: string;
-  status: string;
-  reason: string;
-  base: { ref: string; digest: string | null; via: string; localId: string | null; waitsOn?: string; candidates?: Array<{ ref: string; status: string }> } | null;
-  source: { dockerfile: string | null; compose: string | null; service: string | null } | null;
-  copySources?: Array<{ ref: string; status: string }>;
-  unlinkedClaims?: Array<{ compose: string; service: string; dockerfile: string | null; reason: string }>;
-}
-interface CheckJson {
-  images: ImageJson[];
-}
-interface CycleJson {
-  plan: Array<{ image: string; action: { kind: string }; why: string }>;
-  actions: Array<{ target: string; kind: string; reason: string }>;
-}
-
-function parse<T>(result: BasewatchResult, what: string): T {
-  try {
-    return JSON.parse(result.stdout) as T;
-  } catch {
-    return assert.fail(`${what} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-}
-
-async function check(home: string, root: string, tag: string, env: Record<string, string> = {}): Promise<ImageJson> {
-  const result = await runBasewatch(['check', '--json', '--root', root, tag], { home, env });
-  const image = parse<CheckJson>(result, 'check').images.find((entry) => entry.name === tag);
-  assert.ok(image, `check reported no ${tag}: ${result.stdout}`);
-  return image;
-}
-
-async function update(home: string, root: string, tags: readonly string[], dryRun: boolean, env: Record<string, string> = {}): Promise<CycleJson> {
-  const result = await runBasewatch(['update', '--json', '--root', root, ...(dryRun ? ['--dry-run'] : []), ...tags], { home, env });
-  return parse<CycleJson>(result, 'update');
-}
-
-async function idOf(ref: string): Promise<string> {
-  return (await docker(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
-}
-
-async function settings(values: Record<string, string>): Promise<string> {
-  const home = await makeTempDir('links-home');
-  for (const [key, value] of Object.entries(values)) {
-    const set = await runBasewatch(['config', 'set', key, value], { home });
-    assert.equal(set.code, 0, set.stderr);
-  }
-  return home;
-}
-
-const quoted = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('truthful links, more scenarios (real engine and registry)', { skip: skipWithoutWorld() }, () => {
   let registry = '';

@@ -4,62 +4,9 @@
 // `update --dry-run --json` must agree.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { type BasewatchResult, buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+import { buildImage, docker, getWorld, makeBaseImage, makeTempDir, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+import { type CycleJson, check, idOf, parse, settings, update } from './helpers/links.js';
 
-interface Candidate {
-  ref: string;
-  status: string;
-  latest: string | null;
-}
-interface ImageJson {
-  name: string;
-  id: string;
-  status: string;
-  reason: string;
-  base: { ref: string; digest: string | null; via: string; localId: string | null; pinned?: string | null; candidates?: Candidate[] } | null;
-}
-interface CheckJson {
-  images: ImageJson[];
-  dockerfiles: Array<{ path: string; bases: Array<{ ref: string; pinned: string | null; status: string; reason: string }> }>;
-}
-interface CycleJson {
-  plan: Array<{ image: string; action: { kind: string }; why: string }>;
-  actions: Array<{ target: string; kind: string; reason: string }>;
-}
-
-function parse<T>(result: BasewatchResult, what: string): T {
-  try {
-    return JSON.parse(result.stdout) as T;
-  } catch {
-    return assert.fail(`${what} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-}
-
-async function check(home: string, root: string, tag: string): Promise<ImageJson & { report: CheckJson }> {
-  const result = await runBasewatch(['check', '--json', '--root', root, tag], { home });
-  const report = parse<CheckJson>(result, 'check');
-  const image = report.images.find((entry) => entry.name === tag);
-  assert.ok(image, `check reported no ${tag}: ${result.stdout}`);
-  return { ...image, report };
-}
-
-async function update(home: string, root: string, tag: string, dryRun: boolean): Promise<CycleJson> {
-  const result = await runBasewatch(['update', '--json', '--root', root, ...(dryRun ? ['--dry-run'] : []), tag], { home });
-  return parse<CycleJson>(result, 'update');
-}
-
-async function idOf(ref: string): Promise<string> {
-  return (await docker(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
-}
-
-async function settings(values: Record<string, string>): Promise<string> {
-  const home = await makeTempDir('links-home');
-  for (const [key, value] of Object.entries(values)) {
-    const set = await runBasewatch(['config', 'set', key, value], { home });
-    assert.equal(set.code, 0, set.stderr);
-  }
-  return home;
-}
 
 /**
  * A base published as `<repo>:1` and `<repo>:1.2` (one image, two tags, as `node:22` and
