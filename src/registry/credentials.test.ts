@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +126,15 @@ describe('lookupCredential from auths', () => {
     assert.equal(result.credential, null);
     assert.match(result.problem ?? '', /is not valid JSON/);
     assert.ok(!(result.problem ?? '').includes(SECRET));
+  });
+
+  it('reports a config.json that is a FIFO by name, without opening it for a blocking read', async () => {
+    const w = await world(null);
+    const file = join(w.configDir, 'config.json');
+    execFileSync('mkfifo', [file]);
+    const result = await lookupCredential('ghcr.io', opts(w));
+    assert.equal(result.credential, null);
+    assert.match(result.problem ?? '', new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a FIFO`));
   });
 });
 

@@ -9,7 +9,7 @@
  * Docker Hub, otherwise the registry host; `auths` keys written as URLs are matched by host
  * (Docker's `ConvertToHostname`).
  */
-import { readFile } from 'node:fs/promises';
+import { readBoundedFile } from '../util/read-bounded-file.js';
 import { join } from 'node:path';
 import {
   DOCKER_CONFIG_FILE_NAME,
@@ -75,15 +75,14 @@ function findKey(keys: readonly string[], registry: string): string | undefined 
 type ConfigRead = { ok: true; config: DockerCredentialConfig | null } | { ok: false; problem: string };
 
 async function readDockerConfig(file: string): Promise<ConfigRead> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: true, config: null };
-    return { ok: false, problem: `cannot read ${file} (${code ?? 'error'})` };
+  // Bounded and non-blocking, as every file basewatch reads: a FIFO or a link to a device here
+  // must not hang or bloat a check (the engine connection reads this file the same way).
+  const read = await readBoundedFile(file, 'settings');
+  if (!read.ok) {
+    if (read.problem === 'missing') return { ok: true, config: null };
+    return { ok: false, problem: `${file} ${read.message}` };
   }
-  const parsed = parseDockerConfigFile(text, DockerCredentialConfig);
+  const parsed = parseDockerConfigFile(read.text, DockerCredentialConfig);
   if (parsed.ok) return { ok: true, config: parsed.config };
   // Not JSON.parse's message: it quotes the text around the error, which may be a password.
   if (parsed.problem.kind === 'not-json') return { ok: false, problem: `${file} is not valid JSON` };
