@@ -209,4 +209,22 @@ describe('hostile and broken local files', { skip: skipWithoutWorld() }, () => {
     assert.equal(refused.code, 2, refused.stderr);
     assert.ok(refused.stderr.includes(`config file ${configFile} is a FIFO (named pipe), not a regular file`), refused.stderr);
   });
+
+  it('a history file or notification memory that is a FIFO is set aside, and the command says so once', async () => {
+    const home = await makeTempDir('home');
+    const paths = basewatchPaths({ BASEWATCH_HOME: home });
+    await fs.mkdir(paths.state, { recursive: true, mode: 0o700 });
+    for (const [args, file, what] of [
+      [['history', '--json'], 'history.jsonl', 'history file'],
+      [['snooze', '--json'], 'notifications.json', 'notification memory'],
+    ] as const) {
+      const fifo = path.join(paths.state, file);
+      await execFileAsync('mkfifo', [fifo]);
+      const run = await measured([...args], home);
+      const said = run.stderr.split('\n').filter((line) => line.includes(`warning: ${what} ${fifo} is a FIFO`));
+      assert.equal(said.length, 1, `${args.join(' ')} (exit ${run.code}):\n${run.stderr}`);
+      assert.match(said[0] ?? '', /; moved it to .*\.corrupt-/);
+      await assert.rejects(fs.lstat(fifo), { code: 'ENOENT' }, `${fifo} is still there`);
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { colorEnabled, createStyle } from './style.js';
 import type { CliIo } from './cli-io.js';
 import { basewatchPaths } from '../config/paths.js';
 import { checkOwnFolders } from '../util/private-path.js';
+import { takeSetAsideNotices } from '../util/read-bounded-file.js';
 
 // Each command's module is imported when that command runs, so `status` or `config` do not load
 // the engine, registry and rebase code, and the daemon holds only what its cycles use.
@@ -27,6 +28,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       return await (await import('./status-command.js')).runStatusCommand(status, io);
     } catch (error) {
       return failureExit(error, io);
+    } finally {
+      warnSetAside(io);
     }
   }
   const { Argument, Command, CommanderError, Option } = await import('commander');
@@ -287,8 +290,18 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     return failureExit(error, io);
+  } finally {
+    warnSetAside(io);
   }
   return exitCode;
+}
+
+/** Own files a reader set aside without a warning of its own (history, notification memory, tag caches), said once. */
+function warnSetAside(io: CliIo): void {
+  const notices = takeSetAsideNotices();
+  if (notices.length === 0) return;
+  const style = createStyle(colorEnabled(io.stderr, io.env));
+  for (const notice of notices) io.stderr.write(style.yellow(`basewatch: warning: ${notice}\n`));
 }
 
 /** A command's failure as a message and exit code. */

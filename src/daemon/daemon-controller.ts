@@ -25,6 +25,7 @@ import type { Logger } from '../util/logger.js';
 import { Scheduler } from './scheduler.js';
 import { recheckEditedFiles } from './quick-recheck.js';
 import { RegistryAnswers } from './registry-answers.js';
+import { takeSetAsideNotices } from '../util/read-bounded-file.js';
 
 export type CycleRunner = (request: CycleRequest, settings: Settings) => Promise<CycleResult>;
 
@@ -285,6 +286,9 @@ export class DaemonController {
     // What the cycle did besides its plan (a tag move a killed run left, finished first; a file of
     // basewatch's own set aside) is said in the log; the cycle's result carries it too.
     for (const warning of result.warnings ?? []) this.#logger.warn('cycle warning', { warning });
+    // Own files a reader set aside with no warning of its own (history, notification memory, tag
+    // caches): said with the cycle that read them (the notifier's, with the next one).
+    for (const warning of takeSetAsideNotices()) this.#logger.warn('cycle warning', { warning });
     this.#lastError = null;
     // The cycle saved what it read when it started: a file re-read quickly since is read again
     // (cheap), so `status` does not fall back to the older file while the queued cycle runs.

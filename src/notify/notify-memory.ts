@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { normalizeImageRef } from '../refs/image-ref.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { withFileLock } from '../util/file-lock.js';
-import { readBoundedFile, setFileAside } from '../util/read-bounded-file.js';
+import { readBoundedFile, setFileAsideWithNotice } from '../util/read-bounded-file.js';
 import type { NotificationItem } from './notification-message.js';
 import { notificationKey } from './notification-message.js';
 import { ensurePrivateDir } from '../util/private-path.js';
@@ -45,7 +45,7 @@ export async function loadNotifyMemory(stateDir: string): Promise<NotifyMemory> 
   const read = await readBoundedFile(file, 'notify-memory');
   if (!read.ok) {
     // Not a regular file or oversized: set aside, so the next save can write a fresh one.
-    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAside(file);
+    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAsideWithNotice(file, 'notification memory', read.message);
     return emptyMemory();
   }
   try {

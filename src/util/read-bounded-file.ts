@@ -242,3 +242,21 @@ export async function setFileAside(file: string, now: Date = new Date()): Promis
     return null;
   }
 }
+
+/**
+ * Notices of own files set aside by readers that return no warning of their own (history,
+ * notification memory, caches): the CLI prints them as warnings when its command ends, the daemon
+ * logs them after each cycle. Process-wide, as the files are.
+ */
+const setAsideNotices: string[] = [];
+
+/** Sets `file` aside as setFileAside does and leaves a notice naming it, what was wrong and where it went. */
+export async function setFileAsideWithNotice(file: string, what: string, problem: string): Promise<void> {
+  const aside = await setFileAside(file);
+  setAsideNotices.push(`${what} ${file} ${problem}; ${aside === null ? 'could not move it aside: remove it' : `moved it to ${aside}`}`);
+}
+
+/** The notices left since the last call, once each. */
+export function takeSetAsideNotices(): string[] {
+  return setAsideNotices.splice(0, setAsideNotices.length);
+}

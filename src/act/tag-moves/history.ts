@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { readBoundedFile, setFileAside } from '../../util/read-bounded-file.js';
+import { readBoundedFile, setFileAsideWithNotice } from '../../util/read-bounded-file.js';
 import { ensurePrivateDir } from '../../util/private-path.js';
 
 export const HISTORY_FILE = 'history.jsonl';
@@ -36,7 +36,7 @@ export async function readHistory(stateDir: string): Promise<TagMove[]> {
   const read = await readBoundedFile(file, 'history');
   if (!read.ok) {
     // Not a regular file or oversized: set aside so the next move can append to a fresh one.
-    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAside(file);
+    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAsideWithNotice(file, 'history file', read.message);
     return [];
   }
   const text = read.text;

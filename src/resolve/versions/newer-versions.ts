@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { readBoundedFile, setFileAside } from '../../util/read-bounded-file.js';
+import { readBoundedFile, setFileAsideWithNotice } from '../../util/read-bounded-file.js';
 import { type ImageRef, repositoryName } from '../../refs/image-ref.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryFailure } from '../../registry/registry-failure.js';
@@ -64,7 +64,7 @@ async function readCache(file: string, repository: string): Promise<TagCacheFile
   const read = await readBoundedFile(file, 'cache');
   if (!read.ok) {
     // Only a cache: a wrong one is set aside and asked for again.
-    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAside(file);
+    if (read.problem === 'not-regular' || read.problem === 'too-large') await setFileAsideWithNotice(file, 'tag cache', read.message);
     return null;
   }
   const text = read.text;
