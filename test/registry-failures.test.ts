@@ -1,7 +1,9 @@
 // Registries that misbehave: rate limits, hangs, server errors, garbage. Small node:http
 // servers stand in for them (docker-registry cannot be made to answer 429 or schema1).
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { describe, it, type TestContext } from 'node:test';
 import { mustParseImageRef } from '../src/refs/image-ref.js';
 import { type RegistryClientOptions, createRegistryClient } from '../src/registry/registry-client.js';
@@ -217,5 +219,50 @@ describe('broken registries', () => {
     assert.equal(head.kind, 'unauthorized', JSON.stringify(head));
     assert.ok(!head.message.includes('pw-never-shown'), JSON.stringify(head));
     assert.equal(seen.length, 2);
+  });
+});
+
+describe('where credentials may go', () => {
+  /** This machine's first non-loopback IPv4 address: a name that is not loopback, served here. */
+  function outsideAddress(): string | null {
+    for (const entries of Object.values(networkInterfaces())) {
+      for (const entry of entries ?? []) if (entry.family === 'IPv4' && !entry.internal) return entry.address;
+    }
+    return null;
+  }
+
+  it('sends them to an http token realm on loopback, never to one on another host', async (t) => {
+    const host = outsideAddress();
+    if (host === null) return t.skip('this machine has no non-loopback IPv4 address');
+    const credentials = async () => ({ credential: { username: 'u', secret: 'pw-never-sent', identityToken: false }, source: 'test', problem: null });
+    // The token server listens everywhere; the registry names it by loopback or by the outside address.
+    const tokenAsks: Array<{ host: string; authorization: string | undefined }> = [];
+    const tokenServer = createServer((req, res) => {
+      tokenAsks.push({ host: req.headers.host ?? '', authorization: req.headers.authorization });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: 'anonymous-token' }));
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, '0.0.0.0', resolve));
+    t.after(() => new Promise<void>((resolve) => tokenServer.close(() => resolve())));
+    const port = (tokenServer.address() as AddressInfo).port;
+    const { client, address } = await fakeRegistry(
+      t,
+      (req, res) => {
+        const realmHost = req.url?.includes('/outside/') ? `${host}:${port}` : `127.0.0.1:${port}`;
+        if (req.headers.authorization === 'Bearer anonymous-token') return void res.writeHead(404).end();
+        res.writeHead(401, { 'Www-Authenticate': `Bearer realm="http://${realmHost}/token",service="x"` }).end();
+      },
+      { credentials },
+    );
+
+    await client.headManifest(mustParseImageRef(`${address}/loopback/app:1`));
+    const loopback = tokenAsks.filter((ask) => ask.host.startsWith('127.0.0.1'));
+    assert.ok(loopback.length > 0, JSON.stringify(tokenAsks));
+    assert.ok(loopback.every((ask) => ask.authorization?.startsWith('Basic ')), `a loopback realm gets the credentials: ${JSON.stringify(loopback)}`);
+
+    // Another name for the same server, so the challenge remembered for the first one is not used.
+    await client.headManifest(mustParseImageRef(`${address.replace('127.0.0.1', 'localhost')}/outside/app:1`));
+    const outside = tokenAsks.filter((ask) => ask.host.startsWith(host));
+    assert.ok(outside.length > 0, `the realm on ${host} was asked for a token: ${JSON.stringify(tokenAsks)}`);
+    assert.deepEqual(outside.map((ask) => ask.authorization), outside.map(() => undefined), `an http realm on ${host} got credentials`);
   });
 });
