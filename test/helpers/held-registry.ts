@@ -1,8 +1,7 @@
 // A registry on a bad day: a loopback HTTP server that holds every request without an answer
 // until the test lets them go, then answers each (and every later one) 404 the way a registry
 // says "no such manifest". A cycle that asks it stays busy for as long as a test needs.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHeldServer } from './held-server.js';
 
 export interface HeldRegistry {
   /** 127.0.0.1:<port>, as an image reference's registry part. */
@@ -17,35 +16,19 @@ export interface HeldRegistry {
 }
 
 export async function startHeldRegistry(): Promise<HeldRegistry> {
-  let arrive!: () => void;
-  const arrived = new Promise<void>((resolve) => {
-    arrive = resolve;
-  });
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
   const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    arrive();
-    req.resume();
-    void released.then(() => {
-      const body = JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
-      res.writeHead(404, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    arrived,
-    release,
-    close: () => {
-      release();
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+  const held = await startHeldServer(
+    (req, res, arrive, released) => {
+      requests.push(`${req.method} ${req.url}`);
+      arrive();
+      req.resume();
+      void released.then(() => {
+        const body = JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
+        res.writeHead(404, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      });
     },
-  };
+    { closeAllConnections: true },
+  );
+  return { host: `127.0.0.1:${held.port}`, requests, arrived: held.arrived, release: held.release, close: held.close };
 }

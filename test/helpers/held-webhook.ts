@@ -1,7 +1,6 @@
 // A local webhook receiver that holds each reply until the test lets it go: a phone push service
 // on a bad day, which keeps a cycle's notification "being sent" for as long as a test needs.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHeldServer } from './held-server.js';
 
 export interface HeldWebhook {
   /** http://127.0.0.1:<port>/hook */
@@ -16,16 +15,8 @@ export interface HeldWebhook {
 }
 
 export async function startHeldWebhook(): Promise<HeldWebhook> {
-  let arrive!: () => void;
-  const arrived = new Promise<void>((resolve) => {
-    arrive = resolve;
-  });
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
   const bodies: string[] = [];
-  const server = http.createServer((req, res) => {
+  const held = await startHeldServer((req, res, arrive, released) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
@@ -34,15 +25,5 @@ export async function startHeldWebhook(): Promise<HeldWebhook> {
       void released.then(() => res.end('ok'));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    bodies,
-    arrived,
-    release,
-    close: () => {
-      release();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: `http://127.0.0.1:${held.port}/hook`, bodies, arrived: held.arrived, release: held.release, close: held.close };
 }
