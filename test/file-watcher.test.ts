@@ -15,10 +15,10 @@ interface Watching {
   readonly events: ProjectFileEvent[];
 }
 
-async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(what: string, probe: () => boolean, context: () => string = () => '', timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}\n${context()}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -31,9 +31,14 @@ async function startWatching(roots: string[]): Promise<Watching> {
   return { watcher, events };
 }
 
+/** What a timed-out wait shows: the events so far and the watcher's own account (a watch limit, a root problem). */
+function seenSoFar(watching: Watching): string {
+  return `events: ${JSON.stringify(watching.events)}\nwatcher: ${JSON.stringify(watching.watcher.snapshot())}`;
+}
+
 /** Waits until `file` has had an event of `kind`, then a little longer for duplicates. */
 async function eventFor(watching: Watching, kind: ProjectFileEvent['kind'], file: string): Promise<ProjectFileEvent[]> {
-  await until(`${kind} ${file}`, () => watching.events.some((event) => event.kind === kind && event.file === file));
+  await until(`${kind} ${file}`, () => watching.events.some((event) => event.kind === kind && event.file === file), () => seenSoFar(watching));
   await new Promise((resolve) => setTimeout(resolve, 300));
   return watching.events.filter((event) => event.file === file);
 }
@@ -83,7 +88,7 @@ describe('project file watcher', () => {
 
   it('counts what the first scan found, skips node_modules, and reports none of it as a change', () => {
     assert.deepEqual(watching.watcher.snapshot().state, 'watching');
-    assert.deepEqual(counts(watching), [[3, 1]]);
+    assert.deepEqual(counts(watching), [[3, 1]], seenSoFar(watching));
     assert.deepEqual(watching.events, []);
   });
 
@@ -110,7 +115,7 @@ describe('project file watcher', () => {
     const inNew = join(deep, 'Containerfile');
     await writeFile(inNew, 'FROM alpine\n');
     await addedOnce(watching, inNew);
-    assert.deepEqual(counts(watching), [[5, 1]]);
+    assert.deepEqual(counts(watching), [[5, 1]], seenSoFar(watching));
   });
 
   it('sees the project files of a folder moved in, and the removal of a folder', async () => {
@@ -124,7 +129,7 @@ describe('project file watcher', () => {
     const compose = join(root, 'moved', 'docker-compose.yml');
     await addedOnce(watching, dockerfile);
     await addedOnce(watching, compose);
-    assert.deepEqual(counts(watching), [[6, 2]]);
+    assert.deepEqual(counts(watching), [[6, 2]], seenSoFar(watching));
 
     watching.events.length = 0;
     const scanned = join(root, 'pkg-40', 'Dockerfile');
@@ -133,7 +138,7 @@ describe('project file watcher', () => {
     await rm(join(root, 'moved'), { recursive: true });
     await eventFor(watching, 'removed', dockerfile);
     await eventFor(watching, 'removed', compose);
-    assert.deepEqual(counts(watching), [[4, 1]]);
+    assert.deepEqual(counts(watching), [[4, 1]], seenSoFar(watching));
   });
 
   it('sees a removed folder made again, once', async () => {
@@ -144,7 +149,7 @@ describe('project file watcher', () => {
     const file = join(folder, 'Dockerfile');
     await writeFile(file, 'FROM alpine\n');
     await addedOnce(watching, file);
-    assert.deepEqual(counts(watching), [[5, 1]]);
+    assert.deepEqual(counts(watching), [[5, 1]], seenSoFar(watching));
   });
 
   it('follows roots added and dropped, and a root that appears after the start', async () => {
@@ -158,13 +163,32 @@ describe('project file watcher', () => {
     const file = join(later, 'svc', 'Dockerfile');
     await writeFile(file, 'FROM alpine\n');
     await addedOnce(watching, file);
-    assert.deepEqual(counts(watching), [[5, 1], [1, 0]]);
+    assert.deepEqual(counts(watching), [[5, 1], [1, 0]], seenSoFar(watching));
 
     watching.watcher.setRoots([later]);
-    assert.deepEqual(counts(watching), [[1, 0]]);
+    assert.deepEqual(counts(watching), [[1, 0]], seenSoFar(watching));
     watching.events.length = 0;
     await writeFile(join(root, 'pkg-0', 'Dockerfile'), 'FROM alpine:edge\n');
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(watching.events, [], 'a dropped root is not watched any more');
+  });
+
+  it('watches a root kept inside a folder it skips below roots (vendor/, .cache/)', async () => {
+    const kept = join(outside, 'vendor', 'proj');
+    await mkdir(join(kept, 'app'), { recursive: true });
+    await writeFile(join(kept, 'app', 'Dockerfile'), 'FROM alpine\n');
+    await mkdir(join(kept, 'node_modules', 'dep'), { recursive: true });
+    const own = await startWatching([kept]);
+    try {
+      assert.deepEqual(counts(own), [[1, 0]]);
+      const file = join(kept, 'app', 'compose.yaml');
+      await writeFile(file, 'services: {}\n');
+      await addedOnce(own, file);
+      await writeFile(join(kept, 'node_modules', 'dep', 'Dockerfile'), 'FROM alpine\n');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(own.events, [{ kind: 'added', file }], 'node_modules below the root is still skipped');
+    } finally {
+      await own.watcher.stop();
+    }
   });
 });

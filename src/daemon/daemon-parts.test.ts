@@ -58,6 +58,10 @@ describe('file watcher helpers', () => {
     assert.equal(isInSkippedFolder('/p/node_modules/x/Dockerfile'), true);
     assert.equal(isInSkippedFolder('/p/.git/Dockerfile'), true);
     assert.equal(isInSkippedFolder('/p/app/Dockerfile'), false);
+    // Only the part below the root counts: a root kept in a skipped-named folder is watched.
+    assert.equal(isInSkippedFolder('/home/u/.cache/proj/app/Dockerfile', ['/home/u/.cache/proj']), false);
+    assert.equal(isInSkippedFolder('/home/u/.cache/proj/node_modules/x/Dockerfile', ['/home/u/.cache/proj']), true);
+    assert.equal(isInSkippedFolder('/home/u/.cache/proj/app/Dockerfile', ['/srv']), true);
     assert.match(describeWatchLimit('ENOSPC') ?? '', /max_user_watches/);
     assert.equal(describeWatchLimit('EACCES'), null);
   });

@@ -37,9 +37,17 @@ export interface FileWatcherSnapshot {
   readonly problem: string | null;
 }
 
-/** Pure: whether a path is inside a folder basewatch never looks in. */
-export function isInSkippedFolder(file: string): boolean {
-  return file.split(path.sep).some((part) => SKIPPED_FOLDERS.has(part));
+/**
+ * Pure: whether a path is inside a folder basewatch never looks in, below the root that holds
+ * it. Only the part under the root counts: a root may itself sit in such a folder (a project
+ * kept in ~/.cache/… or under a folder named vendor) and is still watched, as `check` scans it.
+ * A path under no root is judged whole.
+ */
+export function isInSkippedFolder(file: string, roots: readonly string[] = []): boolean {
+  let root: string | undefined;
+  for (const candidate of roots) if (isUnder(file, candidate) && (root === undefined || candidate.length > root.length)) root = candidate;
+  const below = root === undefined ? file : path.relative(root, file);
+  return below.split(path.sep).some((part) => SKIPPED_FOLDERS.has(part));
 }
 
 export function describeWatchLimit(code: string | undefined): string | null {
@@ -121,17 +129,20 @@ export interface FileWatcherOptions {
   readonly onEvent: (event: ProjectFileEvent) => void;
 }
 
-const WATCH_OPTIONS: ChokidarOptions = {
-  ignoreInitial: false,
-  followSymlinks: false,
-  atomic: true,
-  ignorePermissionErrors: true,
-  ignored: (file, stats) => {
-    if (isInSkippedFolder(file)) return true;
-    // Only files need a name test; folders must be walked into.
-    return stats !== undefined && stats.isFile() && projectFileKind(path.basename(file)) === null;
-  },
-};
+/** chokidar's options for watching under `roots()` (read at each call: roots change). */
+function watchOptions(roots: () => readonly string[]): ChokidarOptions {
+  return {
+    ignoreInitial: false,
+    followSymlinks: false,
+    atomic: true,
+    ignorePermissionErrors: true,
+    ignored: (file, stats) => {
+      if (isInSkippedFolder(file, roots())) return true;
+      // Only files need a name test; folders must be walked into.
+      return stats !== undefined && stats.isFile() && projectFileKind(path.basename(file)) === null;
+    },
+  };
+}
 
 interface Chunk {
   readonly root: string;
@@ -243,7 +254,7 @@ export class ProjectFileWatcher {
     for (const { folder } of folders) this.#listed.add(folder);
     for (const folders_ of chunkFolders(folders)) {
       if (signal.aborted) return;
-      const chunk: Chunk = { root, watcher: watch(folders_, { ...WATCH_OPTIONS, depth: 0 }), ready: false };
+      const chunk: Chunk = { root, watcher: watch(folders_, { ...watchOptions(() => this.#roots), depth: 0 }), ready: false };
       this.#chunks.add(chunk);
       this.#listen(chunk.watcher, () => !chunk.ready, true);
       await new Promise<void>((resolve) => {
@@ -269,7 +280,7 @@ export class ProjectFileWatcher {
 
   /** A folder a chunk saw that no scan listed: new since (or skipped). Watch it, recursively. */
   async #folderAppeared(folder: string): Promise<void> {
-    if (this.#listed.has(folder) || this.#lateFolders.has(folder) || isInSkippedFolder(folder)) return;
+    if (this.#listed.has(folder) || this.#lateFolders.has(folder) || isInSkippedFolder(folder, this.#roots)) return;
     const stats = await fs.promises.lstat(folder).catch(() => null);
     if (stats === null || !stats.isDirectory() || !this.#started) return;
     if (!this.#roots.some((root) => isUnder(folder, root))) return;
@@ -280,7 +291,7 @@ export class ProjectFileWatcher {
     if (this.#lateFolders.has(folder)) return;
     this.#lateFolders.add(folder);
     if (this.#late === null) {
-      this.#late = watch([], WATCH_OPTIONS);
+      this.#late = watch([], watchOptions(() => this.#roots));
       // Everything it reports is new: these folders appeared after the first scan.
       this.#listen(this.#late, () => false, false);
     }
