@@ -66,6 +66,9 @@ export interface ListedFolder {
   readonly entries: number;
 }
 
+/** How often a watched root that is not there is looked for (a stat each: nothing to save). */
+export const MISSING_ROOT_POLL_MS = 1000;
+
 /** A chunk is closed when its folders hold this many entries (or it has this many folders). */
 export const CHUNK_ENTRIES = 2000;
 export const CHUNK_FOLDERS = 256;
@@ -167,9 +170,12 @@ export class ProjectFileWatcher {
   readonly #chunks = new Set<Chunk>();
   /** Folders the first scans listed: each one watched (or about to be) by a chunk. */
   readonly #listed = new Set<string>();
-  /** Folders that appeared later, or roots that were not there: watched by #late, recursively. */
+  /** Folders that appeared after the first scan: watched by #late, recursively. */
   readonly #lateFolders = new Set<string>();
   #late: FSWatcher | null = null;
+  /** Roots that are not there (yet): looked for every MISSING_ROOT_POLL_MS, scanned when they appear. */
+  readonly #missingRoots = new Set<string>();
+  #missingTimer: NodeJS.Timeout | null = null;
 
   constructor(options: FileWatcherOptions) {
     this.#roots = [...new Set(options.roots)];
@@ -190,6 +196,9 @@ export class ProjectFileWatcher {
 
   async stop(): Promise<void> {
     this.#started = false;
+    this.#missingRoots.clear();
+    if (this.#missingTimer !== null) clearInterval(this.#missingTimer);
+    this.#missingTimer = null;
     for (const scan of this.#scans.values()) scan.abort();
     this.#scans.clear();
     const watchers = [...this.#chunks].map((chunk) => chunk.watcher);
@@ -229,11 +238,12 @@ export class ProjectFileWatcher {
     return { state, roots, problem: this.#problem };
   }
 
-  #scan(root: string): void {
+  /** `appeared`: the root was missing and is here now, so all it holds is new, not inventory. */
+  #scan(root: string, appeared = false): void {
     const scan = new AbortController();
     this.#scans.set(root, scan);
     this.#scanQueue = this.#scanQueue
-      .then(() => this.#scanRoot(root, scan.signal))
+      .then(() => this.#scanRoot(root, scan.signal, appeared))
       .catch((error: unknown) => this.#logger.error('scanning a watched folder failed', { root, error }))
       .finally(() => {
         if (this.#scans.get(root) !== scan) return;
@@ -242,13 +252,14 @@ export class ProjectFileWatcher {
       });
   }
 
-  async #scanRoot(root: string, signal: AbortSignal): Promise<void> {
+  async #scanRoot(root: string, signal: AbortSignal, appeared: boolean): Promise<void> {
     if (signal.aborted) return;
     const folders = await listFolders(root);
     if (signal.aborted) return;
     if (folders === null) {
-      // Not there (yet), or not a folder: chokidar watches for it to appear.
-      this.#watchLate(root);
+      // Not there (yet), or not a folder: looked for until it appears. (chokidar's own watch of a
+      // missing path's parent lost the folder when it was made while that watch was being set up.)
+      this.#awaitRoot(root);
       return;
     }
     for (const { folder } of folders) this.#listed.add(folder);
@@ -256,7 +267,7 @@ export class ProjectFileWatcher {
       if (signal.aborted) return;
       const chunk: Chunk = { root, watcher: watch(folders_, { ...watchOptions(() => this.#roots), depth: 0 }), ready: false };
       this.#chunks.add(chunk);
-      this.#listen(chunk.watcher, () => !chunk.ready, true);
+      this.#listen(chunk.watcher, () => !appeared && !chunk.ready, true);
       await new Promise<void>((resolve) => {
         chunk.watcher.once('ready', resolve);
         signal.addEventListener('abort', () => resolve(), { once: true });
@@ -276,6 +287,30 @@ export class ProjectFileWatcher {
     watcher.on('unlinkDir', (folder) => this.#forgetFolder(folder));
     if (chunk) watcher.on('addDir', (folder) => void this.#folderAppeared(folder));
     watcher.on('error', (error) => this.#failed(error as NodeJS.ErrnoException));
+  }
+
+  #awaitRoot(root: string): void {
+    this.#missingRoots.add(root);
+    this.#missingTimer ??= setInterval(() => void this.#lookForMissingRoots(), MISSING_ROOT_POLL_MS).unref();
+  }
+
+  async #lookForMissingRoots(): Promise<void> {
+    for (const root of [...this.#missingRoots]) {
+      const stats = await fs.promises.stat(root).catch(() => null);
+      if (!this.#missingRoots.has(root) || !this.#roots.includes(root) || !this.#started) {
+        this.#missingRoots.delete(root);
+        continue;
+      }
+      if (stats === null || !stats.isDirectory()) continue;
+      this.#missingRoots.delete(root);
+      this.#checkRoots([root]);
+      this.#logger.info('a watched folder appeared', { root });
+      this.#scan(root, true);
+    }
+    if (this.#missingRoots.size === 0 && this.#missingTimer !== null) {
+      clearInterval(this.#missingTimer);
+      this.#missingTimer = null;
+    }
   }
 
   /** A folder a chunk saw that no scan listed: new since (or skipped). Watch it, recursively. */
@@ -308,6 +343,7 @@ export class ProjectFileWatcher {
   #drop(root: string): void {
     this.#scans.get(root)?.abort();
     this.#scans.delete(root);
+    this.#missingRoots.delete(root);
     this.#rootProblems.delete(root);
     for (const chunk of [...this.#chunks]) {
       if (chunk.root !== root) continue;
