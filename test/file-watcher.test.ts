@@ -4,7 +4,7 @@
 // be added, dropped and can appear after the start.
 import assert from 'node:assert/strict';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ProjectFileEvent, ProjectFileWatcher } from '../src/daemon/file-watcher.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -118,6 +118,21 @@ describe('project file watcher', () => {
     const inNew = join(deep, 'Containerfile');
     await writeFile(inNew, 'FROM alpine\n');
     await addedOnce(watching, inNew);
+    assert.deepEqual(counts(watching), [[5, 1]], seenSoFar(watching));
+  });
+
+  it('sees files written into new folders at once, with no pause for the watcher to catch up', async () => {
+    watching.events.length = 0;
+    // A clone or an unpacked archive: folders and files appear together. chokidar reads a new
+    // folder before it watches it, so a file made in between must still be reported.
+    const files = Array.from({ length: 12 }, (_, i) => join(root, 'burst', `p${i}`, 'deep', 'Dockerfile'));
+    for (const file of files) {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, 'FROM alpine\n');
+    }
+    for (const file of files) await addedOnce(watching, file);
+    await rm(join(root, 'burst'), { recursive: true });
+    for (const file of files) await eventFor(watching, 'removed', file);
     assert.deepEqual(counts(watching), [[5, 1]], seenSoFar(watching));
   });
 

@@ -69,6 +69,9 @@ export interface ListedFolder {
 /** How often a watched root that is not there is looked for (a stat each: nothing to save). */
 export const MISSING_ROOT_POLL_MS = 1000;
 
+/** When a closed watcher is closed once more (see ProjectFileWatcher's #retire). */
+const RETIRE_AGAIN_MS = 2000;
+
 /** A chunk is closed when its folders hold this many entries (or it has this many folders). */
 export const CHUNK_ENTRIES = 2000;
 export const CHUNK_FOLDERS = 256;
@@ -100,7 +103,7 @@ export function chunkFolders(folders: readonly ListedFolder[], maxEntries = CHUN
  * readdir file types alone; symlinked folders are not followed. Null when `root` is not a
  * readable folder. A subfolder that cannot be read or vanishes is left out.
  */
-export async function listFolders(root: string): Promise<ListedFolder[] | null> {
+export async function listFolders(root: string, onFile?: (file: string) => void): Promise<ListedFolder[] | null> {
   try {
     if (!(await fs.promises.stat(root)).isDirectory()) return null;
   } catch {
@@ -118,7 +121,11 @@ export async function listFolders(root: string): Promise<ListedFolder[] | null> 
         return;
       }
       found.push({ folder, entries: entries.length });
-      for (const entry of entries) if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name)) next.push(path.join(folder, entry.name));
+      for (const entry of entries) {
+        if (entry.isDirectory()) {
+          if (!SKIPPED_FOLDERS.has(entry.name)) next.push(path.join(folder, entry.name));
+        } else onFile?.(path.join(folder, entry.name));
+      }
     });
     level = next;
   }
@@ -170,9 +177,10 @@ export class ProjectFileWatcher {
   readonly #chunks = new Set<Chunk>();
   /** Folders the first scans listed: each one watched (or about to be) by a chunk. */
   readonly #listed = new Set<string>();
-  /** Folders that appeared after the first scan: watched by #late, recursively. */
-  readonly #lateFolders = new Set<string>();
-  #late: FSWatcher | null = null;
+  /** Folders that appeared after the first scan, each watched recursively by its own watcher. */
+  readonly #lateFolders = new Map<string, FSWatcher>();
+  /** Watchers closed while running; closed once more at stop() (see #retire). */
+  readonly #retired = new Set<FSWatcher>();
   /** Roots that are not there (yet): looked for every MISSING_ROOT_POLL_MS, scanned when they appear. */
   readonly #missingRoots = new Set<string>();
   #missingTimer: NodeJS.Timeout | null = null;
@@ -201,10 +209,9 @@ export class ProjectFileWatcher {
     this.#missingTimer = null;
     for (const scan of this.#scans.values()) scan.abort();
     this.#scans.clear();
-    const watchers = [...this.#chunks].map((chunk) => chunk.watcher);
-    if (this.#late !== null) watchers.push(this.#late);
+    const watchers = [...[...this.#chunks].map((chunk) => chunk.watcher), ...this.#lateFolders.values(), ...this.#retired];
+    this.#retired.clear();
     this.#chunks.clear();
-    this.#late = null;
     this.#listed.clear();
     this.#lateFolders.clear();
     this.#files.clear();
@@ -267,25 +274,44 @@ export class ProjectFileWatcher {
       if (signal.aborted) return;
       const chunk: Chunk = { root, watcher: watch(folders_, { ...watchOptions(() => this.#roots), depth: 0 }), ready: false };
       this.#chunks.add(chunk);
-      this.#listen(chunk.watcher, () => !appeared && !chunk.ready, true);
+      this.#listen(chunk.watcher, () => !appeared && !chunk.ready, true, () => this.#chunks.has(chunk));
       await new Promise<void>((resolve) => {
         chunk.watcher.once('ready', resolve);
         signal.addEventListener('abort', () => resolve(), { once: true });
       });
       chunk.ready = true;
     }
+    await this.#catchUp(root, appeared, signal);
   }
 
-  #listen(watcher: FSWatcher, initial: () => boolean, chunk: boolean): void {
-    watcher.on('add', (file) => this.#seen('added', file, initial()));
-    watcher.on('change', (file) => this.#seen('changed', file, initial()));
+  /**
+   * chokidar reads a folder before it watches it: a project file made in between is never
+   * reported. So once a watcher is ready, its folder is listed again and what it missed is taken
+   * in: reported as added when the folder is new (`report`), else only counted.
+   */
+  async #catchUp(folder: string, report: boolean, signal?: AbortSignal): Promise<void> {
+    const missed: string[] = [];
+    await listFolders(folder, (file) => {
+      if (projectFileKind(path.basename(file)) !== null && !this.#files.has(file)) missed.push(file);
+    });
+    if (signal?.aborted === true || !this.#started) return;
+    for (const file of missed) {
+      if (!this.#files.has(file) && !isInSkippedFolder(file, this.#roots)) this.#seen('added', file, !report);
+    }
+  }
+
+  /** `alive`: false once the watcher is retired; what it still reports then is dropped. */
+  #listen(watcher: FSWatcher, initial: () => boolean, chunk: boolean, alive: () => boolean): void {
+    watcher.on('add', (file) => alive() && this.#seen('added', file, initial()));
+    watcher.on('change', (file) => alive() && this.#seen('changed', file, initial()));
     watcher.on('unlink', (file) => {
+      if (!alive()) return;
       // A chunk at depth 0 reports a subfolder it does not descend into as a plain unlink.
-      this.#forgetFolder(file);
+      this.#folderGone(file);
       this.#seen('removed', file, initial());
     });
-    watcher.on('unlinkDir', (folder) => this.#forgetFolder(folder));
-    if (chunk) watcher.on('addDir', (folder) => void this.#folderAppeared(folder));
+    watcher.on('unlinkDir', (folder) => alive() && this.#folderGone(folder));
+    if (chunk) watcher.on('addDir', (folder) => alive() && void this.#folderAppeared(folder));
     watcher.on('error', (error) => this.#failed(error as NodeJS.ErrnoException));
   }
 
@@ -324,19 +350,49 @@ export class ProjectFileWatcher {
 
   #watchLate(folder: string): void {
     if (this.#lateFolders.has(folder)) return;
-    this.#lateFolders.add(folder);
-    if (this.#late === null) {
-      this.#late = watch([], watchOptions(() => this.#roots));
-      // Everything it reports is new: these folders appeared after the first scan.
-      this.#listen(this.#late, () => false, false);
-    }
-    this.#late.add(folder);
+    const watcher = watch(folder, watchOptions(() => this.#roots));
+    this.#lateFolders.set(folder, watcher);
+    // Everything it reports is new: the folder appeared after the first scan.
+    this.#listen(watcher, () => false, false, () => this.#lateFolders.get(folder) === watcher);
+    watcher.once('ready', () => {
+      if (this.#lateFolders.get(folder) === watcher) void this.#catchUp(folder, true);
+    });
   }
 
-  /** A folder (or what might have been one) is gone: if it comes back, it is new again. */
+  /**
+   * A watcher saw a folder (or what might have been one) go: the project files known below it
+   * went with it (its own watcher, now closed, may not have said so yet), and if it comes back
+   * it is new again.
+   */
+  #folderGone(folder: string): void {
+    this.#forgetFolder(folder);
+    for (const file of [...this.#files.keys()]) {
+      if (file !== folder && isUnder(file, folder)) this.#seen('removed', file, false);
+    }
+  }
+
+  /**
+   * Closes a watcher that is no longer needed, and closes it again at stop(): a chokidar watcher
+   * whose own path was just removed re-adds that path's parent (to see it come back) a moment
+   * later, which reopens it after a close and left a watch on the parent for good. So it is
+   * closed again after RETIRE_AGAIN_MS, and at stop() if that has not come yet.
+   */
+  #retire(watcher: FSWatcher): void {
+    this.#retired.add(watcher);
+    void watcher.close();
+    // Closed again once the re-add has happened, so a long-running daemon holds no such watch.
+    setTimeout(() => {
+      this.#retired.delete(watcher);
+      void watcher.close();
+    }, RETIRE_AGAIN_MS).unref();
+  }
+
   #forgetFolder(folder: string): void {
-    for (const set of [this.#listed, this.#lateFolders]) {
-      for (const known of set) if (isUnder(known, folder)) set.delete(known);
+    for (const known of this.#listed) if (isUnder(known, folder)) this.#listed.delete(known);
+    for (const [known, watcher] of this.#lateFolders) {
+      if (!isUnder(known, folder)) continue;
+      this.#lateFolders.delete(known);
+      this.#retire(watcher);
     }
   }
 
@@ -348,10 +404,8 @@ export class ProjectFileWatcher {
     for (const chunk of [...this.#chunks]) {
       if (chunk.root !== root) continue;
       this.#chunks.delete(chunk);
-      void chunk.watcher.close();
+      this.#retire(chunk.watcher);
     }
-    const late = [...this.#lateFolders].filter((folder) => isUnder(folder, root));
-    if (late.length > 0) this.#late?.unwatch(late);
     this.#forgetFolder(root);
     for (const file of [...this.#files.keys()]) if (isUnder(file, root)) this.#files.delete(file);
     if (this.#scans.size === 0 && this.#started && this.#roots.length > 0) this.#logReady();
@@ -383,7 +437,13 @@ export class ProjectFileWatcher {
   #seen(kind: ProjectFileEvent['kind'], file: string, initial: boolean): void {
     const type = projectFileKind(path.basename(file));
     if (type === null) return;
-    if (kind === 'removed') this.#files.delete(file);
+    if (kind === 'removed') {
+      // Said once: a folder's removal reports its files, and their own unlink may follow.
+      if (!this.#files.delete(file)) return;
+    } else if (kind === 'added' && this.#files.has(file)) {
+      // Known already (a catch-up listing and chokidar both saw it come): news only as a change.
+      kind = 'changed';
+    }
     else this.#files.set(file, type);
     // A first scan reports every existing file as added: that is the inventory, not a change.
     if (initial) return;
