@@ -197,7 +197,9 @@ function renderImages(report: CheckReport, options: RenderOptions, style: Style)
   const groups = new Map<ImageGroup, ImageReport[]>();
   for (const image of report.images) {
     const group = groupImage(image, baseIds);
-    groups.set(group, [...(groups.get(group) ?? []), image]);
+    const members = groups.get(group);
+    if (members === undefined) groups.set(group, [image]);
+    else members.push(image);
   }
   const listed: ImageGroup[] = options.all ? ['attention', 'unknown', 'current', 'base', 'no-base'] : ['attention', 'unknown', 'current'];
   const shown = listed.filter((group) => (groups.get(group)?.length ?? 0) > 0);

@@ -36,7 +36,13 @@ export function createStyle(enabled: boolean): Style {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+// eslint-disable-next-line no-control-regex
+const STYLED_OR_SURROGATE = /[\u001b\uD800-\uDFFF]/;
+
 export function visibleLength(text: string): number {
+  // Most cells are plain: their code units are their characters (the spread costs an array per call,
+  // thousands of them for a table of hundreds of images).
+  if (!STYLED_OR_SURROGATE.test(text)) return text.length;
   return [...text.replace(ANSI, '')].length;
 }
 
