@@ -1,13 +1,12 @@
 /**
  * `basewatch status`: what the last check learned, from the state file, without any network call.
  * It starts about as fast as a bare `node`: the state and history are read without their schemas
- * (status-read.ts), and the daemon's client is loaded only when its socket is there.
+ * (status-read.ts), and the daemon's quick client (node:net) is loaded only when its socket is there.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describeDaemonStatus } from '../daemon/describe-status.js';
 import { controlSocketPath } from '../daemon/control-socket-path.js';
-import { askStatusQuickly } from '../daemon/quick-status.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -44,7 +43,7 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
   // overlaps them. The full client (and the schemas its answers go through) is loaded only for an
   // answer the quick read does not plainly understand.
   const socket = controlSocketPath(paths);
-  const daemonAsked = existsSync(socket) ? askStatusQuickly(socket, 2_000) : Promise.resolve('none' as const);
+  const daemonAsked = existsSync(socket) ? import('../daemon/quick-status.js').then((quick) => quick.askStatusQuickly(socket, 2_000)) : Promise.resolve('none' as const);
   const actionsRead = readStatusActions(path.dirname(stateFile));
   const minimumAgeRead = options.json ? Promise.resolve(null) : readMinimumAge(paths.config);
   // Awaited below, or their failure would be an unhandled rejection when the state read ends the command first.
