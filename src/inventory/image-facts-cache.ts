@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { EngineClient, HistoryEntry, ImageDetails } from '../engine/docker-engine.js';
-import { loadCacheFile, saveCacheFile } from '../util/cache-file.js';
+import { loadCacheFile, saveCacheFile } from './cache-file.js';
 import type { HistoryStep } from './local-image.js';
 
 export const IMAGE_FACTS_FILE = 'image-facts.json';

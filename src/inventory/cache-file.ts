@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
-import { readRegularFile } from '../inventory/read-regular-file.js';
-import { setFileAside } from './read-bounded-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { readRegularFile } from './read-regular-file.js';
+import { setFileAside } from '../util/read-bounded-file.js';
 
 export interface LoadedCacheFile<T> {
   /** null when there was none, or it was set aside: start an empty one. */
