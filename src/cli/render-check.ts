@@ -11,9 +11,18 @@ import { type Style, type TableColumn, fitTable, truncateEnd, truncateMiddle, vi
 
 /** `docker.io/library/python:3.12` -> `python:3.12`, the way people write it. */
 export function shortRef(ref: string): string {
-  const parsed = parseImageRef(ref);
-  return parsed.ok ? familiarImageRef(parsed.ref) : ref;
+  let short = shortRefs.get(ref);
+  if (short === undefined) {
+    const parsed = parseImageRef(ref);
+    short = parsed.ok ? familiarImageRef(parsed.ref) : ref;
+    if (shortRefs.size >= 1000) shortRefs.clear();
+    shortRefs.set(ref, short);
+  }
+  return short;
 }
+
+/** A table names a few bases hundreds of times: each is parsed once. */
+const shortRefs = new Map<string, string>();
 
 export function shortDigest(digest: string | null): string {
   if (digest === null) return '-';
