@@ -113,6 +113,22 @@ describe('project files cache (real files)', () => {
     assert.equal((await loadProjectFiles(state)).cache.size, 1, 'the cache was not rebuilt');
   });
 
+  it('saves no compose file or .env (they may hold secrets); the daemon keeps them in memory', async () => {
+    const state = await makeTempDir('project-files-secrets');
+    const project = await writeProject({ 'Dockerfile': 'FROM debian:12\n', 'compose.yaml': 'services:\n  a:\n    build: .\n    image: a:dev\n    environment:\n      PASSWORD: hunter2-compose\n', '.env': 'TOKEN=hunter2-dotenv\n' });
+    const files = ['Dockerfile', 'compose.yaml', '.env'].map((name) => path.join(project, name));
+    await settle(...files);
+    const cache = new ProjectFileCache();
+    await readProjects([files[0]!], [files[1]!], {}, cache);
+    assert.equal(cache.size, 3);
+    await readProjects([files[0]!], [files[1]!], {}, cache);
+    assert.equal(cache.reads, 3, 'the daemon (in memory) reads none of them again');
+    assert.equal(await saveProjectFiles(state, cache), null);
+    const saved = await fs.readFile(path.join(state, PROJECT_FILES_FILE), 'utf8');
+    assert.match(saved, /FROM debian:12/);
+    assert.doesNotMatch(saved, /hunter2/);
+  });
+
   it('keeps at most its bound, the least recently read dropped first', async () => {
     const project = await writeProject({ 'a/Dockerfile': 'FROM a:1\n', 'b/Dockerfile': 'FROM b:1\n', 'c/Dockerfile': 'FROM c:1\n' });
     const files = ['a', 'b', 'c'].map((name) => path.join(project, name, 'Dockerfile'));

@@ -4,8 +4,8 @@
  * taken from here, with what was parsed from it, without being opened. A changed file is read
  * again through the bounded, non-blocking reader, so a FIFO or a device in its place is reported
  * as before. The daemon keeps one in memory across cycles and edits; the CLI keeps one in the
- * state folder (the texts: parses are redone per run), bounded, and set aside and rebuilt when it
- * cannot be read.
+ * state folder (the Dockerfiles' texts: parses are redone per run), bounded, and set aside and
+ * rebuilt when it cannot be read.
  */
 import fs from 'node:fs/promises';
 import { z } from 'zod';
@@ -40,7 +40,7 @@ interface Entry {
   readonly parses: Map<string, unknown>;
 }
 
-const EntrySchema = z.object({ kind: z.enum(['dockerfile', 'compose', 'dot-env']), identity: z.string(), text: z.string(), seenAt: z.number() });
+const EntrySchema = z.object({ kind: z.literal('dockerfile'), identity: z.string(), text: z.string(), seenAt: z.number() });
 const FileSchema = z.object({ version: z.literal(1), files: z.record(z.string(), EntrySchema) });
 
 export class ProjectFileCache {
@@ -117,8 +117,14 @@ export class ProjectFileCache {
     this.changed = true;
   }
 
+  /**
+   * The Dockerfiles only: a compose file or `.env` may hold secrets (a password in `environment:`),
+   * which the report already keeps out (util/mask-build-args), and basewatch's own folders must not
+   * collect copies of. The daemon keeps those in memory.
+   */
   toJson(): string {
-    const files = Object.fromEntries([...this.entries].map(([file, { kind, identity, text, seenAt }]) => [file, { kind, identity, text, seenAt }]));
+    const kept = [...this.entries].filter(([, entry]) => entry.kind === 'dockerfile');
+    const files = Object.fromEntries(kept.map(([file, { kind, identity, text, seenAt }]) => [file, { kind, identity, text, seenAt }]));
     return JSON.stringify({ version: 1, files });
   }
 
