@@ -1,9 +1,11 @@
 // Issue 14, "a file edit is a small event": with the daemon's cycle held busy by a registry that
 // does not answer, an edited FROM line shows in `basewatch status --json` before that cycle ends,
 // its verdict computed from what the registry answered an earlier cycle; the files cycle queued
-// behind it asks the registries once the held one ends, and the edit stays shown.
+// behind it asks the registries once the held one ends, and the edit stays shown. The edit reads
+// again only the file edited (the daemon's project files cache).
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { normalizeImageRef } from '../src/refs/image-ref.js';
@@ -11,6 +13,11 @@ import type { CheckReport } from '../src/report/check-report.js';
 import { type Daemon, daemonHome, daemonStatus, killDaemon, startDaemon, waitFor, waitUntilIdle } from './helpers/daemon.js';
 import { type HeldRegistry, startHeldRegistry } from './helpers/held-registry.js';
 import { getWorld, makeBaseImage, pushImage, runBasewatch, skipWithoutWorld, uniqueName, writeProject } from './helpers/world.js';
+
+async function settle(file: string): Promise<void> {
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await utimes(file, hourAgo, hourAgo);
+}
 
 describe('daemon: an edit while a cycle is held', { skip: skipWithoutWorld() }, () => {
   let held: HeldRegistry;
@@ -32,6 +39,8 @@ describe('daemon: an edit while a cycle is held', { skip: skipWithoutWorld() }, 
     otherDigest = await pushImage(otherRef);
     // Both bases are in use when the daemon starts: its first cycle asks the registry about both.
     project = await writeProject({ Dockerfile: `FROM ${baseRef}\n`, 'other/Dockerfile': `FROM ${otherRef}\n` });
+    // Written an hour ago: a file modified just before it is read is read again next time anyway.
+    await settle(join(project, 'other/Dockerfile'));
     // The held registry must hold the cycle longer than the test waits: no timeout of 5 s.
     home = await daemonHome('quick-edit-home', [project], { registryTimeoutSeconds: '300' });
   });
@@ -55,6 +64,7 @@ describe('daemon: an edit while a cycle is held', { skip: skipWithoutWorld() }, 
     // A Dockerfile on the registry that does not answer: the files cycle it starts is held.
     await mkdir(join(project, 'held'));
     await writeFile(join(project, 'held', 'Dockerfile'), `FROM ${held.host}/held:1\n`);
+    await settle(join(project, 'held', 'Dockerfile'));
     await held.arrived;
     const busy = await waitFor('the held files cycle', async () => {
       const status = await daemonStatus(home);
@@ -73,6 +83,9 @@ describe('daemon: an edit while a cycle is held', { skip: skipWithoutWorld() }, 
     assert.equal(status?.cycles.completed, idle.cycles.completed, 'no cycle finished meanwhile');
     assert.equal(base.status, 'current', JSON.stringify(base));
     assert.equal(base.latest, otherDigest, 'the digest the registry gave the first cycle');
+    // Only the edited file was read again: the others are unchanged since the daemon read them.
+    const rereads = readFileSync(join(home, 'logs', 'daemon.log'), 'utf8').split('\n').filter((line) => line.includes('edited files re-read') && line.includes(dockerfile));
+    assert.match(rereads.at(-1) ?? '', /"filesRead":1[,}]/, rereads.join('\n'));
 
     held.release();
     // The held cycle, then the files cycle of the edit (engine events of other tests on the shared

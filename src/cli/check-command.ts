@@ -6,6 +6,7 @@ import { readSeenTags } from '../pipeline/seen-tags.js';
 import { recordCheck } from '../record/record-check.js';
 import { readBuildLinks } from '../record/build-links.js';
 import { loadImageFacts, saveImageFacts } from '../inventory/image-facts-cache.js';
+import { loadProjectFiles, saveProjectFiles } from '../inventory/project-file-cache.js';
 import { runCheck } from '../pipeline/run-check.js';
 import type { CheckReport } from '../report/check-report.js';
 import { STATE_FILE_NAME, StateLockTimeoutError } from '../record/state-store.js';
@@ -74,6 +75,8 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   if (buildLinks.ok && buildLinks.warning !== undefined) io.stderr.write(errStyle.yellow(`basewatch: warning: ${buildLinks.warning}\n`));
   const imageFacts = await loadImageFacts(paths.state);
   if (imageFacts.warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${imageFacts.warning}\n`));
+  const projectFiles = await loadProjectFiles(paths.state);
+  if (projectFiles.warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${projectFiles.warning}\n`));
   const result = await runCheck({
     engine: connecting,
     roots: options.roots.length > 0 ? options.roots : ['.'],
@@ -88,10 +91,12 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
     displayCwd: io.cwd,
     onProgress: (message) => progress.update(message),
     imageFacts: imageFacts.shelf,
+    projectFiles: projectFiles.cache,
   });
   progress.done();
-  const unsaved = await saveImageFacts(paths.state, imageFacts.shelf);
-  if (unsaved !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${unsaved}\n`));
+  for (const unsaved of [await saveImageFacts(paths.state, imageFacts.shelf), await saveProjectFiles(paths.state, projectFiles.cache)]) {
+    if (unsaved !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${unsaved}\n`));
+  }
   let notRecorded: StateLockTimeoutError | null = null;
   if (!options.offline) {
     try {

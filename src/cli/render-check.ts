@@ -11,9 +11,18 @@ import { type Style, type TableColumn, fitTable, truncateEnd, truncateMiddle, vi
 
 /** `docker.io/library/python:3.12` -> `python:3.12`, the way people write it. */
 export function shortRef(ref: string): string {
-  const parsed = parseImageRef(ref);
-  return parsed.ok ? familiarImageRef(parsed.ref) : ref;
+  let short = shortRefs.get(ref);
+  if (short === undefined) {
+    const parsed = parseImageRef(ref);
+    short = parsed.ok ? familiarImageRef(parsed.ref) : ref;
+    if (shortRefs.size >= 1000) shortRefs.clear();
+    shortRefs.set(ref, short);
+  }
+  return short;
 }
+
+/** A table names a few bases hundreds of times: each is parsed once. */
+const shortRefs = new Map<string, string>();
 
 export function shortDigest(digest: string | null): string {
   if (digest === null) return '-';
@@ -197,7 +206,9 @@ function renderImages(report: CheckReport, options: RenderOptions, style: Style)
   const groups = new Map<ImageGroup, ImageReport[]>();
   for (const image of report.images) {
     const group = groupImage(image, baseIds);
-    groups.set(group, [...(groups.get(group) ?? []), image]);
+    const members = groups.get(group);
+    if (members === undefined) groups.set(group, [image]);
+    else members.push(image);
   }
   const listed: ImageGroup[] = options.all ? ['attention', 'unknown', 'current', 'base', 'no-base'] : ['attention', 'unknown', 'current'];
   const shown = listed.filter((group) => (groups.get(group)?.length ?? 0) > 0);

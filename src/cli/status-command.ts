@@ -1,13 +1,12 @@
 /**
  * `basewatch status`: what the last check learned, from the state file, without any network call.
  * It starts about as fast as a bare `node`: the state and history are read without their schemas
- * (status-read.ts), and the daemon's client is loaded only when its socket is there.
+ * (status-read.ts), and the daemon's quick client (node:net) is loaded only when its socket is there.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describeDaemonStatus } from '../daemon/describe-status.js';
 import { controlSocketPath } from '../daemon/control-socket-path.js';
-import { askStatusQuickly } from '../daemon/quick-status.js';
 import { basewatchPaths } from '../config/paths.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -40,18 +39,24 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
   const errStyle = createStyle(colorEnabled(io.stderr, io.env));
   const paths = basewatchPaths(io.env as NodeJS.ProcessEnv);
   const stateFile = path.join(paths.state, STATE_FILE_NAME);
+  // No socket, no daemon. The daemon is asked while the files are read, so its round trip
+  // overlaps them. The full client (and the schemas its answers go through) is loaded only for an
+  // answer the quick read does not plainly understand.
+  const socket = controlSocketPath(paths);
+  const daemonAsked = existsSync(socket) ? import('../daemon/quick-status.js').then((quick) => quick.askStatusQuickly(socket, 2_000)) : Promise.resolve('none' as const);
+  const actionsRead = readStatusActions(path.dirname(stateFile));
+  const minimumAgeRead = options.json ? Promise.resolve(null) : readMinimumAge(paths.config);
+  // Awaited below, or their failure would be an unhandled rejection when the state read ends the command first.
+  for (const pending of [daemonAsked, actionsRead, minimumAgeRead]) pending.catch(() => {});
   const quick = await readStatusState(stateFile);
   const loaded = quick !== null ? { state: quick, warning: null } : await loadStateFully(stateFile, io, now);
   if (typeof loaded === 'number') return loaded;
   const { state, warning } = loaded;
   if (warning !== null) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
   const last = state.lastCheck;
-  const allActions = await readStatusActions(path.dirname(stateFile));
+  const allActions = await actionsRead;
   const actions = allActions.slice(-RECENT_ACTIONS);
-  // No socket, no daemon. The full client (and the schemas its answers go through) is loaded only
-  // for an answer the quick read does not plainly understand.
-  const socket = controlSocketPath(paths);
-  const quickDaemon = existsSync(socket) ? await askStatusQuickly(socket, 2_000) : 'none';
+  const quickDaemon = await daemonAsked;
   const daemon = quickDaemon === 'none' ? null : quickDaemon === 'unsure' ? await (await import('../daemon/control-client.js')).readDaemonStatus(paths) : quickDaemon;
   if (options.json) {
     const body = {
@@ -66,7 +71,7 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
     return EXIT.ok;
   }
   const render = renderOptionsFor(io, options.all === true, now);
-  const minimumAge = last === null ? null : await readMinimumAge(paths.config);
+  const minimumAge = last === null ? null : await minimumAgeRead;
   const summary = summarizeStatus({
     report: last?.report ?? null,
     lastCheckAt: last?.at ?? null,

@@ -3,7 +3,7 @@
  * 2 rebased today") and the one command to run next. Pure: the state is read by the caller.
  */
 import type { CheckReport } from '../report/check-report.js';
-import { describeSpan } from '../report/when.js';
+import { describeSpan, localDay } from '../report/when.js';
 
 export interface StatusSummaryInput {
   /** The last check's report, or null when none is recorded. */
@@ -45,7 +45,7 @@ export function summarizeStatus(input: StatusSummaryInput): StatusSummary {
     }
   }
   const errors = report.images.filter((image) => image.status === 'error').length + report.errors.length;
-  const day = (date: Date): string => date.toLocaleDateString('en-CA', input.timeZone === undefined ? {} : { timeZone: input.timeZone });
+  const day = (date: Date): string => localDay(date, input.timeZone);
   const today = day(input.now);
   const doneToday = new Map<string, number>();
   for (const action of input.actions) {

@@ -36,7 +36,13 @@ export function createStyle(enabled: boolean): Style {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+// eslint-disable-next-line no-control-regex
+const STYLED_OR_SURROGATE = /[\u001b\uD800-\uDFFF]/;
+
 export function visibleLength(text: string): number {
+  // Most cells are plain: their code units are their characters (the spread costs an array per call,
+  // thousands of them for a table of hundreds of images).
+  if (!STYLED_OR_SURROGATE.test(text)) return text.length;
   return [...text.replace(ANSI, '')].length;
 }
 
@@ -64,21 +70,28 @@ export function outputWidth(stream: { isTTY?: boolean; columns?: number }, env: 
   return 80;
 }
 
+/** The visible characters of `text`: a plain one is indexed as it is, no array of its characters made. */
+function visibleChars(text: string): string | string[] {
+  return STYLED_OR_SURROGATE.test(text) ? [...text.replace(ANSI, '')] : text;
+}
+
+const joined = (chars: string | string[]): string => (typeof chars === 'string' ? chars : chars.join(''));
+
 /** Drops ANSI styling and cuts to `width` visible characters, ending in "…" when cut. */
 export function truncateEnd(text: string, width: number): string {
   if (visibleLength(text) <= width) return text;
-  const plain = [...text.replace(ANSI, '')];
-  return width <= 1 ? plain.slice(0, width).join('') : `${plain.slice(0, width - 1).join('')}…`;
+  const plain = visibleChars(text);
+  return width <= 1 ? joined(plain.slice(0, width)) : `${joined(plain.slice(0, width - 1))}…`;
 }
 
 /** Cuts the middle out, keeping both ends: names and paths differ at their ends. */
 export function truncateMiddle(text: string, width: number): string {
   if (visibleLength(text) <= width) return text;
-  const plain = [...text.replace(ANSI, '')];
-  if (width <= 1) return plain.slice(0, width).join('');
+  const plain = visibleChars(text);
+  if (width <= 1) return joined(plain.slice(0, width));
   const tail = Math.floor((width - 1) / 2);
   const head = width - 1 - tail;
-  return `${plain.slice(0, head).join('')}…${plain.slice(plain.length - tail).join('')}`;
+  return `${joined(plain.slice(0, head))}…${joined(plain.slice(plain.length - tail))}`;
 }
 
 /**

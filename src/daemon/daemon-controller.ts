@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { ImageFactsShelf } from '../inventory/image-facts-cache.js';
+import { ProjectFileCache } from '../inventory/project-file-cache.js';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
 import type { BasewatchPaths } from '../config/paths.js';
@@ -209,6 +210,8 @@ export class DaemonController {
 
   /** What each image ID's config and history say, learned once for the daemon's life (never stale: an ID is its content). */
   readonly #imageFacts = new ImageFactsShelf();
+  /** The project files as last read, and their parses: a cycle or an edit reads again only the files that changed. */
+  readonly #projectFiles = new ProjectFileCache();
   /** What the registries last answered the cycles: an edit's verdicts come from these at once. */
   readonly #answers = new RegistryAnswers();
   /** Edited files waiting for the quick recheck, the one running, and when each file was last re-read that way. */
@@ -237,11 +240,12 @@ export class DaemonController {
             env: this.#options.env,
             cwd: this.#cwd(),
             imageFacts: this.#imageFacts,
+            projectFiles: this.#projectFiles,
             answers: this.#answers,
             files: batch,
             onProgress: (message) => this.#logger.debug('re-reading edited files', { message }),
           });
-          this.#logger.info('edited files re-read', { files: describeFiles(batch), images: done.images.map((image) => `${image.name} ${image.status}`), ms: done.ms });
+          this.#logger.info('edited files re-read', { files: describeFiles(batch), images: done.images.map((image) => `${image.name} ${image.status}`), filesRead: done.filesRead, ms: done.ms });
         } catch (error) {
           this.#logger.warn('edited files not re-read: the queued cycle will', { files: describeFiles(batch), error });
         }
@@ -277,12 +281,15 @@ export class DaemonController {
       trigger: request.trigger,
       onProgress: (message) => this.#logger.debug('cycle progress', { message }),
       imageFacts: this.#imageFacts,
+      projectFiles: this.#projectFiles,
       wrapRegistry: (client) => this.#answers.remembering(client),
     });
   }
 
   async #afterCycle(result: CycleResult): Promise<void> {
     if (!result.dryRun) this.#lastCycle = result;
+    // Files deleted or left out of the roots would stay in memory for the daemon's life.
+    this.#projectFiles.bound();
     // What the cycle did besides its plan (a tag move a killed run left, finished first; a file of
     // basewatch's own set aside) is said in the log; the cycle's result carries it too.
     for (const warning of result.warnings ?? []) this.#logger.warn('cycle warning', { warning });

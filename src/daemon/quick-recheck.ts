@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import type { ImageFactsShelf } from '../inventory/image-facts-cache.js';
+import type { ProjectFileCache } from '../inventory/project-file-cache.js';
 import { readSeenTags } from '../pipeline/seen-tags.js';
 import { runCheck } from '../pipeline/run-check.js';
 import { readBuildLinks } from '../record/build-links.js';
@@ -24,6 +25,8 @@ export interface QuickRecheckOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly imageFacts: ImageFactsShelf;
+  /** The daemon's project files: only the files that changed are read again. */
+  readonly projectFiles: ProjectFileCache;
   readonly answers: RegistryAnswers;
   /** The edited files (absolute paths). */
   readonly files: readonly string[];
@@ -35,6 +38,8 @@ export interface QuickRecheckResult {
   /** The images the edited files build, as now saved. */
   readonly images: readonly ImageReport[];
   readonly dockerfiles: number;
+  /** Project files opened and read (the others were unchanged since last read). */
+  readonly filesRead: number;
   readonly ms: number;
 }
 
@@ -51,6 +56,7 @@ export async function recheckEditedFiles(options: QuickRecheckOptions): Promise<
   const startedAt = now();
   const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
   const links = await readBuildLinks(options.paths.state);
+  const readsBefore = options.projectFiles.reads;
   const check = await runCheck({
     roots: options.settings.roots,
     cwd: options.cwd,
@@ -62,6 +68,7 @@ export async function recheckEditedFiles(options: QuickRecheckOptions): Promise<
     seenTags: await readSeenTags(stateFile),
     buildLinks: links.ok ? links.links : [],
     imageFacts: options.imageFacts,
+    projectFiles: options.projectFiles,
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
   options.onProgress?.('saving');
@@ -71,5 +78,5 @@ export async function recheckEditedFiles(options: QuickRecheckOptions): Promise<
   // project files (Dockerfiles, compose services) are all as read now. No observations: nothing
   // was asked upstream, so no "first seen" changes.
   await recordCheck(stateFile, { report: { ...check.report, images }, observations: [], partial: true }, startedAt, now().getTime() - startedAt.getTime());
-  return { images, dockerfiles: check.report.dockerfiles.length, ms: now().getTime() - startedAt.getTime() };
+  return { images, dockerfiles: check.report.dockerfiles.length, filesRead: options.projectFiles.reads - readsBefore, ms: now().getTime() - startedAt.getTime() };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DaemonStatusSchema } from './control-protocol.js';
-import { quickDaemonStatus } from './quick-status.js';
+import { plainOkBody, quickDaemonStatus } from './quick-status.js';
 
 const status = {
   pid: 42,
@@ -36,4 +36,16 @@ test('anything else is left to the full client', () => {
   assert.equal(quickDaemonStatus({ ...status, cycles: { ...status.cycles, last: { ...status.cycles.last, actions: [{ kind: 'x' }] } } }), null);
   assert.equal(quickDaemonStatus({ ...status, cycles: { ...status.cycles, waitingEvents: 'two' } }), null);
   assert.equal(quickDaemonStatus([]), null);
+});
+
+test('only a whole 200 answer with its length is read; anything else goes to the full client', () => {
+  const body = '{"pid":42}\n';
+  const answer = (head: string, text = body): Buffer => Buffer.from(`${head}\r\n\r\n${text}`);
+  assert.equal(plainOkBody(answer(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close`)), body);
+  // Cut short, an error answer, chunked, no length, no end of the headers.
+  assert.equal(plainOkBody(answer(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length + 5}`)), null);
+  assert.equal(plainOkBody(answer(`HTTP/1.1 503 Service Unavailable\r\nContent-Length: ${body.length}`)), null);
+  assert.equal(plainOkBody(answer(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: ${body.length}`)), null);
+  assert.equal(plainOkBody(answer('HTTP/1.1 200 OK')), null);
+  assert.equal(plainOkBody(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${body}`)), null);
 });

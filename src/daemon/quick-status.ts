@@ -3,7 +3,7 @@
  * and the report's), so `status` stays about as quick as a bare `node` with the daemon up too.
  * The check is of what `status` shows; an answer of any other shape goes through the full client.
  */
-import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { checkPrivatePath } from '../util/private-path.js';
 import type { DaemonStatus } from './control-protocol.js';
@@ -35,9 +35,29 @@ export function quickDaemonStatus(value: unknown): DaemonStatus | null {
   return ok ? (value as unknown as DaemonStatus) : null;
 }
 
+/** The daemon's answer is a few kilobytes; anything much bigger is not plainly one. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * The body of a whole HTTP/1.x answer of 200 with a Content-Length, as the control server sends
+ * it; null for anything else (then the full client asks again and says why).
+ */
+export function plainOkBody(answer: Buffer): string | null {
+  const end = answer.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const [statusLine = '', ...headers] = answer.subarray(0, end).toString('latin1').split('\r\n');
+  if (!/^HTTP\/1\.[01] 200 /.test(statusLine)) return null;
+  const fields = new Map(headers.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const length = Number(fields.get('content-length'));
+  if (fields.has('transfer-encoding') || !Number.isInteger(length)) return null;
+  const body = answer.subarray(end + 4);
+  return body.length === length ? body.toString('utf8') : null;
+}
+
 /**
  * GET /status on the control socket: the status, `'none'` when no daemon listens, or `'unsure'`
- * when the answer is not plainly one (then the full client asks again and says why).
+ * when the answer is not plainly one (then the full client asks again and says why). Spoken as
+ * plain HTTP/1.0 over node:net: node:http costs `status` more to load than the answer takes.
  */
 export async function askStatusQuickly(socketPath: string, timeoutMs: number): Promise<DaemonStatus | 'none' | 'unsure'> {
   // As the full client: a socket (or its folder) another user could have put there is refused
@@ -45,25 +65,31 @@ export async function askStatusQuickly(socketPath: string, timeoutMs: number): P
   await checkPrivatePath(path.dirname(socketPath), 'folder');
   await checkPrivatePath(socketPath, 'socket');
   return new Promise((resolve) => {
-    const req = http.request({ socketPath, method: 'GET', path: '/status' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', () => resolve('unsure'));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return resolve('unsure');
-        try {
-          resolve(quickDaemonStatus(JSON.parse(Buffer.concat(chunks).toString('utf8'))) ?? 'unsure');
-        } catch {
-          resolve('unsure');
-        }
-      });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const socket = net.createConnection(socketPath, () => socket.end('GET /status HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) {
+        socket.destroy();
+        resolve('unsure');
+      } else chunks.push(chunk);
+    });
+    // HTTP/1.0: the server closes the connection after its answer.
+    socket.on('end', () => {
+      const body = plainOkBody(Buffer.concat(chunks));
+      if (body === null) return resolve('unsure');
+      try {
+        resolve(quickDaemonStatus(JSON.parse(body)) ?? 'unsure');
+      } catch {
+        resolve('unsure');
+      }
     });
     // As the full client: no answer in time is no daemon for `status`.
-    req.setTimeout(timeoutMs, () => {
-      req.destroy();
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
       resolve('none');
     });
-    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK' ? 'none' : 'unsure'));
-    req.end();
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK' ? 'none' : 'unsure'));
   });
 }

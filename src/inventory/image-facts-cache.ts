@@ -5,12 +5,9 @@
  * engine's list. The daemon keeps one in memory; the CLI keeps one in the state folder, bounded,
  * and set aside and rebuilt when it cannot be read.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { EngineClient, HistoryEntry, ImageDetails } from '../engine/docker-engine.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
-import { readRegularFile } from './read-regular-file.js';
+import { loadCacheFile, saveCacheFile } from './cache-file.js';
 import type { HistoryStep } from './local-image.js';
 
 export const IMAGE_FACTS_FILE = 'image-facts.json';
@@ -208,17 +205,8 @@ export interface LoadedImageFacts {
  * bug report) and an empty cache starts over.
  */
 export async function loadImageFacts(stateDir: string, now: Date = new Date()): Promise<LoadedImageFacts> {
-  const file = path.join(stateDir, IMAGE_FACTS_FILE);
-  const text = await readRegularFile(file, IMAGE_FACTS_MAX_BYTES);
-  if (text === 'missing') return { shelf: new ImageFactsShelf(), warning: null };
-  // Not a plain file, or far too big for its bound: set aside like an unreadable one.
-  const cache = text === null ? null : ImageFactsCache.parse(text);
-  if (cache === null) {
-    const aside = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
-    await fs.rename(file, aside).catch(() => undefined);
-    return { shelf: new ImageFactsShelf(), warning: `the image cache ${file} could not be read; set aside as ${path.basename(aside)} and rebuilt` };
-  }
-  return { shelf: new ImageFactsShelf(cache), warning: null };
+  const loaded = await loadCacheFile(stateDir, IMAGE_FACTS_FILE, IMAGE_FACTS_MAX_BYTES, (text) => ImageFactsCache.parse(text), 'the image cache', now);
+  return { shelf: new ImageFactsShelf(loaded.cache), warning: loaded.warning };
 }
 
 /** Writes the cache when it changed; a failure is a warning (the next check inspects again), not the check's. */
@@ -226,12 +214,7 @@ export async function saveImageFacts(stateDir: string, shelf: ImageFactsShelf): 
   const cache = shelf.cache;
   if (cache === null || !cache.dirty) return null;
   cache.bound();
-  try {
-    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path.join(stateDir, IMAGE_FACTS_FILE), cache.toJson());
-  } catch (error) {
-    return `the image cache could not be saved in ${stateDir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
-  }
-  cache.markSaved();
-  return null;
+  const unsaved = await saveCacheFile(stateDir, IMAGE_FACTS_FILE, cache.toJson(), 'the image cache');
+  if (unsaved === null) cache.markSaved();
+  return unsaved;
 }

@@ -9,7 +9,7 @@ import type { BuildHint } from './local-image.js';
 import type { BuildLink } from './build-link.js';
 import type { ComposeReport, FileError, ReportError } from '../report/check-report.js';
 import { maskBuildArgs } from '../util/mask-build-args.js';
-import { type BoundedFileKind, readBoundedFile } from '../util/read-bounded-file.js';
+import { ProjectFileCache, type ProjectFileKind } from './project-file-cache.js';
 
 /** One way a Dockerfile is built: with a compose service's args and target, or plainly. */
 export interface DockerfileBuild {
@@ -39,10 +39,16 @@ export interface ProjectReading {
  * kind is read (util/read-bounded-file), so a FIFO, a link to /dev/zero or a huge file named
  * Dockerfile is one error of the report, never a hang.
  */
-async function readText(file: string, kind: BoundedFileKind): Promise<string | { error: string; missing: boolean }> {
-  const read = await readBoundedFile(file, kind);
+async function readText(files: ProjectFileCache, file: string, kind: ProjectFileKind): Promise<string | { error: string; missing: boolean }> {
+  const read = await files.read(file, kind);
   if (read.ok) return read.text;
   return { error: `cannot read file: it ${read.message}`, missing: read.problem === 'missing' };
+}
+
+/** A Dockerfile's analysis with these args and target, parsed once per version of the file. */
+function analyzeCached(files: ProjectFileCache, file: string, text: string, options: { buildArgs: Readonly<Record<string, string>>; target: string | null }): DockerfileAnalysis {
+  const key = JSON.stringify([Object.entries(options.buildArgs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), options.target]);
+  return files.parsed(file, text, key, () => analyzeDockerfile(text, options));
 }
 
 function finalBaseRef(analysis: DockerfileAnalysis): string | null {
@@ -101,16 +107,18 @@ export async function readProjects(
   dockerfilePaths: readonly string[],
   composePaths: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  /** Files read before, and what was parsed from them: a file unchanged since is not read again. */
+  files: ProjectFileCache = new ProjectFileCache(),
 ): Promise<ProjectReading> {
   const errors: ReportError[] = [];
   const compose: ComposeReport[] = [];
   const hints: BuildHint[] = [];
   const builds = new Map<string, DockerfileBuild[]>();
   const contents = new Map<string, string | { error: string }>();
-  const content = async (file: string, kind: BoundedFileKind): Promise<string | { error: string }> => {
+  const content = async (file: string, kind: ProjectFileKind): Promise<string | { error: string }> => {
     let text = contents.get(file);
     if (text === undefined) {
-      text = await readText(file, kind);
+      text = await readText(files, file, kind);
       contents.set(file, text);
     }
     return text;
@@ -129,14 +137,14 @@ export async function readProjects(
     }
     // Compose reads .env beside the file; the process environment wins over it.
     const dotEnvFile = path.join(path.dirname(composePath), '.env');
-    const dotEnvText = await readText(dotEnvFile, 'dot-env');
+    const dotEnvText = await readText(files, dotEnvFile, 'dot-env');
     if (typeof dotEnvText !== 'string' && !dotEnvText.missing && !reportedDotEnv.has(dotEnvFile)) {
       // Read for every compose file beside it: reported once.
       reportedDotEnv.add(dotEnvFile);
       errors.push({ where: dotEnvFile, message: `${dotEnvText.error} (read for ${composePath}; its variables are left unset)` });
     }
     const composeEnv = { ...(typeof dotEnvText === 'string' ? parseDotEnv(dotEnvText) : {}), ...env };
-    const analysis = analyzeCompose(text, composePath, composeEnv);
+    const analysis = files.parsed(composePath, text, JSON.stringify(Object.entries(composeEnv).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), () => analyzeCompose(text, composePath, composeEnv));
     for (const error of analysis.errors) {
       errors.push({ where: error.line === null ? composePath : `${composePath}:${error.line}`, message: error.message });
     }
@@ -166,7 +174,8 @@ export async function readProjects(
       let baseRef: string | null = null;
       let copySources: string[] = [];
       if (typeof dockerfileText === 'string') {
-        const analysis = analyzeDockerfile(dockerfileText, { buildArgs: build.args, target: build.target });
+        // An inline Dockerfile (compose `dockerfile_inline`) is no file: parsed as it is.
+        const analysis = build.dockerfile !== null ? analyzeCached(files, build.dockerfile, dockerfileText, { buildArgs: build.args, target: build.target }) : analyzeDockerfile(dockerfileText, { buildArgs: build.args, target: build.target });
         baseRef = finalBaseRef(analysis);
         copySources = copySourcesOf(analysis);
       }
@@ -200,7 +209,7 @@ export async function readProjects(
       errors.push({ where: file, message: text.error });
       continue;
     }
-    const analyses = fileBuilds.map((build) => analyzeDockerfile(text, { buildArgs: build.args, target: build.target }));
+    const analyses = fileBuilds.map((build) => analyzeCached(files, file, text, { buildArgs: build.args, target: build.target }));
     const fileErrors = analyses[0]?.errors ?? [];
     for (const error of fileErrors) errors.push({ where: `${file}:${error.line}`, message: error.message });
     dockerfiles.push({ path: file, uses: mergeUses(analyses), errors: fileErrors, usedBy, text });
@@ -213,15 +222,15 @@ export async function readProjects(
  * target, for the base its final stage is built FROM. A Dockerfile that cannot be read is an
  * error of the report, and its link still names the Dockerfile (for rebuilds).
  */
-export async function hintsFromBuildLinks(links: readonly BuildLink[]): Promise<{ hints: BuildHint[]; errors: ReportError[] }> {
+export async function hintsFromBuildLinks(links: readonly BuildLink[], files: ProjectFileCache = new ProjectFileCache()): Promise<{ hints: BuildHint[]; errors: ReportError[] }> {
   const hints: BuildHint[] = [];
   const errors: ReportError[] = [];
   for (const link of links) {
-    const text = await readText(link.dockerfile, 'dockerfile');
+    const text = await readText(files, link.dockerfile, 'dockerfile');
     let baseRef: string | null = null;
     let copySources: string[] = [];
     if (typeof text === 'string') {
-      const analysis = analyzeDockerfile(text, { buildArgs: link.buildArgs, target: link.target });
+      const analysis = analyzeCached(files, link.dockerfile, text, { buildArgs: link.buildArgs, target: link.target });
       baseRef = finalBaseRef(analysis);
       copySources = copySourcesOf(analysis);
     } else errors.push({ where: link.dockerfile, message: `linked to ${link.image} with basewatch link: ${text.error}` });

@@ -11,6 +11,7 @@ import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
 import { type ImageFactsShelf, withRememberedHistories } from '../inventory/image-facts-cache.js';
 import { type DockerfileReading, hintsFromBuildLinks, readProjects } from '../inventory/read-projects.js';
+import { ProjectFileCache } from '../inventory/project-file-cache.js';
 import { type ImageLink, imagePlatform } from '../link/link-images.js';
 import { familiarImageRef, formatImageRef, normalizeImageRef, parseImageRef, repoDigestIn, repositoryName, tagMatches } from '../refs/image-ref.js';
 import { dockerCredentials } from '../registry/credentials.js';
@@ -74,6 +75,8 @@ export interface CheckOptions {
   readonly onProgress?: (message: string) => void;
   /** What earlier checks learned of each image ID (inventory/image-facts-cache); default none. */
   readonly imageFacts?: ImageFactsShelf;
+  /** The project files read before, and their parses (inventory/project-file-cache); default none. */
+  readonly projectFiles?: ProjectFileCache;
 }
 
 export interface CheckResult {
@@ -508,10 +511,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   progress('scanning project folders');
   const files = await findProjectFiles(roots);
   errors.push(...files.errors);
-  const projects = await readProjects(files.dockerfiles, files.composeFiles, options.env);
+  const projectFiles = options.projectFiles ?? new ProjectFileCache();
+  const projects = await readProjects(files.dockerfiles, files.composeFiles, options.env, projectFiles);
   errors.push(...projects.errors);
   // `basewatch link` records name the Dockerfile, so the tag its final stage is built FROM.
-  const linked = await hintsFromBuildLinks(options.buildLinks ?? []);
+  const linked = await hintsFromBuildLinks(options.buildLinks ?? [], projectFiles);
   errors.push(...linked.errors);
   const hints = [...linked.hints, ...projects.hints];
 

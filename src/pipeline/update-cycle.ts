@@ -4,6 +4,7 @@
  * that share a base pull it once (the rebase finds it local after the first pull).
  */
 import type { ImageFactsShelf } from '../inventory/image-facts-cache.js';
+import type { ProjectFileCache } from '../inventory/project-file-cache.js';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { connectEngine } from '../engine/connect.js';
@@ -42,6 +43,8 @@ export interface UpdateCycleOptions {
   readonly displayCwd?: string;
   /** What earlier cycles learned of each image ID (the daemon keeps it in memory); default none. */
   readonly imageFacts?: ImageFactsShelf;
+  /** The project files read before, and their parses (the daemon keeps it in memory); default none. */
+  readonly projectFiles?: ProjectFileCache;
   /** Wraps the cycle's registry client, e.g. to remember its answers (the daemon does); default none. */
   readonly wrapRegistry?: (client: RegistryClient) => RegistryClient;
 }
@@ -98,6 +101,7 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     ...(options.displayCwd !== undefined ? { displayCwd: options.displayCwd } : {}),
     onProgress: progress,
     ...(options.imageFacts !== undefined ? { imageFacts: options.imageFacts } : {}),
+    ...(options.projectFiles !== undefined ? { projectFiles: options.projectFiles } : {}),
   });
   // A cycle about some images (named, or an engine event's) updates their entries in the saved report.
   const { state, warning: stateWarning } = await recordCheck(stateFile, { ...check, partial: options.images.length > 0 }, startedAt, now().getTime() - startedAt.getTime());

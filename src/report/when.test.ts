@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeRelative, describeWhen } from './when.js';
+import { describeClock, describeRelative, describeWhen, intlMomentParts, localDay } from './when.js';
 
 const now = new Date('2026-12-06T14:17:00Z');
 
@@ -29,4 +29,23 @@ test('seconds and "just now"', () => {
 
 test('an unreadable time is shown as it is', () => {
   assert.equal(describeWhen('yesterday', now, 'UTC'), 'yesterday');
+});
+
+test('in the machine\'s own zone, the moment reads as Intl spells it (no Intl is loaded for it)', () => {
+  const zoneBefore = process.env.TZ;
+  try {
+    for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham', 'Europe/London']) {
+      // Node reads TZ again when it changes: the local getters then answer in this zone.
+      process.env.TZ = zone;
+      for (const at of ['2026-12-06T00:00:00Z', '2026-03-29T00:59:00Z', '2026-03-29T01:30:00Z', '2026-11-01T05:30:00Z', '2025-01-01T23:59:00Z', '2026-07-15T12:05:00Z', '1999-12-31T18:30:00Z']) {
+        const date = new Date(at);
+        assert.equal(describeClock(date, now), describeClock(date, now, zone), `${at} in ${zone}`);
+        assert.equal(localDay(date), localDay(date, zone), `${at} in ${zone}`);
+        assert.deepEqual(intlMomentParts(date), intlMomentParts(date, zone), `${at} in ${zone}`);
+      }
+    }
+  } finally {
+    if (zoneBefore === undefined) delete process.env.TZ;
+    else process.env.TZ = zoneBefore;
+  }
 });

@@ -19,16 +19,49 @@ export function describeRelative(at: Date, now: Date): string {
   return seconds > 0 ? `in ${describeSpan(seconds)}` : `${describeSpan(seconds)} ago`;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * The parts of a moment human output shows, as Intl's en-CA date, en-GB 24-hour time and en-US
+ * short month spell them. In the machine's own zone they come from Date's local getters: Intl's
+ * first use loads ICU's data, about a third of a bare `node` start, and `status` must start
+ * about as fast as one (issue 14). A test keeps both ways equal.
+ */
+function momentParts(d: Date, timeZone?: string): { day: string; time: string; monthDay: string; year: string } {
+  if (timeZone === undefined) {
+    return {
+      day: `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`,
+      time: `${two(d.getHours())}:${two(d.getMinutes())}`,
+      monthDay: `${MONTHS[d.getMonth()]} ${d.getDate()}`,
+      year: String(d.getFullYear()),
+    };
+  }
+  return intlMomentParts(d, timeZone);
+}
+
+/** The same parts through Intl, in any zone (exported for the test that keeps both equal). */
+export function intlMomentParts(d: Date, timeZone?: string): { day: string; time: string; monthDay: string; year: string } {
+  const zone = timeZone === undefined ? {} : { timeZone };
+  return {
+    day: d.toLocaleDateString('en-CA', zone),
+    time: d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, ...zone }),
+    monthDay: d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', ...zone }),
+    year: d.toLocaleDateString('en-US', { year: 'numeric', ...zone }),
+  };
+}
+
+/** The local calendar day, `2026-12-06` (in `timeZone` when given: tests). */
+export function localDay(d: Date, timeZone?: string): string {
+  return momentParts(d, timeZone).day;
+}
+
 /** Local clock time; the date too when it is not today. */
 export function describeClock(at: Date, now: Date, timeZone?: string): string {
-  const zone = timeZone === undefined ? {} : { timeZone };
-  const day = (d: Date): string => d.toLocaleDateString('en-CA', zone);
-  const time = at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, ...zone });
-  if (day(at) === day(now)) return time;
-  const date = at.toLocaleDateString('en-US', { month: 'short', day: 'numeric', ...zone });
-  const year = at.toLocaleDateString('en-US', { year: 'numeric', ...zone });
-  const thisYear = now.toLocaleDateString('en-US', { year: 'numeric', ...zone });
-  return `${date}${year === thisYear ? '' : ` ${year}`} ${time}`;
+  const moment = momentParts(at, timeZone);
+  const today = momentParts(now, timeZone);
+  if (moment.day === today.day) return moment.time;
+  return `${moment.monthDay}${moment.year === today.year ? '' : ` ${moment.year}`} ${moment.time}`;
 }
 
 /** "14:05 (12 min ago)"; an unreadable time is shown as it is. */

@@ -4,7 +4,6 @@
  * machine), and the new process looks alive. A pid plus the time that process started names one
  * process. Reading the start time is cheap: two small /proc reads on Linux, one `ps` elsewhere.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 
@@ -55,8 +54,11 @@ async function linuxStart(pid: number): Promise<string | null> {
 const PS = ['/bin/ps', '/usr/bin/ps'].find((file) => existsSync(file)) ?? null;
 
 /** macOS and other Unix: `ps -o lstart=` ("Mon Jan  5 10:00:00 2026", to the second). */
-function psStart(pid: number): Promise<string | null> {
-  if (PS === null) return Promise.resolve(null);
+async function psStart(pid: number): Promise<string | null> {
+  if (PS === null) return null;
+  // Loaded here only: Linux never needs it, and every command (`status` too, which must start about
+  // as fast as a bare `node`, issue 14) judges lock holders through this module.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     // Fixed locale and zone: the holder and whoever judges it must print the same text.
     execFile(PS, ['-o', 'lstart=', '-p', String(pid)], { env: { LC_ALL: 'C', TZ: 'UTC' }, timeout: 5_000 }, (error, stdout) => {

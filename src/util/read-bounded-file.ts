@@ -70,7 +70,7 @@ export type BoundedRead =
 type BoundedFailure = Extract<BoundedRead, { ok: false }>;
 
 /** What a stat says the thing is, for messages. */
-export function describeFileType(stat: fs.Stats): string {
+export function describeFileType(stat: fs.Stats | fs.BigIntStats): string {
   if (stat.isDirectory()) return 'a folder';
   if (stat.isFIFO()) return 'a FIFO (named pipe)';
   if (stat.isSocket()) return 'a socket';
@@ -80,7 +80,7 @@ export function describeFileType(stat: fs.Stats): string {
   return 'not a regular file';
 }
 
-function notRegular(stat: fs.Stats, linked: boolean): BoundedFailure {
+function notRegular(stat: fs.Stats | fs.BigIntStats, linked: boolean): BoundedFailure {
   const what = describeFileType(stat);
   return {
     ok: false,
@@ -125,7 +125,25 @@ export async function readBoundedFile(file: string, kind: BoundedFileKind, limit
   return read.ok ? { ok: true, text: read.bytes.toString('utf8') } : read;
 }
 
-export type BoundedBytesRead = { readonly ok: true; readonly bytes: Buffer } | Extract<BoundedRead, { ok: false }>;
+/**
+ * What tells one version of a file from another without reading it: device, inode, size and
+ * modification time (ns). Equal identities are taken for the same content (a cache's premise).
+ */
+export type FileIdentity = string;
+
+export function fileIdentity(stat: fs.BigIntStats): FileIdentity {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+}
+
+export type IdentifiedRead = { readonly ok: true; readonly text: string; readonly identity: FileIdentity; readonly mtimeNs: bigint } | BoundedFailure;
+
+/** {@link readBoundedFile}, with the identity of the file read (from the open descriptor, as read). */
+export async function readBoundedFileIdentified(file: string, kind: BoundedFileKind, limit = FILE_SIZE_LIMITS[kind]): Promise<IdentifiedRead> {
+  const read = await readBoundedFileBytes(file, kind, limit);
+  return read.ok ? { ok: true, text: read.bytes.toString('utf8'), identity: fileIdentity(read.stat), mtimeNs: read.stat.mtimeNs } : read;
+}
+
+export type BoundedBytesRead = { readonly ok: true; readonly bytes: Buffer; /** The open descriptor's. */ readonly stat: fs.BigIntStats } | Extract<BoundedRead, { ok: false }>;
 
 /** {@link readBoundedFile}, as bytes: for a caller that must keep every byte (`pin` rewrites a Dockerfile in place). */
 export async function readBoundedFileBytes(file: string, kind: BoundedFileKind, limit = FILE_SIZE_LIMITS[kind]): Promise<BoundedBytesRead> {
@@ -141,10 +159,10 @@ export async function readBoundedFileBytes(file: string, kind: BoundedFileKind, 
     return failed(error);
   }
   try {
-    const stat = await handle.stat();
+    const stat = await handle.stat({ bigint: true });
     if (!stat.isFile()) return notRegular(stat, false);
     // One byte more than the limit tells an oversized file from one exactly at it.
-    const buffer = Buffer.alloc(Math.min(limit + 1, Math.max(stat.size + 1, 64 * 1024)));
+    const buffer = Buffer.alloc(Math.min(limit + 1, Math.max(Number(stat.size) + 1, 64 * 1024)));
     let chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -158,7 +176,7 @@ export async function readBoundedFileBytes(file: string, kind: BoundedFileKind, 
     if (total > limit) return tooLarge(kind);
     const bytes = Buffer.concat(chunks, total);
     chunks = [];
-    return { ok: true, bytes };
+    return { ok: true, bytes, stat };
   } catch (error) {
     return failed(error);
   } finally {
