@@ -18,6 +18,12 @@ export const IMAGE_FACTS_FILE = 'image-facts.json';
 export const IMAGE_FACTS_LIMIT = 4000;
 /** Far above what IMAGE_FACTS_LIMIT entries take. */
 const IMAGE_FACTS_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * How fresh "last listed" is kept: a listing within a day of the one recorded changes nothing
+ * worth saving. The bound needs no finer order, and a warm check with nothing new then rewrites
+ * no file (one of ~5 KB an image, fsynced: tens of ms on a busy disk; project issue 14).
+ */
+export const LISTED_AT_RESOLUTION_MS = 24 * 60 * 60 * 1000;
 
 export type ImageFacts = Omit<ImageDetails, 'repoTags' | 'repoDigests'>;
 
@@ -87,7 +93,7 @@ export class ImageFactsCache {
       return undefined;
     }
     this.hits += 1;
-    if (entry.listedAt !== now) {
+    if (Math.abs(now - entry.listedAt) >= LISTED_AT_RESOLUTION_MS) {
       entry.listedAt = now;
       this.changed = true;
     }
@@ -130,7 +136,7 @@ export class ImageFactsCache {
     return this.changed;
   }
 
-  /** At most `limit` entries, those listed longest ago dropped first. */
+  /** At most `limit` entries, those listed longest ago (to a day) dropped first. */
   bound(limit: number = IMAGE_FACTS_LIMIT): void {
     if (this.entries.size <= limit) return;
     const oldestFirst = [...this.entries].sort((a, b) => a[1].listedAt - b[1].listedAt);
