@@ -60,3 +60,31 @@ test('a guessed history is not kept; another engine starts a new cache', () => {
   assert.notEqual(shelf.forEngine('other'), cache);
   assert.equal(shelf.forEngine('other').size, 0);
 });
+
+test('every field of an entry is checked: one wrong field makes the file unreadable; unknown keys are dropped', () => {
+  const cache = new ImageFactsCache('e');
+  cache.remember(image('sha256:a'), 1);
+  cache.rememberHistory('sha256:a', [{ createdBy: 'COPY x', created: 5 }]);
+  cache.rememberSteps('sha256:a', [{ id: null, createdBy: 'COPY x', created: 5, size: 3, emptyLayer: false, emptyLayerBasis: 'exact' }]);
+  const file = JSON.parse(cache.toJson()) as { images: Record<string, Record<string, unknown>> };
+  const entry = file.images['sha256:a']!;
+  const variants: Array<[string, (e: Record<string, unknown>) => void]> = [
+    ['listedAt', (e) => (e.listedAt = '1')],
+    ['facts.labels', (e) => ((e.facts as Record<string, unknown>).labels = { a: 1 })],
+    ['facts.diffIds', (e) => ((e.facts as Record<string, unknown>).diffIds = 'sha256:l1')],
+    ['facts.variant', (e) => delete (e.facts as Record<string, unknown>).variant],
+    ['history', (e) => (e.history = [{ createdBy: 'COPY x' }])],
+    ['steps', (e) => (e.steps = [{ id: null, createdBy: 'x', created: 1, size: 0, emptyLayer: true, emptyLayerBasis: 'maybe' }])],
+  ];
+  for (const [what, spoil] of variants) {
+    const copy = structuredClone(file);
+    spoil(copy.images['sha256:a']!);
+    assert.equal(ImageFactsCache.parse(JSON.stringify(copy)), null, what);
+  }
+  const extra = structuredClone(file);
+  Object.assign(extra.images['sha256:a']!, { unknown: 1 });
+  (extra.images['sha256:a']!.facts as Record<string, unknown>).unknown = 2;
+  const back = ImageFactsCache.parse(JSON.stringify(extra));
+  assert.deepEqual(JSON.parse(back?.toJson() ?? 'null'), file);
+  assert.deepEqual(back?.steps('sha256:a'), entry.steps);
+});
