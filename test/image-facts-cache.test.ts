@@ -58,7 +58,14 @@ describe('image cache (real engine)', { skip: skipWithoutWorld() || (unixEngine 
     const cached = JSON.parse(await fs.readFile(path.join(home, 'state', 'image-facts.json'), 'utf8')) as { images: Record<string, unknown> };
     assert.ok(image !== undefined && image.id in cached.images, 'the image is in the cache file');
 
+    const file = path.join(home, 'state', 'image-facts.json');
+    const written = (await fs.stat(file)).ino;
     const second = await check();
+    // Nothing learned, nothing written (the file is replaced whole when it is): a warm check of
+    // hundreds of images does not rewrite its cache. Other runs share the engine and may add an
+    // image meanwhile, which must then be saved.
+    const rewritten = (await fs.stat(file)).ino !== written;
+    assert.equal(rewritten, second.asked.size > 0, `inspected: ${[...second.asked].join(', ') || 'none'}`);
     const seenBefore = new Set(first.report.images.map((entry) => entry.id));
     const askedAgain = [...second.asked].filter((id) => seenBefore.has(id));
     assert.deepEqual(askedAgain, [], `images the first check saw are not inspected again:\n${counter.requests.join('\n')}`);

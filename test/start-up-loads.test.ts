@@ -1,12 +1,14 @@
 // What a command loads is part of how fast it starts (project issue 14): `status` loads no
-// package at all, and `check --offline` neither the HTTP client (undici) nor ssh2, which only a
-// registry request and an ssh:// engine need, nor yaml for a project without compose files. Counted from inside the real CLI process: an
+// package at all, `check` no HTTP client package (registries are asked through node:http) and,
+// on a unix socket, not dockerode (the engine is read through node:http too), and
+// `check --offline` not ssh2, which only an ssh:// engine needs, nor yaml for a project without
+// compose files. Counted from inside the real CLI process: an
 // `--import` hook lists every module URL it resolves and, at exit, every CommonJS file loaded.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { makeTempDir, runBasewatch, skipWithoutWorld, writeProject } from './helpers/world.js';
+import { getWorld, makeTempDir, runBasewatch, skipWithoutWorld, writeProject } from './helpers/world.js';
 
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
@@ -28,7 +30,7 @@ process.on('exit', () => appendFileSync(file, Object.keys(require.cache).join('\
 `;
 
 /** The packages (node_modules folders) a basewatch run loaded. */
-async function packagesLoaded(args: string[], cwd?: string): Promise<{ code: number | null; stderr: string; packages: Set<string> }> {
+async function packagesLoaded(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string; packages: Set<string> }> {
   const dir = await makeTempDir('loads');
   await fs.writeFile(path.join(dir, 'hooks.mjs'), HOOKS);
   await fs.writeFile(path.join(dir, 'preload.mjs'), PRELOAD);
@@ -40,7 +42,7 @@ async function packagesLoaded(args: string[], cwd?: string): Promise<{ code: num
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
     if (match) packages.add(match[1]!);
   }
-  return { code: result.code, stderr: result.stderr, packages };
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr, packages };
 }
 
 describe('what a command loads as it starts', () => {
@@ -50,13 +52,27 @@ describe('what a command loads as it starts', () => {
     assert.deepEqual([...packages], []);
   });
 
-  it('the count sees what a command loads: check loads dockerode and zod', { skip: skipWithoutWorld() }, async () => {
+  it('the count sees what a command loads: check loads zod, and on a unix socket not dockerode', { skip: skipWithoutWorld() }, async () => {
     const project = await writeProject({ 'Dockerfile': 'FROM debian:12\n' });
-    const { code, stderr, packages } = await packagesLoaded(['check', '--offline', '--root', project]);
+    const { code, stdout, stderr, packages } = await packagesLoaded(['check', '--offline', '--json', '--root', project]);
     assert.equal(code, 0, stderr);
-    assert.ok(packages.has('dockerode') && packages.has('zod'), [...packages].join(' '));
+    assert.ok(packages.has('zod'), [...packages].join(' '));
+    // The engine was read (its images listed) over node:http: dockerode is for pulls, builds and the like.
+    const report = JSON.parse(stdout) as { engine: { host: string } | null };
+    assert.ok(report.engine !== null, stdout);
+    if (report.engine.host.startsWith('unix://')) assert.ok(!packages.has('dockerode') && !packages.has('docker-modem'), 'check on a unix socket loads dockerode');
     assert.ok(!packages.has('undici'), 'check --offline loads undici');
     assert.ok(!packages.has('ssh2'), 'check --offline against a unix socket loads ssh2');
     assert.ok(!packages.has('yaml'), 'check --offline of a project without compose files loads yaml');
+  });
+
+  it('check asks a registry without loading an HTTP client package', { skip: skipWithoutWorld() }, async () => {
+    const project = await writeProject({ 'Dockerfile': `FROM ${getWorld()!.registry}/start-up-loads/never-pushed:1\n` });
+    const { stdout, stderr, packages } = await packagesLoaded(['check', '--json', '--root', project]);
+    // The registry was asked: it answered that the tag is not there.
+    const report = JSON.parse(stdout) as { dockerfiles: Array<{ bases: Array<{ status: string; reason: string }> }> };
+    assert.deepEqual(report.dockerfiles.map((file) => file.bases.map((base) => base.status)), [['error']], stderr);
+    assert.match(report.dockerfiles[0]!.bases[0]!.reason, /not found|no such|does not exist/i);
+    assert.ok(!packages.has('undici'), 'check loads undici');
   });
 });

@@ -6,15 +6,17 @@
  *
  * This file composes the adapter: the client owns the dockerode handle, the API version and each
  * operation's name and deadline; the work is done in image-, container-, system- and
- * build-and-event-requests.ts. Only dockerode-handle.ts imports dockerode.
+ * build-and-event-requests.ts. Only dockerode-handle.ts imports dockerode, and only when an
+ * operation needs it: on a unix socket the reads a check makes go over node:http (engine-reads.ts).
  */
 import { negotiateApiVersion } from './api-version.js';
-import { dockerodeBuildTransport, openEventsDockerode, streamImageEvents } from './build-and-event-requests.js';
 import * as containers from './container-requests.js';
-import { type Dockerode, modemOf } from './dockerode-handle.js';
+import type { Dockerode } from './dockerode-handle.js';
 import type { EngineEndpoint } from './endpoint.js';
+import { parseEngineHost } from './endpoint.js';
 import { BUILD_TIMEOUT_MS, buildOperation, runBuild } from './engine-build.js';
-import { callWithDeadline, type EngineCall } from './engine-call.js';
+import { callWithDeadline, type EngineCall, type EngineReadCall } from './engine-call.js';
+import { type EngineReads, dockerodeReads, socketReads } from './engine-reads.js';
 import type {
   BuildContextSpec,
   BuildOptions,
@@ -33,8 +35,9 @@ import type {
 } from './engine-client.js';
 import type { EngineEvent, EngineEventStream } from './engine-events.js';
 import * as images from './image-requests.js';
+import { modemOf } from './modem-internals.js';
 import { openDockerode } from './modem-options.js';
-import { rawPing, readEngineInfo } from './system-requests.js';
+import { readEngineInfo } from './system-requests.js';
 
 export { EngineError } from './engine-error.js';
 export { BuildError } from './build-log.js';
@@ -71,6 +74,7 @@ class DockerodeEngineClient implements EngineClient {
   readonly endpoint: EngineEndpoint;
   readonly #timeoutMs: number;
   #docker: Promise<Dockerode> | null = null;
+  #reads: EngineReads | null = null;
   #negotiated = false;
   #pinnedVersion: string | null = null;
   #containerdStore: Promise<boolean> | null = null;
@@ -86,11 +90,11 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   ping(): Promise<EnginePing> {
-    return this.#call('ping', ({ docker }) => this.#pingAndNegotiate(docker), false);
+    return this.#read('ping', ({ reads }) => this.#pingAndNegotiate(reads), false);
   }
 
-  async #pingAndNegotiate(docker: Dockerode): Promise<EnginePing> {
-    const ping = await rawPing(docker);
+  async #pingAndNegotiate(reads: EngineReads): Promise<EnginePing> {
+    const ping = await reads.ping();
     if (!this.#negotiated) {
       this.#pinnedVersion = negotiateApiVersion(ping.apiVersion);
       this.#negotiated = true;
@@ -99,17 +103,17 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   info(): Promise<EngineInfo> {
-    return this.#call('info', (call) => readEngineInfo(call));
+    return this.#read('info', (call) => readEngineInfo(call));
   }
 
   listImages(): Promise<ImageSummary[]> {
     // The containerd store hides the images a pull left nameless (`moby-dangling@…`) from the default
     // list; `all` shows them, and there are no intermediate build images to wade through.
-    return this.#call('list images', async (call) => images.listImages(call, await this.#usesContainerdStore()));
+    return this.#read('list images', async (call) => images.listImages(call, await this.#usesContainerdStore()));
   }
 
   inspectImage(idOrRef: string): Promise<ImageDetails | null> {
-    return this.#call(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef, this.#configSource()));
+    return this.#read(`inspect image ${idOrRef}`, (call) => images.inspectImage(call, idOrRef, this.#configSource()));
   }
 
   configDigestOf(image: Pick<ImageDetails, 'id' | 'os' | 'architecture' | 'variant'>): Promise<string> {
@@ -138,11 +142,11 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   imageHistory(idOrRef: string): Promise<HistoryEntry[]> {
-    return this.#call(`read history of image ${idOrRef}`, (call) => images.imageHistory(call, idOrRef));
+    return this.#read(`read history of image ${idOrRef}`, (call) => images.imageHistory(call, idOrRef));
   }
 
   imageSteps(idOrRef: string): Promise<HistoryStepLine[]> {
-    return this.#call(`read history of image ${idOrRef}`, (call) => images.imageSteps(call, idOrRef));
+    return this.#read(`read history of image ${idOrRef}`, (call) => images.imageSteps(call, idOrRef));
   }
 
   pullImage(ref: string, options: { auth?: EngineRegistryAuth | null; onProgress?: (message: string) => void } = {}): Promise<void> {
@@ -183,11 +187,19 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   buildImage(context: BuildContextSpec, options: BuildOptions): Promise<BuildResult> {
-    const transport = (call: EngineCall) => dockerodeBuildTransport(call, (idOrRef) => this.inspectImage(idOrRef));
-    return this.#call(buildOperation(context), (call) => runBuild(transport(call), context, options), true, BUILD_TIMEOUT_MS);
+    return this.#call(
+      buildOperation(context),
+      async (call) => {
+        const { dockerodeBuildTransport } = await import('./build-and-event-requests.js');
+        return runBuild(dockerodeBuildTransport(call, (idOrRef) => this.inspectImage(idOrRef)), context, options);
+      },
+      true,
+      BUILD_TIMEOUT_MS,
+    );
   }
 
   async events(onEvent: (event: EngineEvent) => void): Promise<EngineEventStream> {
+    const { openEventsDockerode, streamImageEvents } = await import('./build-and-event-requests.js');
     const docker = await openEventsDockerode(this.endpoint, this.#timeoutMs);
     return this.#call('events', () => streamImageEvents(docker, this.#pinnedVersion, onEvent));
   }
@@ -196,10 +208,34 @@ class DockerodeEngineClient implements EngineClient {
   #call<T>(operation: string, run: (call: EngineCall) => Promise<T>, negotiate = true, timeoutMs = this.#timeoutMs): Promise<T> {
     return callWithDeadline(this.endpoint, operation, timeoutMs, async () => {
       const docker = await this.#dockerode(operation);
-      if (negotiate && !this.#negotiated) await this.#pingAndNegotiate(docker);
+      const reads = await this.#engineReads(operation);
+      if (negotiate && !this.#negotiated) await this.#pingAndNegotiate(reads);
       if (this.#pinnedVersion !== null) modemOf(docker).version = `v${this.#pinnedVersion}`;
-      return run({ docker, endpoint: this.endpoint, operation });
+      return run({ docker, reads, endpoint: this.endpoint, operation });
     });
+  }
+
+  /** As #call, for an operation that only reads: no dockerode on a unix socket. */
+  #read<T>(operation: string, run: (call: EngineReadCall) => Promise<T>, negotiate = true, timeoutMs = this.#timeoutMs): Promise<T> {
+    return callWithDeadline(this.endpoint, operation, timeoutMs, async () => {
+      const reads = await this.#engineReads(operation);
+      if (negotiate && !this.#negotiated) await this.#pingAndNegotiate(reads);
+      if (this.#pinnedVersion !== null && this.#docker !== null) modemOf(await this.#docker).version = `v${this.#pinnedVersion}`;
+      return run({ reads, endpoint: this.endpoint, operation });
+    });
+  }
+
+  /** Over node:http on a unix socket; through dockerode (and its TLS, ssh, npipe) otherwise. */
+  async #engineReads(operation: string): Promise<EngineReads> {
+    if (this.#reads !== null) return this.#reads;
+    const parsed = parseEngineHost(this.endpoint.host);
+    if (parsed.ok && parsed.host.kind === 'unix') {
+      // The same socket idle timeout docker-modem was given (modem-options.ts).
+      this.#reads = socketReads({ socketPath: parsed.host.path, apiVersion: () => this.#pinnedVersion, idleTimeoutMs: this.#timeoutMs + 1000 });
+    } else {
+      this.#reads = dockerodeReads(await this.#dockerode(operation));
+    }
+    return this.#reads;
   }
 
   #dockerode(operation: string): Promise<Dockerode> {

@@ -3,8 +3,6 @@
  * without its BuildKit-session stack and hands the rest of the engine adapter a `Dockerode`
  * handle and the few modem fields we set ourselves. The rest of basewatch sees `EngineClient`.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
 import { Module, createRequire } from 'node:module';
 import type Dockerode from 'dockerode';
 
@@ -95,14 +93,4 @@ function withoutDockerHostEnv<T>(make: () => T): T {
   }
 }
 
-/** The docker-modem fields we set after construction; @types/docker-modem does not list them. */
-export interface ModemInternals {
-  version?: string;
-  timeout?: number;
-  agent?: HttpsAgent;
-  dial(options: object, callback: (error: unknown, res: IncomingMessage | null) => void): void;
-}
-
-export function modemOf(docker: Dockerode): ModemInternals {
-  return docker.modem as unknown as ModemInternals;
-}
+export { type ModemInternals, modemOf } from './modem-internals.js';

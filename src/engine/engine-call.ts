@@ -6,13 +6,19 @@
 import type { ZodType } from 'zod';
 import type { Dockerode } from './dockerode-handle.js';
 import type { EngineEndpoint } from './endpoint.js';
+import type { EngineReads } from './engine-reads.js';
 import { classifyEngineFailure, EngineError } from './engine-error.js';
 
-/** What an operation's implementation gets: the handle to use and the names its errors carry. */
-export interface EngineCall {
-  readonly docker: Dockerode;
+/** What a read operation gets: the reads to use and the names its errors carry. */
+export interface EngineReadCall {
+  readonly reads: EngineReads;
   readonly endpoint: EngineEndpoint;
   readonly operation: string;
+}
+
+/** What any other operation gets: a dockerode handle too. */
+export interface EngineCall extends EngineReadCall {
+  readonly docker: Dockerode;
 }
 
 /** Runs `start()` against a deadline of `timeoutMs`; rejects with an `EngineError` in our terms. */
@@ -37,7 +43,7 @@ export async function callWithDeadline<T>(endpoint: EngineEndpoint, operation: s
 }
 
 /** The engine's answer through `schema`; an answer that does not fit is a `bad-response` failure. */
-export function parseEngineAnswer<T>(call: Pick<EngineCall, 'endpoint' | 'operation'>, schema: ZodType<T>, data: unknown): T {
+export function parseEngineAnswer<T>(call: Pick<EngineReadCall, 'endpoint' | 'operation'>, schema: ZodType<T>, data: unknown): T {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

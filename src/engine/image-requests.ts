@@ -3,8 +3,8 @@
  * `EngineCall` it runs in; the deadline and error mapping are the client's (docker-engine.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import { modemOf } from './dockerode-handle.js';
-import { type EngineCall, notFoundAsNull, parseEngineAnswer } from './engine-call.js';
+import { type EngineCall, type EngineReadCall, notFoundAsNull, parseEngineAnswer } from './engine-call.js';
+import { modemOf } from './modem-internals.js';
 import type { EngineRegistryAuth, HistoryEntry, HistoryStepLine, ImageDetails, ImageSummary } from './engine-client.js';
 import { EngineError } from './engine-error.js';
 import { HistoryResponse, ImageInspectResponse, ImageListResponse, withoutNoneDigests, withoutNoneTags } from './engine-schemas.js';
@@ -13,8 +13,8 @@ import { inferEmptyLayers } from './history-layers.js';
 import { type ImagePlatform, readConfigDigest } from './config-digest.js';
 
 /** `all`: also the images the default list hides (on the containerd store, those a pull left nameless). */
-export async function listImages(call: EngineCall, all: boolean): Promise<ImageSummary[]> {
-  const list = parseEngineAnswer(call, ImageListResponse, await call.docker.listImages(all ? { all: true } : {}));
+export async function listImages(call: EngineReadCall, all: boolean): Promise<ImageSummary[]> {
+  const list = parseEngineAnswer(call, ImageListResponse, await call.reads.listImages(all));
   return list.map((image) => ({
     id: image.Id,
     repoTags: withoutNoneTags(image.RepoTags),
@@ -31,8 +31,8 @@ export interface ConfigDigestSource {
   readonly known: Map<string, string>;
 }
 
-export async function inspectImage(call: EngineCall, idOrRef: string, configs: ConfigDigestSource): Promise<ImageDetails | null> {
-  const raw = await notFoundAsNull(call.docker.getImage(idOrRef).inspect());
+export async function inspectImage(call: EngineReadCall, idOrRef: string, configs: ConfigDigestSource): Promise<ImageDetails | null> {
+  const raw = await notFoundAsNull(call.reads.inspectImage(idOrRef));
   if (raw === null) return null;
   const image = parseEngineAnswer(call, ImageInspectResponse, raw);
   const platform = { os: image.Os, architecture: image.Architecture, variant: emptyAsNull(image.Variant) };
@@ -73,8 +73,8 @@ export async function configDigestOf(call: EngineCall, id: string, platform: Ima
 type HistoryStep = HistoryStepLine;
 
 /** The history's steps, oldest first: one request. */
-export async function imageSteps(call: EngineCall, idOrRef: string): Promise<HistoryStep[]> {
-  const history = parseEngineAnswer(call, HistoryResponse, await call.docker.getImage(idOrRef).history()).reverse();
+export async function imageSteps(call: EngineReadCall, idOrRef: string): Promise<HistoryStep[]> {
+  const history = parseEngineAnswer(call, HistoryResponse, await call.reads.imageHistory(idOrRef)).reverse();
   return history.map((item) => ({
     id: item.Id === '<missing>' || item.Id === '' ? null : item.Id,
     createdBy: item.CreatedBy ?? '',
@@ -83,8 +83,8 @@ export async function imageSteps(call: EngineCall, idOrRef: string): Promise<His
   }));
 }
 
-export async function imageHistory(call: EngineCall, idOrRef: string): Promise<HistoryEntry[]> {
-  const [entries, rawImage] = await Promise.all([imageSteps(call, idOrRef), call.docker.getImage(idOrRef).inspect()]);
+export async function imageHistory(call: EngineReadCall, idOrRef: string): Promise<HistoryEntry[]> {
+  const [entries, rawImage] = await Promise.all([imageSteps(call, idOrRef), call.reads.inspectImage(idOrRef)]);
   const image = parseEngineAnswer(call, ImageInspectResponse, rawImage);
   const totalLayers = image.RootFS?.Layers?.length ?? 0;
   let layers = inferEmptyLayers(entries.map((e) => ({ ...e, layerCount: null })), totalLayers);
@@ -103,11 +103,11 @@ export async function imageHistory(call: EngineCall, idOrRef: string): Promise<H
 }
 
 /** Every local image along the chain tells how many layers existed after its step; null where none does. */
-async function layerCountsOfSteps(call: EngineCall, entries: readonly HistoryStep[], imageId: string): Promise<(number | null)[]> {
+async function layerCountsOfSteps(call: EngineReadCall, entries: readonly HistoryStep[], imageId: string): Promise<(number | null)[]> {
   return Promise.all(
     entries.map(async (e) => {
       if (e.id === null || e.id === imageId) return null;
-      const step = await notFoundAsNull(call.docker.getImage(e.id).inspect());
+      const step = await notFoundAsNull(call.reads.inspectImage(e.id));
       if (step === null) return null;
       const parsed = ImageInspectResponse.safeParse(step);
       return parsed.success ? (parsed.data.RootFS?.Layers?.length ?? 0) : null;

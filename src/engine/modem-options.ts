@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpsAgent } from 'node:https';
-import { createDockerode, type DockerOptions, type Dockerode, modemOf } from './dockerode-handle.js';
+import type { DockerOptions, Dockerode } from './dockerode-handle.js';
+import { modemOf } from './modem-internals.js';
 import type { EngineEndpoint } from './endpoint.js';
 import { parseEngineHost } from './endpoint.js';
 import { EngineError } from './engine-error.js';
@@ -78,6 +79,8 @@ export async function openDockerode(endpoint: EngineEndpoint, operation: string,
   const tls = endpoint.tls;
   const files = await readModemTlsFiles(endpoint, operation);
   const options = modemOptions(endpoint, files);
+  // Loaded with the first dockerode a run needs: a check on a unix socket needs none (engine-reads.ts).
+  const { createDockerode } = await import('./dockerode-handle.js');
   const docker = createDockerode(options);
   // docker-modem (5.0.7) sends no AbortSignal or keep-alive agent; its own socket timeout
   // only frees a request that lost our deadline, so it is set a little later.

@@ -26,6 +26,7 @@ import {
 } from '../refs/image-ref.js';
 import type { BaseNotes, ImageBaseReport, ImageSourceReport, UnlinkedClaimReport } from '../report/check-report.js';
 import { type BuildHint, type HistoryStep, type LinkableImage, isNamedImage, ownManifestDigest } from '../inventory/local-image.js';
+import { compareText } from '../util/compare-text.js';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
 export const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
@@ -149,7 +150,7 @@ function namesOf(candidate: LinkableImage, seenTags: LinkInput['seenTags']): { n
   // retag is less telling. Then in a stable order.
   const names = [...unique.values()].sort((a, b) => {
     const pulled = Number(repoDigestIn(candidate.repoDigests, repositoryName(b)) !== null) - Number(repoDigestIn(candidate.repoDigests, repositoryName(a)) !== null);
-    return pulled !== 0 ? pulled : formatImageRef(a).localeCompare(formatImageRef(b));
+    return pulled !== 0 ? pulled : compareText(formatImageRef(a), formatImageRef(b));
   });
   return { names, seenOnly: tags.length === 0 && names.length > 0 };
 }

@@ -37,6 +37,7 @@ import { suggestLinks } from './suggest-links.js';
 import { linkWithVerifiedClaims, rootFolders } from './verify-compose-claims.js';
 import { scopeDockerfiles, scopeImages } from './scope.js';
 import { didYouMean } from '../refs/closest-names.js';
+import { compareText } from '../util/compare-text.js';
 
 export interface CheckOptions {
   /** Folders (or single files) to scan; relative paths resolve against `cwd`; none: no scan. */
@@ -602,7 +603,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       roots,
       images: verdictsThroughChains(imageReports)
         .filter((image) => links.some((link) => link.image.id === image.id))
-        .sort((a, b) => a.name.localeCompare(b.name)),
+        .sort((a, b) => compareText(a.name, b.name)),
       dockerfiles,
       compose: projects.compose,
       registries: (registry?.rateLimits() ?? []).map((seen) => ({ ...seen })),

@@ -9,6 +9,7 @@ import type { UpstreamObservation } from '../resolve/check-upstream.js';
 import { upstreamKey } from '../resolve/upstream-seen.js';
 import { type LoadedState, type State, updateState } from './state-store.js';
 import type { ActionOutcome } from './cycle-result.js';
+import { compareText } from '../util/compare-text.js';
 
 /** What a check hands the record step: its report and the upstream tags it resolved. */
 export interface CheckToRecord {
@@ -28,7 +29,7 @@ export function mergePartialReport(saved: CheckReport, partial: CheckReport): Ch
   const ignored = new Set((partial.ignored ?? []).filter((entry) => entry.kind === 'image').map((entry) => entry.name));
   // An older entry under a tag the partial check saw again (a rebased image has a new id) is replaced.
   const kept = saved.images.filter((image) => !ids.has(image.id) && !image.tags.some((tag) => tags.has(tag) || ignored.has(tag)));
-  return { ...partial, images: [...kept, ...partial.images].sort((a, b) => a.name.localeCompare(b.name)) };
+  return { ...partial, images: [...kept, ...partial.images].sort((a, b) => compareText(a.name, b.name)) };
 }
 
 export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Date, durationMs: number): State {

@@ -2,6 +2,7 @@
  * "Did you mean …" for a name that matches nothing (an image tag, a folder, a linked image):
  * the known names closest to it by edit distance. Pure.
  */
+import { compareText } from '../util/compare-text.js';
 
 /** Levenshtein distance (insert, delete, substitute: 1 each). */
 export function editDistance(a: string, b: string): number {
@@ -36,7 +37,7 @@ export function closestNames(typed: string, known: Iterable<string>, limit = 3):
     if (distance <= allowed || contains) scored.push({ name, score: contains ? Math.min(distance, allowed) : distance });
   }
   return scored
-    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .sort((a, b) => a.score - b.score || compareText(a.name, b.name))
     .slice(0, limit)
     .map((entry) => entry.name);
 }

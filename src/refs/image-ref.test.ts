@@ -98,3 +98,18 @@ describe('one repository under several names', () => {
     assert.ok(!tagMatches('localhost:5000/base:1', '127.0.0.1:5000/base:2'));
   });
 });
+
+describe('parseImageRef, asked again', () => {
+  it('answers the same input with the same answer, which no caller can change', () => {
+    const first = parseImageRef('python:3.12');
+    assert.equal(parseImageRef('python:3.12'), first);
+    assert.ok(first.ok);
+    assert.throws(() => {
+      (first.ref as { tag: string | null }).tag = 'changed';
+    }, TypeError);
+    assert.equal(normalizeImageRef('python:3.12'), 'docker.io/library/python:3.12');
+    const bad = parseImageRef('Python:3');
+    assert.equal(parseImageRef('Python:3'), bad);
+    assert.equal(bad.ok, false);
+  });
+});

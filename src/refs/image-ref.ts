@@ -52,8 +52,27 @@ function validDomain(domain: string): boolean {
   return host.split('.').every((part) => DOMAIN_COMPONENT.test(part));
 }
 
+/**
+ * Answers already given, by input: linking an engine of hundreds of images parses the same few
+ * hundred tags thousands of times (image × candidate base; project issue 14). Results are
+ * immutable, so one is shared. Bounded for a long-running daemon: emptied when full.
+ */
+const parsedRefs = new Map<string, ImageRefResult>();
+const PARSED_REFS_LIMIT = 20_000;
+
 /** Parses a reference as `docker pull` would accept it, normalising Docker Hub names. */
 export function parseImageRef(input: string): ImageRefResult {
+  const known = parsedRefs.get(input);
+  if (known !== undefined) return known;
+  const result = parseImageRefText(input);
+  if (result.ok) Object.freeze(result.ref);
+  Object.freeze(result);
+  if (parsedRefs.size >= PARSED_REFS_LIMIT) parsedRefs.clear();
+  parsedRefs.set(input, result);
+  return result;
+}
+
+function parseImageRefText(input: string): ImageRefResult {
   const text = input.trim();
   if (text === '') return { ok: false, error: 'empty image reference' };
   if (/\s/.test(text)) return { ok: false, error: `invalid image reference "${input}": contains whitespace` };
