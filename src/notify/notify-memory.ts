@@ -4,7 +4,6 @@
  * that does not parse starts afresh (the worst case is one repeated notification). The daemon and
  * `basewatch snooze` both write it: every change goes through updateNotifyMemory.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { normalizeImageRef } from '../refs/image-ref.js';

@@ -1,6 +1,6 @@
 // The file tree of a fixture base image: a static busybox with its applets, /etc/os-release
 // and a dpkg status database, like a (very) small Debian.
-import { copyFile, chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runChecked } from '../world/process.js';
 import { writeTree } from './temp.js';
