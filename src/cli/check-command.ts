@@ -56,7 +56,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   if (typeof settings === 'number') return settings;
   if (options.now && !options.offline && options.roots.length === 0) {
     // A dry-run cycle is a check that the daemon records, with its own roots and no action.
-    const cycle = await cycleFromDaemon(io, paths, { images: options.images, dryRun: true, reason: 'basewatch check --now' }, options.noDaemon === true);
+    const cycle = await cycleFromDaemon(io, paths, { images: options.images, dryRun: true, reason: 'basewatch check --now' }, options.noDaemon === true, options.json);
     if (cycle !== null) {
       for (const warning of cycle.warnings ?? []) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
       io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(cycle.report, options.all === true, style));

@@ -46,6 +46,14 @@ function renderUnseen(result: CycleResult, named: readonly string[], style: Styl
     out.push('', style.yellow(`${unchecked.length} image(s) whose base could not be checked upstream:`));
     for (const image of unchecked) out.push(`  ${image.name}: ${image.reason}`);
   }
+  // A Dockerfile's base that could not be checked makes the exit code 5 as an image's does (checkExitCode).
+  const files = result.report.dockerfiles.flatMap((file) =>
+    file.bases.filter((base) => base.status === 'error' || base.rateLimited === true).map((base) => `  ${file.path}:${base.line} ${base.ref}: ${base.reason}`),
+  );
+  if (files.length > 0 && !result.report.offline) {
+    out.push('', style.yellow(`${files.length} Dockerfile base(s) that could not be checked upstream:`));
+    out.push(...files);
+  }
   return out;
 }
 
@@ -101,7 +109,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
   // A running daemon owns the cycles: ask it rather than race it (unless the roots are the user's own).
   const fromDaemon =
     options.roots.length === 0
-      ? await cycleFromDaemon(io, cliPaths(io), { images: options.images, dryRun: options.dryRun, reason: 'basewatch update' }, options.noDaemon === true)
+      ? await cycleFromDaemon(io, cliPaths(io), { images: options.images, dryRun: options.dryRun, reason: 'basewatch update' }, options.noDaemon === true, options.json)
       : null;
   if (fromDaemon !== null) return finishCycle(fromDaemon, options, io, style);
   const progress = progressLine(io, options.json);
