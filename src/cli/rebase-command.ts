@@ -1,5 +1,6 @@
 /** `basewatch rebase` and `basewatch rollback`. */
 import { type RebaseOutcome, rebaseImage, unstartedRebase } from '../act/rebase/rebase-image.js';
+import { reasonsAdviseRebuild } from '../act/rebase/prepare-rebase.js';
 import { TagMoveLockTimeoutError } from '../act/tag-moves/tag-move-lock.js';
 import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { openRegistryParts } from '../pipeline/cycle-parts.js';
@@ -79,7 +80,11 @@ export function renderRebase(outcome: RebaseOutcome, style: Style, hint: Rebuild
     case 'refused':
       out.push(style.yellow(`Not rebased: ${outcome.image}`));
       for (const reason of outcome.reasons) out.push(`  - ${reason}`);
-      out.push(`${rebuildInstead(outcome.image, hint)}; --force overrides only the seam check, when you know the app layers do not depend on the base.`);
+      // A reason that already says how to rebuild (an unknown old base, which --force does not
+      // override either) is the advice: said once.
+      if (!reasonsAdviseRebuild(outcome.image, outcome.reasons)) {
+        out.push(`${rebuildInstead(outcome.image, hint)}; --force overrides only the seam check, when you know the app layers do not depend on the base.`);
+      }
       break;
     case 'failed':
       out.push(style.red(`Rebase of ${outcome.image} failed; nothing was changed`));
