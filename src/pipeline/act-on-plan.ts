@@ -3,6 +3,7 @@
  * built on it), then the pins policy `pin` moves. One image's failure is its own outcome; an
  * engine that is gone, or a bug, ends the cycle (act/act-failure).
  */
+import { appendPinRecord } from '../act/tag-moves/history.js';
 import type { Settings } from '../config/settings.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { EngineClient } from '../engine/docker-engine.js';
@@ -39,8 +40,11 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
   for (const file of pinFiles) {
     progress(`${file}: updating digest pins`);
     try {
-      const { registryPinResolver, updatePins } = await import('../act/pin/update-pins.js');
+      const { pinRecordOf, registryPinResolver, updatePins } = await import('../act/pin/update-pins.js');
       const result = await updatePins(file, registryPinResolver(context.registry), { onlyPinned: true });
+      // `basewatch history` lists the pins a cycle moved beside its rebases and rebuilds.
+      const record = pinRecordOf(result, new Date());
+      if (record !== null) await appendPinRecord(context.paths.state, record);
       if (result.changes.length > 0) {
         const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
         // The digests make each new pin its own notification, not a repeat of last week's.
