@@ -78,3 +78,15 @@ test('the quick status read names the files and default the full code uses', asy
   assert.equal(SettingsSchema.parse({}).minimumAge, DEFAULT_MINIMUM_AGE);
   assert.deepEqual([HISTORY_FILE, STATE_FILE_NAME, CONFIG_FILE_NAME], ['history.jsonl', 'state.json', 'config.json']);
 });
+
+test('a Dockerfile whose local base is older than upstream, once no image is outdated: pull it (a plain build would use the old copy)', () => {
+  const base = (ref: string, status: 'outdated' | 'current', pinned: string | null = null) =>
+    ({ ref, kind: 'from', line: 1, stage: null, final: true, pinned, platform: null, local: 'sha256:old', latest: 'sha256:new', status, reason: '', checkedAt: null }) as unknown as CheckReport['dockerfiles'][number]['bases'][number];
+  const file = (bases: CheckReport['dockerfiles'][number]['bases']) => ({ path: '/p/Dockerfile', bases, errors: [], usedBy: [] });
+  const rebased = { ...report([image('a', 'current')]), dockerfiles: [file([base('docker.io/library/python:3.12', 'outdated'), base('docker.io/library/pinned:1', 'outdated', 'sha256:old')])] };
+  assert.deepEqual(summarizeStatus(input({ report: rebased })), { line: 'nothing outdated · 1 base to pull', next: 'docker pull python:3.12' });
+  // While the image is outdated (here: waiting for minimumAge), the update comes first.
+  const waiting = { ...rebased, images: [image('a', 'outdated', 'sha256:new')] };
+  assert.equal(summarizeStatus(input({ report: waiting, minimumAgeSeconds: 0 })).next, 'basewatch update --dry-run');
+  assert.doesNotMatch(summarizeStatus(input({ report: waiting })).line, /to pull/);
+});

@@ -105,6 +105,25 @@ export function wrapWords(text: string, width: number, keepWords = false): strin
   return lines;
 }
 
+/**
+ * Every line of `text` that is wider than `width` wrapped at spaces (a longer word is broken), its
+ * continuation lines indented two more than the line: a reason or a command stays readable on an
+ * 80-column terminal instead of wrapping at the terminal's edge.
+ */
+export function wrapLines(text: string, width: number): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (visibleLength(line) <= width) return [line];
+      const indent = line.length - line.trimStart().length;
+      const room = Math.max(10, width - indent - 2);
+      const [first = '', ...rest] = wrapWords(line.trimStart(), Math.max(10, width - indent));
+      const more = rest.length === 0 ? [] : wrapWords(rest.join(' '), room);
+      return [`${' '.repeat(indent)}${first}`, ...more.map((part) => `${' '.repeat(indent + 2)}${part}`)];
+    })
+    .join('\n');
+}
+
 export interface TableColumn {
   readonly title: string;
   /** Lower goes first when the table is too wide: 0 is never dropped. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeRelative, describeWhen } from './when.js';
+import { describeRelative, describeSpan, describeWhen } from './when.js';
 
 const now = new Date('2026-12-06T14:17:00Z');
 
@@ -29,4 +29,11 @@ test('seconds and "just now"', () => {
 
 test('an unreadable time is shown as it is', () => {
   assert.equal(describeWhen('yesterday', now, 'UTC'), 'yesterday');
+});
+
+test('a span just under an hour that rounds to 60 minutes is said as 1 h, as a moment later it would be', () => {
+  assert.equal(describeSpan(3599.7), '1 h');
+  assert.equal(describeSpan(3580), '1 h');
+  assert.equal(describeSpan(3500), '58 min');
+  assert.equal(describeSpan(3600), '1 h');
 });
