@@ -18,7 +18,7 @@ import { type StatusState, readMinimumAge, readStatusActions, readStatusState } 
 import { describeWhen } from '../report/when.js';
 import { parseDuration } from '../util/duration.js';
 import { renderIgnored } from './render-scope.js';
-import { colorEnabled, createStyle, outputWidth, wrapLines } from './style.js';
+import { colorEnabled, createStyle, wrapLines, wrapWidth } from './style.js';
 
 const RECENT_ACTIONS = 10;
 const STATE_FILE_NAME = 'state.json';
@@ -76,8 +76,8 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
     daemonRunning: daemon !== null,
     now,
   });
-  // Every line fits the terminal (80 columns when stdout is not one): a long path or action wraps.
-  const width = outputWidth(io.stdout, io.env);
+  // Every line fits the terminal (or COLUMNS): a long action or path wraps (see wrapWidth).
+  const width = wrapWidth(io.stdout, io.env);
   const say = (text: string): void => void io.stdout.write(wrapLines(text, width));
   say(`${style.bold(summary.line)}\n`);
   say(`Next: ${summary.next === 'nothing' || summary.next.startsWith('nothing:') ? summary.next : style.cyan(summary.next)}\n\n`);

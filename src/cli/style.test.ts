@@ -12,4 +12,14 @@ it('wrapLines wraps only the lines wider than the width, at spaces, continuation
   assert.ok(wrapped.slice(2).every((line) => line.startsWith('    ') && !line.startsWith('     ')), wrapped.join('\n'));
   assert.equal(wrapped.slice(1).map((line) => line.trim()).join(' '), long.trim(), 'no word lost');
   assert.equal(wrapLines('a\n\nb\n', 40), 'a\n\nb\n');
+  assert.equal(wrapLines(long, null), long, 'no width (a pipe): unchanged');
+});
+
+it('wrapLines keeps a table row\'s spacing up to its cut, and a word longer than the room whole', () => {
+  const row = '  app:1       127.0.0.1:5000/deb:12-slim   sha256:7e716dad3a10   rebase (report if not safe)';
+  const [first, second] = wrapLines(row, 64).split('\n');
+  assert.equal(first, '  app:1       127.0.0.1:5000/deb:12-slim   sha256:7e716dad3a10');
+  assert.equal(second, '    rebase (report if not safe)');
+  const path = `  tried unix:///work/${'x'.repeat(70)}/docker.sock (DOCKER_HOST): no such socket`;
+  assert.deepEqual(wrapLines(path, 40).split('\n'), ['  tried', `    unix:///work/${'x'.repeat(70)}/docker.sock`, '    (DOCKER_HOST): no such socket']);
 });

@@ -11,7 +11,7 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { renderIgnored } from './render-scope.js';
-import { type Style, colorEnabled, createStyle, formatTable, outputWidth, wrapLines } from './style.js';
+import { type Style, colorEnabled, createStyle, formatTable, wrapLines, wrapWidth } from './style.js';
 
 export interface UpdateCommandOptions {
   readonly images: readonly string[];
@@ -57,8 +57,8 @@ function renderUnseen(result: CycleResult, named: readonly string[], style: Styl
   return out;
 }
 
-/** The cycle for a person, each line at most `width` columns (see wrapLines). */
-export function renderCycle(result: CycleResult, style: Style, named: readonly string[] = [], width = 80): string {
+/** The cycle for a person, long lines wrapped to `width` columns (see wrapLines; null: not wrapped). */
+export function renderCycle(result: CycleResult, style: Style, named: readonly string[] = [], width: number | null = null): string {
   return wrapLines(renderCycleLines(result, style, named), width);
 }
 
@@ -143,7 +143,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
 }
 
 function finishCycle(result: CycleResult, options: UpdateCommandOptions, io: CliIo, style: Style): number {
-  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style, options.images, outputWidth(io.stdout, io.env)));
+  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style, options.images, wrapWidth(io.stdout, io.env)));
   if (result.report.engine === null) return EXIT.engineUnreachable;
   if (result.actions.some((action) => action.kind === 'failed')) return EXIT.failed;
   // A name that matches no local image is a typo, not "nothing to do": say so, with the close names.
