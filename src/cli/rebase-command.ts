@@ -100,7 +100,10 @@ export function renderRebase(outcome: RebaseOutcome, style: Style, hint: Rebuild
     const path = outcome.fastPath === null ? '' : outcome.fastPath ? `, ${outcome.baseLayersSkipped} base layers already in the engine` : ', full image loaded';
     out.push(`  layers    ${outcome.layersReused} app layer(s) reused${path}`);
     if (outcome.status === 'rebased') out.push(`  moved     ${formatBytes(outcome.bytesMoved)} in ${outcome.seconds.toFixed(1)} s`);
-    out.push(`  packages  ${outcome.packages?.summary ?? 'unknown'}`);
+    const summary = outcome.packages?.summary ?? 'unknown';
+    // The summary names the first change; the history keeps every one.
+    const all = outcome.status === 'rebased' && /\b\d+ (more|changed|added|removed)\b/.test(summary) ? ` (all of them: basewatch history ${outcome.image})` : '';
+    out.push(`  packages  ${summary}${all}`);
     if (outcome.status === 'rebased') out.push(`  undo      basewatch rollback ${outcome.image}`);
   }
   for (const warning of outcome.warnings) out.push(style.yellow(`  warning: ${warning}`));

@@ -37,3 +37,14 @@ describe('renderRebase of a refusal', () => {
     assert.match(text, /--force overrides only the seam check/);
   });
 });
+
+describe('renderRebase of a rebase', () => {
+  it('points to the history for the package changes its summary leaves out', () => {
+    const base = unstartedRebase('app:1', []);
+    const packages = { summary: 'openssl 3.0.15-1 → 3.0.16-1; 2 more', upgraded: [], downgraded: [], added: [], removed: [] };
+    const rebased = { ...base, status: 'rebased' as const, packages, tags: ['app:1'] };
+    assert.match(renderRebase(rebased, createStyle(false)), /^ {2}packages {2}openssl 3\.0\.15-1 → 3\.0\.16-1; 2 more \(all of them: basewatch history app:1\)$/m);
+    const one = { ...rebased, packages: { ...packages, summary: 'openssl 3.0.15-1 → 3.0.16-1' } };
+    assert.doesNotMatch(renderRebase(one, createStyle(false)), /basewatch history/);
+  });
+});

@@ -91,7 +91,11 @@ function renderCycleLines(result: CycleResult, style: Style, named: readonly str
   for (const action of acted) {
     out.push(`${colorKind(action.kind, style)}  ${action.target}: ${action.reason}`);
     for (const warning of action.warnings ?? []) out.push(style.yellow(`    warning: ${warning}`));
-    if (action.packages) out.push(`    packages: ${action.packages}`);
+    if (action.packages) {
+      // The summary names the first change; the history has every one.
+      const more = /\b\d+ (more|changed|added|removed)\b/.test(action.packages) ? ` (all of them: basewatch history ${action.target})` : '';
+      out.push(`    packages: ${action.packages}${more}`);
+    }
     if (action.containersOnOldImage.length > 0) {
       out.push(style.yellow(`    ${action.containersOnOldImage.length} container(s) still run the old image: ${action.containersOnOldImage.join(', ')}; restart them to pick it up`));
     }
