@@ -82,7 +82,7 @@ describe('a newcomer\'s first ten minutes (real engine, registry and daemon)', {
     assert.match(second.stdout, /outdated/);
     // The base's new digest was first seen just now: minimumAge (1 h) holds it, and check says so.
     const next = /^Next: (.*)$/m.exec(second.stdout)?.[1];
-    assert.match(next ?? '', /^basewatch update, in (1 h|59 min)$/, `the next command: ${second.stdout}`);
+    assert.match(next ?? '', /^basewatch update, in (1 h|59 min) \(now: basewatch config set minimumAge 0\)$/, `the next command: ${second.stdout}`);
     assert.equal((await run('check --exit-code, outdated', ['check', '--exit-code', tag])).code, 1);
     assert.equal((await imageIn(['check', '--json', tag])).status, 'outdated');
     const saidStatus = await run('status, outdated', ['status']);

@@ -57,7 +57,7 @@ test('all outdated images waiting: the daemon will act, or update later', () => 
     report: report([image('a', 'outdated', 'sha256:new')]),
     firstSeen: { 'docker.io/library/a-base:1 linux/amd64': { digest: 'sha256:new', firstSeenAt: '2026-12-06T13:30:00Z' } },
   });
-  assert.deepEqual(summarizeStatus(waiting), { line: '1 outdated · 1 waiting for minimumAge (30 min)', next: 'basewatch update, in 30 min' });
+  assert.deepEqual(summarizeStatus(waiting), { line: '1 outdated · 1 waiting for minimumAge (30 min)', next: 'basewatch update, in 30 min (now: basewatch config set minimumAge 0)' });
   assert.equal(summarizeStatus({ ...waiting, daemonRunning: true }).next, 'nothing: the daemon acts when the wait is over');
   // Unreadable settings: nothing is claimed to wait.
   assert.equal(summarizeStatus({ ...waiting, minimumAgeSeconds: null }).line, '1 outdated');

@@ -81,7 +81,8 @@ export function summarizeStatus(input: StatusSummaryInput): StatusSummary {
   else if (toPull.length > 0) next = `docker pull ${familiarName(toPull[0]!)}${toPull.length > 1 ? ` (and ${toPull.length - 1} more)` : ''}`;
   else if (unlinked.length > 0) next = unlinked[0]?.suggestedLink?.command ?? 'basewatch check';
   else if (errors > 0) next = 'basewatch check';
-  else if (waits.length > 0) next = input.daemonRunning ? 'nothing: the daemon acts when the wait is over' : `basewatch update, in ${describeSpan(Math.max(...waits))}`;
+  // A wait says what would act now too (issue 15: no command leaves the user stuck behind one).
+  else if (waits.length > 0) next = input.daemonRunning ? 'nothing: the daemon acts when the wait is over' : `basewatch update, in ${describeSpan(Math.max(...waits))} (now: basewatch config set minimumAge 0)`;
   else next = 'nothing';
   return { line: parts.join(' · '), next };
 }
