@@ -283,6 +283,11 @@ describe('basewatch rebase (real engine and registry)', { skip: skipWithoutWorld
     const named = await runBasewatch(['rebase', tag], { home, cwd: project });
     assert.equal(named.code, 6, named.stdout);
     assert.match(named.stdout, new RegExp(`rebuild it from its Dockerfile instead: basewatch rebuild ${tag.replace(/[.:]/g, '\\$&')} \\(\\./Dockerfile\\)\n`));
+    // The advice is given once, not once in the reason and again below it.
+    for (const shown of [human.stdout, named.stdout]) {
+      assert.equal(shown.split(`basewatch rebuild ${tag}`).length - 1, 1, shown);
+      assert.equal(shown.toLowerCase().split('rebuild it from its dockerfile instead').length - 1, 1, shown);
+    }
   });
 
   it('leaves an image that is already on the latest base alone, with nothing left behind', async () => {

@@ -65,7 +65,7 @@ describe('basewatch update (real engine and registry)', { skip: skipWithoutWorld
   });
 
   for (const [guard, settings, args, expectedWhy] of [
-    ['minimumAge', { minimumAge: '1h' }, [], /waiting until it is 1h old \(minimumAge, .* to go\); to act now: basewatch rebase \S+, or basewatch config set minimumAge 0/],
+    ['minimumAge', { minimumAge: '1h' }, [], /waiting until it is 1 h old \(minimumAge, .* to go\); to act now: basewatch rebase \S+, or basewatch config set minimumAge 0/],
     // Ignored: out of the plan altogether (the scope rule), only counted in the report.
     ['ignore', { minimumAge: '0', ignore: 'upd-*' }, [], null],
     ['the notify policy', { minimumAge: '0', policy: 'notify' }, [], /default policy notify/],

@@ -17,7 +17,11 @@ import { renderCheck } from './render-check.js';
 import { renderOptionsFor } from './render-options.js';
 import { renderIgnored } from './render-scope.js';
 import { progressLine } from './progress-line.js';
-import { colorEnabled, createStyle } from './style.js';
+import { type Style, colorEnabled, createStyle } from './style.js';
+import type { Settings } from '../config/settings.js';
+import { parseDuration } from '../util/duration.js';
+import { readStatusState } from './status-read.js';
+import { summarizeStatus } from './status-summary.js';
 
 export interface CheckCommandOptions {
   readonly offline: boolean;
@@ -34,6 +38,28 @@ export interface CheckCommandOptions {
 }
 
 /** Exit code for a finished report; documented in the README. */
+/**
+ * What to run next when the check found something outdated (an image, or a Dockerfile's local
+ * base): what \`status\` would name from the same report and the same first-seen times (so a wait
+ * for minimumAge is said the same way); nothing when nothing is outdated.
+ */
+async function renderNext(report: CheckReport, settings: Settings, stateDir: string, daemonRunning: boolean, style: Style): Promise<string> {
+  const outdated = report.images.some((image) => image.status === 'outdated') || report.dockerfiles.some((file) => file.bases.some((base) => base.status === 'outdated'));
+  if (!outdated) return '';
+  const now = new Date();
+  const state = await readStatusState(path.join(stateDir, STATE_FILE_NAME));
+  const { next } = summarizeStatus({
+    report,
+    lastCheckAt: now.toISOString(),
+    firstSeen: state?.upstream ?? {},
+    minimumAgeSeconds: parseDuration(settings.minimumAge),
+    actions: [],
+    daemonRunning,
+    now,
+  });
+  return next === 'nothing' ? '' : `\nNext: ${next.startsWith('nothing') ? next : style.cyan(next)}\n`;
+}
+
 export function checkExitCode(report: CheckReport, failOnOutdated: boolean): number {
   if (report.engine === null && report.errors.some((error) => error.where === 'engine')) return EXIT.engineUnreachable;
   const outdated =
@@ -57,10 +83,10 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
   if (typeof settings === 'number') return settings;
   if (options.now && !options.offline && options.roots.length === 0) {
     // A dry-run cycle is a check that the daemon records, with its own roots and no action.
-    const cycle = await cycleFromDaemon(io, paths, { images: options.images, dryRun: true, reason: 'basewatch check --now' }, options.noDaemon === true);
+    const cycle = await cycleFromDaemon(io, paths, { images: options.images, dryRun: true, reason: 'basewatch check --now' }, options.noDaemon === true, options.json);
     if (cycle !== null) {
       for (const warning of cycle.warnings ?? []) io.stderr.write(errStyle.yellow(`basewatch: warning: ${warning}\n`));
-      io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(cycle.report, options.all === true, style));
+      io.stdout.write(options.json ? `${JSON.stringify(cycle.report, null, 2)}\n` : renderCheck(cycle.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(cycle.report, options.all === true, style) + (await renderNext(cycle.report, settings, paths.state, true, style)));
       return checkExitCode(cycle.report, options.exitCode);
     }
   }
@@ -108,7 +134,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CliIo): 
       notRecorded = error;
     }
   }
-  io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(result.report, options.all === true, style));
+  io.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderCheck(result.report, style, renderOptionsFor(io, options.all === true)) + renderIgnored(result.report, options.all === true, style) + (await renderNext(result.report, settings, paths.state, false, style)));
   // The report stands, but `status` and the update plan will not know it.
   if (notRecorded !== null) return lockBusyExit(io, 'this check was not recorded', notRecorded);
   return checkExitCode(result.report, options.exitCode);

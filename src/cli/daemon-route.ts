@@ -4,10 +4,13 @@
  * and a shell that points at another engine than the daemon's is told so. `--no-daemon` skips it.
  */
 import { askDaemon, readDaemonStatus } from '../daemon/control-client.js';
+import type { RequestPositionMessage } from '../daemon/control-protocol.js';
+import { describeQueuedBehind } from '../daemon/cycle-progress.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { CycleResult } from '../record/cycle-result.js';
 import { normalizeImageRef } from '../refs/image-ref.js';
 import type { CliIo } from './cli-io.js';
+import { progressLine } from './progress-line.js';
 import { colorEnabled, createStyle } from './style.js';
 
 export interface DaemonCycleRequest {
@@ -39,8 +42,20 @@ export function onlyRequested(result: CycleResult, wanted: readonly string[]): C
   };
 }
 
-/** The daemon's answer to a cycle request, or null when none runs (or `noDaemon`). */
-export async function cycleFromDaemon(io: CliIo, paths: BasewatchPaths, request: DaemonCycleRequest, noDaemon: boolean): Promise<CycleResult | null> {
+/**
+ * Pure: the progress line for where the request is in the daemon: the cycle ahead of it while it
+ * waits, then its own cycle's steps as an in-process run shows them.
+ */
+export function describePosition(position: RequestPositionMessage): string {
+  if (position.state === 'queued') return describeQueuedBehind(position.behind);
+  return position.progress.phase === 'starting' && position.progress.step === 'starting' ? 'the daemon is starting it' : position.progress.step;
+}
+
+/**
+ * The daemon's answer to a cycle request, or null when none runs (or `noDaemon`). While it waits,
+ * a progress line on a terminal says where the request is (unless `json`).
+ */
+export async function cycleFromDaemon(io: CliIo, paths: BasewatchPaths, request: DaemonCycleRequest, noDaemon: boolean, json = false): Promise<CycleResult | null> {
   if (noDaemon) return null;
   const status = await readDaemonStatus(paths).catch(() => null);
   if (status === null) return null;
@@ -54,6 +69,16 @@ export async function cycleFromDaemon(io: CliIo, paths: BasewatchPaths, request:
       ),
     );
   }
-  const answer = await askDaemon(paths, { kind: 'cycle', images: [...request.images], dryRun: request.dryRun, reason: request.reason });
-  return answer === null ? null : onlyRequested(answer, request.images);
+  const progress = progressLine(io, json);
+  progress.update(`asking the daemon (pid ${status.pid})`);
+  try {
+    const answer = await askDaemon(
+      paths,
+      { kind: 'cycle', images: [...request.images], dryRun: request.dryRun, reason: request.reason },
+      { onPosition: (position) => progress.update(describePosition(position)) },
+    );
+    return answer === null ? null : onlyRequested(answer, request.images);
+  } finally {
+    progress.done();
+  }
 }

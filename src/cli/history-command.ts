@@ -1,10 +1,12 @@
 /**
- * `basewatch history [IMAGE]`: every rebase, rebuild and rollback basewatch made, oldest first,
- * from the history file, each with its whole package change (status shows only a summary).
+ * `basewatch history [IMAGE]`: every rebase, rebuild, rollback and pin basewatch made, oldest
+ * first, from the history file. About one image (or with --full) each action lists its whole
+ * package change; the list of all actions gives each one's summary line.
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { HISTORY_FILE, type TagMove, readHistory } from '../act/tag-moves/history.js';
+import { HISTORY_FILE, type HistoryEntry, type PinRecord, type TagMove, readHistoryEntries } from '../act/tag-moves/history.js';
+import { normalizeImageRef } from '../refs/image-ref.js';
 import { didYouMean } from '../refs/closest-names.js';
 import { describeWhen } from '../report/when.js';
 import { cliPaths } from './cli-context.js';
@@ -13,9 +15,11 @@ import { EXIT } from './exit-codes.js';
 import { type Style, colorEnabled, createStyle } from './style.js';
 
 export interface HistoryCommandOptions {
-  /** Only this image's actions (by the name it had or any tag that moved). */
+  /** Only this image's actions (by the name it had or any tag that moved; a pin by its image or Dockerfile). */
   readonly image: string | null;
   readonly json: boolean;
+  /** Every package change of every action, also with no image named. Default false. */
+  readonly full?: boolean;
 }
 
 const Change = z.object({ name: z.string(), from: z.string(), to: z.string() });
@@ -40,7 +44,17 @@ function baseText(value: unknown): string | null {
   return parsed.data.digest ? `${parsed.data.ref}@${parsed.data.digest.slice(0, 19)}` : parsed.data.ref;
 }
 
-function renderMove(move: TagMove, now: Date, style: Style): string[] {
+function renderPin(record: PinRecord, now: Date, style: Style): string[] {
+  const out = [`${style.bold(`pin ${record.file}`)}  ${describeWhen(record.at, now)}`];
+  for (const change of record.changes) {
+    const from = change.previous === null ? 'unpinned' : change.previous.slice(0, 19);
+    out.push(`  line ${change.line}: ${change.image}`);
+    out.push(`    ${from} → ${change.to.replace(/^.*@/, '').slice(0, 19)}`);
+  }
+  return out;
+}
+
+function renderMove(move: TagMove, now: Date, style: Style, full: boolean): string[] {
   const out = [`${style.bold(`${move.kind} ${move.image}`)}  ${describeWhen(move.at, now)}`];
   out.push(`  ${move.fromId.slice(0, 19)} → ${move.toId.slice(0, 19)}; tags ${move.tags.join(', ')}`);
   const oldBase = baseText(move.details['oldBase']);
@@ -49,7 +63,12 @@ function renderMove(move: TagMove, now: Date, style: Style): string[] {
   else if (newBase !== null) out.push(`  base ${newBase}`);
   if (typeof move.details['dockerfile'] === 'string') out.push(`  built from ${move.details['dockerfile']}`);
   const changes = packageChangesOf(move);
-  if (changes !== null) {
+  if (changes !== null && !full) {
+    // The list of every action: one line each (`history IMAGE` or --full lists every change).
+    const summary = typeof move.details['packages'] === 'string' ? move.details['packages'] : null;
+    const count = changes.upgraded.length + changes.downgraded.length + changes.added.length + changes.removed.length;
+    out.push(`  packages: ${count === 0 ? 'no change' : `${summary ?? `${count} change(s)`}`}`);
+  } else if (changes !== null) {
     const changed = [...changes.upgraded, ...changes.downgraded];
     if (changed.length === 0 && changes.added.length === 0 && changes.removed.length === 0) out.push('  packages: no change');
     else out.push('  packages:');
@@ -64,27 +83,36 @@ function renderMove(move: TagMove, now: Date, style: Style): string[] {
   return out;
 }
 
+/** Whether an entry is about `name`: an image by a name it had, a pin by its image or its Dockerfile. */
+function concerns(entry: HistoryEntry, name: string, cwd: string): boolean {
+  if (entry.kind !== 'pin') return entry.image === name || entry.tags.includes(name);
+  const normalised = normalizeImageRef(name);
+  return entry.file === path.resolve(cwd, name) || entry.changes.some((change) => change.image === name || (normalised !== null && normalizeImageRef(change.image) === normalised));
+}
+
 export async function runHistoryCommand(options: HistoryCommandOptions, io: CliIo, now: Date = new Date()): Promise<number> {
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const stateDir = cliPaths(io).state;
-  const all = await readHistory(stateDir);
+  const all = await readHistoryEntries(stateDir);
   const { image } = options;
-  const moves = image === null ? all : all.filter((move) => move.image === image || move.tags.includes(image));
+  const moves = image === null ? all : all.filter((entry) => concerns(entry, image, io.cwd));
   if (image !== null && moves.length === 0) {
-    const known = new Set(all.flatMap((move) => [move.image, ...move.tags]));
+    const known = new Set(all.flatMap((entry) => (entry.kind === 'pin' ? entry.changes.map((change) => change.image) : [entry.image, ...entry.tags])));
     const errStyle = createStyle(colorEnabled(io.stderr, io.env));
-    io.stderr.write(errStyle.red(`basewatch history: ${image}: basewatch has not rebased, rebuilt or rolled it back${didYouMean(image, known)}\n`));
+    io.stderr.write(errStyle.red(`basewatch history: ${image}: basewatch has not rebased, rebuilt, rolled back or pinned it${didYouMean(image, known)}\n`));
     return EXIT.partial;
   }
   if (options.json) {
-    const actions = moves.map((move) => ({ ...move, packageChanges: packageChangesOf(move) }));
+    const actions = moves.map((entry) => (entry.kind === 'pin' ? entry : { ...entry, packageChanges: packageChangesOf(entry) }));
     io.stdout.write(`${JSON.stringify({ historyFile: path.join(stateDir, HISTORY_FILE), actions }, null, 2)}\n`);
     return EXIT.ok;
   }
   if (moves.length === 0) {
-    io.stdout.write('No actions yet: basewatch has not rebased, rebuilt or rolled back any image.\n');
+    io.stdout.write('No actions yet: basewatch has not rebased, rebuilt, rolled back or pinned anything.\n');
     return EXIT.ok;
   }
-  io.stdout.write(`${moves.flatMap((move, index) => [...(index > 0 ? [''] : []), ...renderMove(move, now, style)]).join('\n')}\n`);
+  const full = image !== null || options.full === true;
+  const render = (entry: HistoryEntry): string[] => (entry.kind === 'pin' ? renderPin(entry, now, style) : renderMove(entry, now, style, full));
+  io.stdout.write(`${moves.flatMap((entry, index) => [...(index > 0 ? [''] : []), ...render(entry)]).join('\n')}\n`);
   return EXIT.ok;
 }

@@ -90,10 +90,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
 
   program
     .command('history [image]')
-    .description('Show the rebases, rebuilds and rollbacks basewatch made, oldest first, each with all its package changes.')
-    .option('--json', 'print one JSON object: { historyFile, actions }')
-    .action(async (image: string | undefined, options: { json?: boolean }) => {
-      exitCode = await (await import('./history-command.js')).runHistoryCommand({ image: image ?? null, json: options.json === true }, io);
+    .description('Show the rebases, rebuilds, rollbacks and pins basewatch made, oldest first; about one image (or with --full) with every package change.')
+    .option('--full', 'list every package change of every action (default: with an image named)')
+    .option('--json', 'print one JSON object: { historyFile, actions }, every package change included')
+    .action(async (image: string | undefined, options: { json?: boolean; full?: boolean }) => {
+      exitCode = await (await import('./history-command.js')).runHistoryCommand({ image: image ?? null, json: options.json === true, full: options.full === true }, io);
     });
 
   program

@@ -5,7 +5,8 @@ import { ConfigError, loadSettings } from '../config/settings-file.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { basewatchPaths } from '../config/paths.js';
 import type { PinResolver } from '../act/pin/pin-dockerfile.js';
-import { type FilePinResult, registryPinResolver, updatePins } from '../act/pin/update-pins.js';
+import { type FilePinResult, pinRecordOf, registryPinResolver, updatePins } from '../act/pin/update-pins.js';
+import { appendPinRecord } from '../act/tag-moves/history.js';
 import { EXIT } from './exit-codes.js';
 import { openRegistryParts } from '../pipeline/cycle-parts.js';
 import type { CliIo } from './cli-io.js';
@@ -94,7 +95,14 @@ export async function runPinCommand(options: PinCommandOptions, io: CliIo, deps:
     const { files, errors } = await dockerfilesOf(targets);
     const results: FilePinResult[] = [];
     // One file at a time: the registry client already runs lookups concurrently within a file.
-    for (const file of files) results.push(await updatePins(file, resolve, { dryRun: options.dryRun }));
+    const stateDir = basewatchPaths(io.env as NodeJS.ProcessEnv).state;
+    for (const file of files) {
+      const result = await updatePins(file, resolve, { dryRun: options.dryRun });
+      results.push(result);
+      // `basewatch history` lists the pins written, as it lists rebases and rebuilds.
+      const record = pinRecordOf(result, new Date());
+      if (record !== null) await appendPinRecord(stateDir, record);
+    }
     if (options.json) {
       io.stdout.write(`${JSON.stringify({ dryRun: options.dryRun, files: results, errors }, null, 2)}\n`);
     } else {

@@ -1,5 +1,6 @@
 /** `basewatch rebase` and `basewatch rollback`. */
 import { type RebaseOutcome, rebaseImage, unstartedRebase } from '../act/rebase/rebase-image.js';
+import { reasonsAdviseRebuild } from '../act/rebase/prepare-rebase.js';
 import { TagMoveLockTimeoutError } from '../act/tag-moves/tag-move-lock.js';
 import { type RollbackOutcome, rollbackImage } from '../act/rollback-image.js';
 import { openRegistryParts } from '../pipeline/cycle-parts.js';
@@ -79,7 +80,11 @@ export function renderRebase(outcome: RebaseOutcome, style: Style, hint: Rebuild
     case 'refused':
       out.push(style.yellow(`Not rebased: ${outcome.image}`));
       for (const reason of outcome.reasons) out.push(`  - ${reason}`);
-      out.push(`${rebuildInstead(outcome.image, hint)}; --force overrides only the seam check, when you know the app layers do not depend on the base.`);
+      // A reason that already says how to rebuild (an unknown old base, which --force does not
+      // override either) is the advice: said once.
+      if (!reasonsAdviseRebuild(outcome.image, outcome.reasons)) {
+        out.push(`${rebuildInstead(outcome.image, hint)}; --force overrides only the seam check, when you know the app layers do not depend on the base.`);
+      }
       break;
     case 'failed':
       out.push(style.red(`Rebase of ${outcome.image} failed; nothing was changed`));
@@ -95,7 +100,10 @@ export function renderRebase(outcome: RebaseOutcome, style: Style, hint: Rebuild
     const path = outcome.fastPath === null ? '' : outcome.fastPath ? `, ${outcome.baseLayersSkipped} base layers already in the engine` : ', full image loaded';
     out.push(`  layers    ${outcome.layersReused} app layer(s) reused${path}`);
     if (outcome.status === 'rebased') out.push(`  moved     ${formatBytes(outcome.bytesMoved)} in ${outcome.seconds.toFixed(1)} s`);
-    out.push(`  packages  ${outcome.packages?.summary ?? 'unknown'}`);
+    const summary = outcome.packages?.summary ?? 'unknown';
+    // The summary names the first change; the history keeps every one.
+    const all = outcome.status === 'rebased' && /\b\d+ (more|changed|added|removed)\b/.test(summary) ? ` (all of them: basewatch history ${outcome.image})` : '';
+    out.push(`  packages  ${summary}${all}`);
     if (outcome.status === 'rebased') out.push(`  undo      basewatch rollback ${outcome.image}`);
   }
   for (const warning of outcome.warnings) out.push(style.yellow(`  warning: ${warning}`));

@@ -17,7 +17,7 @@ import { type StatusState, readMinimumAge, readStatusActions, readStatusState } 
 import { describeWhen } from '../report/when.js';
 import { parseDuration } from '../util/duration.js';
 import { renderIgnored } from './render-scope.js';
-import { colorEnabled, createStyle } from './style.js';
+import { colorEnabled, createStyle, wrapLines, wrapWidth } from './style.js';
 
 const RECENT_ACTIONS = 10;
 const STATE_FILE_NAME = 'state.json';
@@ -81,26 +81,29 @@ export async function runStatusCommand(options: { json: boolean; all?: boolean }
     daemonRunning: daemon !== null,
     now,
   });
-  io.stdout.write(`${style.bold(summary.line)}\n`);
-  io.stdout.write(`Next: ${summary.next === 'nothing' || summary.next.startsWith('nothing:') ? summary.next : style.cyan(summary.next)}\n\n`);
-  io.stdout.write(`${describeDaemonStatus(daemon, now).join('\n')}\n\n`);
+  // Every line fits the terminal (or COLUMNS): a long action or path wraps (see wrapWidth).
+  const width = wrapWidth(io.stdout, io.env);
+  const say = (text: string): void => void io.stdout.write(wrapLines(text, width));
+  say(`${style.bold(summary.line)}\n`);
+  say(`Next: ${summary.next === 'nothing' || summary.next.startsWith('nothing:') ? summary.next : style.cyan(summary.next)}\n\n`);
+  say(`${describeDaemonStatus(daemon, now).join('\n')}\n\n`);
   const recent = actions.map((move) => {
     const packages = typeof move.details['packages'] === 'string' ? ` (${move.details['packages']})` : '';
     return `  ${describeWhen(move.at, now)}  ${move.kind} ${move.image}: ${move.tags.join(', ')} → ${move.toId.slice(0, 19)}${packages}`;
   });
   if (last === null) {
-    io.stdout.write(`No check recorded yet (state file ${stateFile}).\nRun \`basewatch check\` to ask the registries.\n`);
-    if (recent.length > 0) io.stdout.write(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
+    say(`No check recorded yet (state file ${stateFile}).\nRun \`basewatch check\` to ask the registries.\n`);
+    if (recent.length > 0) say(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
     return EXIT.ok;
   }
-  io.stdout.write(`${style.bold('Last check')}  ${describeWhen(last.at, now)}, took ${(last.durationMs / 1000).toFixed(1)} s\n`);
-  io.stdout.write(renderCheck(last.report, style, render) + renderIgnored(last.report, options.all === true, style, 'basewatch status'));
+  say(`${style.bold('Last check')}  ${describeWhen(last.at, now)}, took ${(last.durationMs / 1000).toFixed(1)} s\n`);
+  say(renderCheck(last.report, style, render) + renderIgnored(last.report, options.all === true, style, 'basewatch status'));
   const older = Object.values(state.registries).filter(
     (seen) => !last.report.registries.some((current) => current.registry === seen.registry),
   );
   for (const seen of older) {
-    io.stdout.write(`  ${seen.registry}: ${seen.remaining ?? '?'} of ${seen.limit ?? '?'} pulls left, seen ${describeWhen(seen.seenAt, now)}\n`);
+    say(`  ${seen.registry}: ${seen.remaining ?? '?'} of ${seen.limit ?? '?'} pulls left, seen ${describeWhen(seen.seenAt, now)}\n`);
   }
-  if (recent.length > 0) io.stdout.write(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
+  if (recent.length > 0) say(`\n${style.bold('Recent actions')}\n${recent.join('\n')}\n`);
   return EXIT.ok;
 }

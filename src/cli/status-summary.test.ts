@@ -57,7 +57,7 @@ test('all outdated images waiting: the daemon will act, or update later', () => 
     report: report([image('a', 'outdated', 'sha256:new')]),
     firstSeen: { 'docker.io/library/a-base:1 linux/amd64': { digest: 'sha256:new', firstSeenAt: '2026-12-06T13:30:00Z' } },
   });
-  assert.deepEqual(summarizeStatus(waiting), { line: '1 outdated · 1 waiting for minimumAge (30 min)', next: 'basewatch update, in 30 min' });
+  assert.deepEqual(summarizeStatus(waiting), { line: '1 outdated · 1 waiting for minimumAge (30 min)', next: 'basewatch update, in 30 min (now: basewatch config set minimumAge 0)' });
   assert.equal(summarizeStatus({ ...waiting, daemonRunning: true }).next, 'nothing: the daemon acts when the wait is over');
   // Unreadable settings: nothing is claimed to wait.
   assert.equal(summarizeStatus({ ...waiting, minimumAgeSeconds: null }).line, '1 outdated');
@@ -77,4 +77,16 @@ test('the quick status read names the files and default the full code uses', asy
   const { CONFIG_FILE_NAME } = await import('../config/settings-file.js');
   assert.equal(SettingsSchema.parse({}).minimumAge, DEFAULT_MINIMUM_AGE);
   assert.deepEqual([HISTORY_FILE, STATE_FILE_NAME, CONFIG_FILE_NAME], ['history.jsonl', 'state.json', 'config.json']);
+});
+
+test('a Dockerfile whose local base is older than upstream, once no image is outdated: pull it (a plain build would use the old copy)', () => {
+  const base = (ref: string, status: 'outdated' | 'current', pinned: string | null = null) =>
+    ({ ref, kind: 'from', line: 1, stage: null, final: true, pinned, platform: null, local: 'sha256:old', latest: 'sha256:new', status, reason: '', checkedAt: null }) as unknown as CheckReport['dockerfiles'][number]['bases'][number];
+  const file = (bases: CheckReport['dockerfiles'][number]['bases']) => ({ path: '/p/Dockerfile', bases, errors: [], usedBy: [] });
+  const rebased = { ...report([image('a', 'current')]), dockerfiles: [file([base('docker.io/library/python:3.12', 'outdated'), base('docker.io/library/pinned:1', 'outdated', 'sha256:old')])] };
+  assert.deepEqual(summarizeStatus(input({ report: rebased })), { line: 'nothing outdated · 1 base to pull', next: 'docker pull python:3.12' });
+  // While the image is outdated (here: waiting for minimumAge), the update comes first.
+  const waiting = { ...rebased, images: [image('a', 'outdated', 'sha256:new')] };
+  assert.equal(summarizeStatus(input({ report: waiting, minimumAgeSeconds: 0 })).next, 'basewatch update --dry-run');
+  assert.doesNotMatch(summarizeStatus(input({ report: waiting })).line, /to pull/);
 });

@@ -4,6 +4,12 @@
  */
 import type { CheckReport } from '../report/check-report.js';
 import { describeSpan, localDay } from '../report/when.js';
+import { familiarImageRef, parseImageRef } from '../refs/image-ref.js';
+
+function familiarName(ref: string): string {
+  const parsed = parseImageRef(ref);
+  return parsed.ok ? familiarImageRef(parsed.ref) : ref;
+}
 
 export interface StatusSummaryInput {
   /** The last check's report, or null when none is recorded. */
@@ -52,12 +58,19 @@ export function summarizeStatus(input: StatusSummaryInput): StatusSummary {
     if (day(new Date(action.at)) === today) doneToday.set(action.kind, (doneToday.get(action.kind) ?? 0) + 1);
   }
   const unlinked = report.images.filter((image) => image.suggestedLink !== undefined);
+  // A Dockerfile's FROM whose local copy is older than upstream: the image may be rebased already,
+  // but the next plain \`docker build\` would use the stale copy (a digest pin is policy pin's).
+  // Said once no image is outdated: before, the update (or its minimumAge wait) comes first.
+  const toPull = outdated.length > 0 ? [] : [
+    ...new Set(report.dockerfiles.flatMap((file) => file.bases.filter((base) => base.status === 'outdated' && base.pinned === null && base.local !== null).map((base) => base.ref))),
+  ];
   const parts: string[] = [];
   const actionable = outdated.length - waits.length;
   parts.push(outdated.length === 0 ? 'nothing outdated' : `${outdated.length} outdated`);
   if (waits.length > 0) parts.push(`${waits.length} waiting for minimumAge (${describeSpan(Math.max(...waits))})`);
   if (errors > 0) parts.push(`${errors} error${errors === 1 ? '' : 's'}`);
   if (unlinked.length > 0) parts.push(`${unlinked.length} to link`);
+  if (toPull.length > 0) parts.push(`${toPull.length} base${toPull.length === 1 ? '' : 's'} to pull`);
   const past: Record<string, string> = { rebase: 'rebased', rebuild: 'rebuilt', rollback: 'rolled back' };
   for (const [kind, count] of doneToday) parts.push(`${count} ${past[kind] ?? kind} today`);
 
@@ -65,9 +78,11 @@ export function summarizeStatus(input: StatusSummaryInput): StatusSummary {
   let next: string;
   if (age > STALE_CHECK_SECONDS && !input.daemonRunning) next = 'basewatch check';
   else if (actionable > 0) next = 'basewatch update --dry-run';
+  else if (toPull.length > 0) next = `docker pull ${familiarName(toPull[0]!)}${toPull.length > 1 ? ` (and ${toPull.length - 1} more)` : ''}`;
   else if (unlinked.length > 0) next = unlinked[0]?.suggestedLink?.command ?? 'basewatch check';
   else if (errors > 0) next = 'basewatch check';
-  else if (waits.length > 0) next = input.daemonRunning ? 'nothing: the daemon acts when the wait is over' : `basewatch update, in ${describeSpan(Math.max(...waits))}`;
+  // A wait says what would act now too (issue 15: no command leaves the user stuck behind one).
+  else if (waits.length > 0) next = input.daemonRunning ? 'nothing: the daemon acts when the wait is over' : `basewatch update, in ${describeSpan(Math.max(...waits))} (now: basewatch config set minimumAge 0)`;
   else next = 'nothing';
   return { line: parts.join(' · '), next };
 }

@@ -118,6 +118,52 @@ export function wrapWords(text: string, width: number, keepWords = false): strin
   return lines;
 }
 
+/**
+ * Every line of `text` wider than `width` wrapped at its spaces, the spacing it had kept (a table
+ * row stays aligned up to its cut), continuation lines indented two more than the line; a word
+ * longer than the room (a path, a command to copy) is kept whole. A line readable on an
+ * 80-column terminal instead of wrapped at the terminal's edge. `width` null: unchanged.
+ */
+export function wrapLines(text: string, width: number | null): string {
+  if (width === null) return text;
+  return text
+    .split('\n')
+    .flatMap((line) => wrapLine(line, width))
+    .join('\n');
+}
+
+function wrapLine(line: string, width: number): string[] {
+  if (visibleLength(line) <= width) return [line];
+  const indent = ' '.repeat(line.length - line.trimStart().length + 2);
+  // Styled text: positions in the string are not columns; wrapped by words.
+  if (line.replace(ANSI, '') !== line) {
+    const [first = '', ...rest] = wrapWords(line.trimStart(), Math.max(10, width - indent.length + 2), true);
+    return [`${indent.slice(2)}${first}`, ...(rest.length === 0 ? [] : wrapWords(rest.join(' '), Math.max(10, width - indent.length), true).map((part) => `${indent}${part}`))];
+  }
+  const out: string[] = [];
+  let rest = line;
+  let lead = line.length - line.trimStart().length;
+  while (rest.length > width) {
+    let cut = rest.lastIndexOf(' ', width);
+    if (cut <= lead) cut = rest.indexOf(' ', width);
+    if (cut <= lead) break;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = `${indent}${rest.slice(cut).trimStart()}`;
+    lead = indent.length;
+  }
+  out.push(rest);
+  return out;
+}
+
+/**
+ * The width to wrap human prose to: the terminal's when stdout is one, else \`COLUMNS\` when set;
+ * null when neither (a pipe or a log keeps each message on one line, for grep).
+ */
+export function wrapWidth(stream: { isTTY?: boolean; columns?: number }, env: Readonly<Record<string, string | undefined>>): number | null {
+  if (stream.isTTY === true || (env.COLUMNS !== undefined && env.COLUMNS !== '')) return outputWidth(stream, env);
+  return null;
+}
+
 export interface TableColumn {
   readonly title: string;
   /** Lower goes first when the table is too wide: 0 is never dropped. */

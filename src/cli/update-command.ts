@@ -11,7 +11,7 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import { shortDigest, shortRef } from './render-check.js';
 import { renderIgnored } from './render-scope.js';
-import { type Style, colorEnabled, createStyle, formatTable } from './style.js';
+import { type Style, colorEnabled, createStyle, formatTable, wrapLines, wrapWidth } from './style.js';
 
 export interface UpdateCommandOptions {
   readonly images: readonly string[];
@@ -46,10 +46,23 @@ function renderUnseen(result: CycleResult, named: readonly string[], style: Styl
     out.push('', style.yellow(`${unchecked.length} image(s) whose base could not be checked upstream:`));
     for (const image of unchecked) out.push(`  ${image.name}: ${image.reason}`);
   }
+  // A Dockerfile's base that could not be checked makes the exit code 5 as an image's does (checkExitCode).
+  const files = result.report.dockerfiles.flatMap((file) =>
+    file.bases.filter((base) => base.status === 'error' || base.rateLimited === true).map((base) => `  ${file.path}:${base.line} ${base.ref}: ${base.reason}`),
+  );
+  if (files.length > 0 && !result.report.offline) {
+    out.push('', style.yellow(`${files.length} Dockerfile base(s) that could not be checked upstream:`));
+    out.push(...files);
+  }
   return out;
 }
 
-export function renderCycle(result: CycleResult, style: Style, named: readonly string[] = []): string {
+/** The cycle for a person, long lines wrapped to `width` columns (see wrapLines; null: not wrapped). */
+export function renderCycle(result: CycleResult, style: Style, named: readonly string[] = [], width: number | null = null): string {
+  return wrapLines(renderCycleLines(result, style, named), width);
+}
+
+function renderCycleLines(result: CycleResult, style: Style, named: readonly string[]): string {
   const out: string[] = (result.warnings ?? []).map((warning) => style.yellow(`warning: ${warning}`));
   if (result.dryRun) {
     out.push(style.bold('Plan (dry run: nothing was changed)'));
@@ -78,7 +91,11 @@ export function renderCycle(result: CycleResult, style: Style, named: readonly s
   for (const action of acted) {
     out.push(`${colorKind(action.kind, style)}  ${action.target}: ${action.reason}`);
     for (const warning of action.warnings ?? []) out.push(style.yellow(`    warning: ${warning}`));
-    if (action.packages) out.push(`    packages: ${action.packages}`);
+    if (action.packages) {
+      // The summary names the first change; the history has every one.
+      const more = /\b\d+ (more|changed|added|removed)\b/.test(action.packages) ? ` (all of them: basewatch history ${action.target})` : '';
+      out.push(`    packages: ${action.packages}${more}`);
+    }
     if (action.containersOnOldImage.length > 0) {
       out.push(style.yellow(`    ${action.containersOnOldImage.length} container(s) still run the old image: ${action.containersOnOldImage.join(', ')}; restart them to pick it up`));
     }
@@ -101,7 +118,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
   // A running daemon owns the cycles: ask it rather than race it (unless the roots are the user's own).
   const fromDaemon =
     options.roots.length === 0
-      ? await cycleFromDaemon(io, cliPaths(io), { images: options.images, dryRun: options.dryRun, reason: 'basewatch update' }, options.noDaemon === true)
+      ? await cycleFromDaemon(io, cliPaths(io), { images: options.images, dryRun: options.dryRun, reason: 'basewatch update' }, options.noDaemon === true, options.json)
       : null;
   if (fromDaemon !== null) return finishCycle(fromDaemon, options, io, style);
   const progress = progressLine(io, options.json);
@@ -130,7 +147,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions, io: CliIo)
 }
 
 function finishCycle(result: CycleResult, options: UpdateCommandOptions, io: CliIo, style: Style): number {
-  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style, options.images));
+  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderCycle(result, style, options.images, wrapWidth(io.stdout, io.env)));
   if (result.report.engine === null) return EXIT.engineUnreachable;
   if (result.actions.some((action) => action.kind === 'failed')) return EXIT.failed;
   // A name that matches no local image is a typo, not "nothing to do": say so, with the close names.

@@ -71,6 +71,6 @@ export async function runWatchCommand(options: WatchCommandOptions, io: CliIo): 
     return EXIT.ok;
   }
   io.stdout.write(options.kind === 'watch' ? `Watching ${dir}.\n` : `No longer watching ${dir}.\n`);
-  io.stdout.write(answered === null ? 'No daemon runs: start one with `basewatch daemon` or `basewatch service install`.\n' : 'The running daemon picked it up.\n');
+  io.stdout.write(answered === null ? 'No daemon runs: start one with `basewatch daemon`\nor `basewatch service install`.\n' : 'The running daemon picked it up.\n');
   return EXIT.ok;
 }

@@ -8,7 +8,10 @@ import type { BasewatchPaths } from '../config/paths.js';
 import type { CycleResult } from '../record/cycle-result.js';
 import { PrivatePathError, checkPrivatePath } from '../util/private-path.js';
 import {
+  CYCLE_STREAM_TYPE,
   type CycleRequestBody,
+  CycleStreamLineSchema,
+  type RequestPositionMessage,
   CycleResultSchema,
   type DaemonStatus,
   DaemonStatusSchema,
@@ -40,28 +43,44 @@ export class DaemonRequestError extends Error {
 export interface AskOptions {
   /** Default: 5 s for status/reload, none for cycles (a rebuild can take minutes). */
   readonly timeoutMs?: number;
+  /** Cycles: told where the request is while the daemon works (queued behind a cycle, running). */
+  readonly onPosition?: (position: RequestPositionMessage) => void;
 }
 
 interface Raw {
   readonly status: number;
   readonly body: string;
+  /** The body is the last line of a streamed answer: `{result}` or `{error, status}`. */
+  readonly streamed?: true;
 }
 
-function request(socketPath: string, method: 'GET' | 'POST', route: string, body: unknown, timeoutMs: number | null): Promise<Raw | null> {
+/** With `onLine`, asks for a streamed answer: each complete line of one is handed over as it comes. */
+function request(socketPath: string, method: 'GET' | 'POST', route: string, body: unknown, timeoutMs: number | null, onLine?: (line: string) => void): Promise<Raw | null> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+    if (onLine !== undefined) headers['accept'] = `${CYCLE_STREAM_TYPE}, application/json`;
     const req = http.request(
-      {
-        socketPath,
-        method,
-        path: route,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      },
+      { socketPath, method, path: route, headers },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const streamed = onLine !== undefined && (res.headers['content-type'] ?? '').startsWith(CYCLE_STREAM_TYPE);
+        let partial = '';
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (!streamed) return;
+          partial += chunk.toString('utf8');
+          const lines = partial.split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) if (line.trim() !== '') onLine(line);
+        });
         res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          // A streamed answer ends with its result (or error) line: that is the answer's body.
+          const last = streamed ? (text.trimEnd().split('\n').at(-1) ?? '') : text;
+          resolve({ status: res.statusCode ?? 0, body: last, ...(streamed ? { streamed: true } : {}) });
+        });
       },
     );
     if (timeoutMs !== null) {
@@ -127,10 +146,31 @@ export async function askDaemon<K extends DaemonRequest['kind']>(
     }
     case 'cycle': {
       const { kind: _kind, ...body } = ask as Extract<DaemonRequest, { kind: 'cycle' }>;
-      raw = await request(socket, 'POST', '/cycle', body, options.timeoutMs ?? null);
+      const onPosition = options.onPosition;
+      const onLine =
+        onPosition === undefined
+          ? undefined
+          : (line: string) => {
+              let value: unknown;
+              try {
+                value = JSON.parse(line);
+              } catch {
+                return;
+              }
+              const parsedLine = CycleStreamLineSchema.safeParse(value);
+              if (parsedLine.success && 'position' in parsedLine.data) onPosition(parsedLine.data.position);
+            };
+      raw = await request(socket, 'POST', '/cycle', body, options.timeoutMs ?? null, onLine);
       if (raw === null) return null;
       if (raw.status !== 200) throw failure(raw, what);
-      const parsed = CycleResultSchema.safeParse(parseJson(raw, what));
+      let answer = parseJson(raw, what);
+      if (raw.streamed === true) {
+        const end = CycleStreamLineSchema.safeParse(answer);
+        if (!end.success || 'position' in end.data) throw new DaemonRequestError(`the daemon's answer to ${what} ended before its result`);
+        if ('error' in end.data) throw failure({ status: end.data.status, body: JSON.stringify({ error: end.data.error }) }, what);
+        answer = end.data.result;
+      }
+      const parsed = CycleResultSchema.safeParse(answer);
       if (!parsed.success) throw new DaemonRequestError(`the daemon's cycle result did not parse (${parsed.error.issues[0]?.path.join('.') ?? ''})`);
       return asCycleResult(parsed.data) as DaemonAnswers[K];
     }

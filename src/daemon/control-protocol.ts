@@ -78,6 +78,32 @@ export const CycleRequestBodySchema = z
   .strict();
 export type CycleRequestBody = z.input<typeof CycleRequestBodySchema>;
 
+export const CycleProgressSchema = z.object({
+  phase: z.enum(['starting', 'images', 'registries', 'acting']),
+  images: z.number().nullable(),
+  done: z.number().nullable(),
+  total: z.number().nullable(),
+  step: z.string(),
+});
+
+export const RequestPositionSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('queued'), behind: CycleProgressSchema.nullable() }),
+  z.object({ state: z.literal('running'), progress: CycleProgressSchema }),
+]);
+export type RequestPositionMessage = z.infer<typeof RequestPositionSchema>;
+
+/**
+ * POST /cycle with `accept: application/x-ndjson` (a daemon of before it answers plain JSON, which
+ * the client still reads): one JSON object a line, `{position}` whenever where the request is
+ * changes, then `{result}`, or `{error, status}` with the HTTP status a plain answer would have had.
+ */
+export const CYCLE_STREAM_TYPE = 'application/x-ndjson';
+export const CycleStreamLineSchema = z.union([
+  z.object({ position: RequestPositionSchema }),
+  z.object({ result: z.unknown() }),
+  z.object({ error: z.string(), status: z.number() }),
+]);
+
 export const EngineStateSchema = z.enum(['connecting', 'connected', 'reconnecting']);
 
 export const DaemonStatusSchema = z.object({
@@ -115,7 +141,14 @@ export const DaemonStatusSchema = z.object({
     problem: z.string().nullable(),
   }),
   cycles: z.object({
-    running: z.object({ trigger: TriggerSchema, startedAt: z.string() }).nullable(),
+    running: z
+      .object({
+        trigger: TriggerSchema,
+        startedAt: z.string(),
+        /** How far it has come (absent from older daemons). */
+        progress: CycleProgressSchema.optional(),
+      })
+      .nullable(),
     pending: z.number(),
     /** File and engine events waiting out their quiet time or the running cycle's result: a cycle to come (absent from older daemons). */
     waitingEvents: z.number().optional(),

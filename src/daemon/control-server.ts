@@ -6,20 +6,23 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { CycleResult } from '../record/cycle-result.js';
-import { CycleQueueStoppedError } from './cycle-queue.js';
-import { type CycleRequestBody, CycleRequestBodySchema, type DaemonStatus } from './control-protocol.js';
+import { CycleQueueStoppedError, type WatchedRequest } from './cycle-queue.js';
+import { CYCLE_STREAM_TYPE, type CycleRequestBody, CycleRequestBodySchema, type DaemonStatus } from './control-protocol.js';
 import type { Logger } from '../util/logger.js';
 
 export interface ControlHandlers {
   status(): DaemonStatus;
   lastCycle(): CycleResult | null;
-  runCycle(body: ControlCycleBody): Promise<CycleResult>;
+  /** Queues a cycle request; its result, and where it is meanwhile. */
+  watchCycle(body: ControlCycleBody): WatchedRequest;
   reload(): Promise<void>;
 }
 
 export type ControlCycleBody = Required<Pick<CycleRequestBody, 'images' | 'dryRun'>> & Pick<CycleRequestBody, 'reason'>;
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** How often a streamed cycle request is told where it is (only when that changed). */
+const POSITION_EVERY_MS = 250;
 
 export class ControlServer {
   readonly #socketPath: string;
@@ -88,8 +91,10 @@ export class ControlServer {
           const issue = parsed.error.issues[0];
           return send(res, 400, { error: `bad cycle request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` });
         }
+        const watched = this.#handlers.watchCycle(parsed.data);
+        if ((req.headers.accept ?? '').includes(CYCLE_STREAM_TYPE)) return streamCycle(res, watched, this.#logger);
         try {
-          return send(res, 200, await this.#handlers.runCycle(parsed.data));
+          return send(res, 200, await watched.result);
         } catch (error) {
           if (error instanceof CycleQueueStoppedError) return send(res, 503, { error: error.message });
           throw error;
@@ -101,6 +106,33 @@ export class ControlServer {
       default:
         return send(res, 404, { error: `no such request: ${route}` });
     }
+  }
+}
+
+/** The request's position whenever it changes, then its result (see CYCLE_STREAM_TYPE). */
+async function streamCycle(res: http.ServerResponse, watched: WatchedRequest, logger: Logger): Promise<void> {
+  res.writeHead(200, { 'content-type': CYCLE_STREAM_TYPE });
+  let shown = '';
+  const tell = (): void => {
+    if (res.writableEnded) return;
+    const line = JSON.stringify({ position: watched.position() });
+    if (line === shown) return;
+    shown = line;
+    res.write(`${line}\n`);
+  };
+  tell();
+  const timer = setInterval(tell, POSITION_EVERY_MS);
+  // Its own cycle starting is told at once: a short cycle may end before the next tick.
+  void watched.started.then(tell);
+  try {
+    const result = await watched.result;
+    res.end(`${JSON.stringify({ result })}\n`);
+  } catch (error) {
+    const stopped = error instanceof CycleQueueStoppedError;
+    if (!stopped) logger.error('control request failed', { method: 'POST', url: '/cycle', error });
+    res.end(`${JSON.stringify({ error: error instanceof Error ? error.message : String(error), status: stopped ? 503 : 500 })}\n`);
+  } finally {
+    clearInterval(timer);
   }
 }
 

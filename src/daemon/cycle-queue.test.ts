@@ -14,10 +14,10 @@ const request = (kind: CycleRequest['trigger']['kind'], images: string[] = [], d
 
 /** A runner whose cycles finish only when the test says so. */
 function gatedRunner() {
-  const runs: Array<{ request: CycleRequest; finish: () => void }> = [];
-  const run = (req: CycleRequest) =>
+  const runs: Array<{ request: CycleRequest; finish: () => void; progress: (message: string) => void }> = [];
+  const run = (req: CycleRequest, progress: (message: string) => void = () => {}) =>
     new Promise<CycleResult>((resolve) => {
-      runs.push({ request: req, finish: () => resolve({ trigger: req.trigger, startedAt: '', finishedAt: '', report, actions: [], plan: [], dryRun: req.dryRun }) });
+      runs.push({ request: req, progress, finish: () => resolve({ trigger: req.trigger, startedAt: '', finishedAt: '', report, actions: [], plan: [], dryRun: req.dryRun }) });
     });
   return { runs, run };
 }
@@ -172,5 +172,32 @@ describe('CycleQueue', () => {
     const failing = new CycleQueue({ run: async () => Promise.reject(new Error('engine gone')), logger: silentLogger, onFailed: (error) => failures.push(error) });
     await assert.rejects(failing.submit(request('startup')), /engine gone/);
     assert.equal(failures.length, 1);
+  });
+});
+
+describe('CycleQueue.watch', () => {
+  it('tells a request it waits behind the running cycle (with that cycle\'s progress), then that it runs, with its own', async () => {
+    const { runs, run } = gatedRunner();
+    const queue = new CycleQueue({ run, logger: silentLogger });
+    const first = queue.submit(request('schedule'));
+    await tick();
+    runs[0]!.progress('reading images 38/100');
+    const watched = queue.watch(request('cli', ['app:1'], 'basewatch update'));
+    const queued = watched.position();
+    assert.equal(queued.state, 'queued');
+    assert.deepEqual(queued.state === 'queued' ? queued.behind : null, { phase: 'images', images: 100, done: 38, total: 100, step: 'reading images 38/100' });
+    runs[0]!.progress('asking registries 1/2');
+    const later = watched.position();
+    assert.equal(later.state === 'queued' ? later.behind?.phase : null, 'registries', 'the cycle ahead moved on');
+    runs[0]!.finish();
+    await first;
+    await tick();
+    assert.equal(runs.length, 2);
+    assert.deepEqual(watched.position(), { state: 'running', progress: { phase: 'starting', images: null, done: null, total: null, step: 'starting' } });
+    runs[1]!.progress('reading images 1/3');
+    const own = watched.position();
+    assert.equal(own.state === 'running' ? own.progress.step : null, 'reading images 1/3');
+    runs[1]!.finish();
+    assert.deepEqual((await watched.result).trigger, { kind: 'cli', detail: 'basewatch update' });
   });
 });

@@ -7,6 +7,7 @@
  */
 import type { CycleResult, CycleTrigger } from '../record/cycle-result.js';
 import type { Logger } from '../util/logger.js';
+import { CYCLE_STARTING, type CycleProgress, followProgress } from './cycle-progress.js';
 
 export interface CycleRequest {
   readonly trigger: CycleTrigger;
@@ -58,7 +59,22 @@ export class CycleQueueStoppedError extends Error {
 
 interface Pending {
   request: CycleRequest;
+  /** Called when the job's cycle starts. */
+  readonly onStart: Array<() => void>;
   readonly waiters: Array<{ readonly request: CycleRequest; resolve: (result: CycleResult) => void; reject: (error: unknown) => void }>;
+}
+
+/** Where a submitted request is: waiting behind the running cycle (null: none runs yet), or running. */
+export type RequestPosition =
+  | { readonly state: 'queued'; readonly behind: CycleProgress | null }
+  | { readonly state: 'running'; readonly progress: CycleProgress };
+
+export interface WatchedRequest {
+  readonly result: Promise<CycleResult>;
+  /** Where the request is now; once it is answered, the last position it had. */
+  position(): RequestPosition;
+  /** Resolves when the cycle that covers the request starts (never, when it is rejected before). */
+  readonly started: Promise<void>;
 }
 
 export interface RunningCycle {
@@ -69,10 +85,13 @@ export interface RunningCycle {
    * (notifications, which can take seconds): from then on the cycle changes nothing in the engine.
    */
   readonly result: CycleResult | null;
+  /** How far the cycle has come (its progress messages so far). */
+  readonly progress: CycleProgress;
 }
 
 export interface CycleQueueOptions {
-  readonly run: (request: CycleRequest) => Promise<CycleResult>;
+  /** Runs one cycle; `onProgress` takes its progress messages (run-check's and the act step's). */
+  readonly run: (request: CycleRequest, onProgress: (message: string) => void) => Promise<CycleResult>;
   readonly logger: Logger;
   /** Told after every cycle (notifications, status); its failures are logged, never thrown. */
   readonly onFinished?: (result: CycleResult) => Promise<void> | void;
@@ -85,7 +104,7 @@ export class CycleQueue {
   readonly #options: CycleQueueOptions;
   /** Dry runs never fold into real cycles (or the other way): at most one of each waits. */
   readonly #pending = new Map<boolean, Pending>();
-  #running: { cycle: RunningCycle; done: Promise<void> } | null = null;
+  #running: { cycle: RunningCycle; done: Promise<void>; job: Pending } | null = null;
   #accepting = true;
   #completed = 0;
 
@@ -108,18 +127,41 @@ export class CycleQueue {
 
   /** Resolves with the result of the cycle that covered this request. */
   submit(request: CycleRequest): Promise<CycleResult> {
-    if (!this.#accepting) return Promise.reject(new CycleQueueStoppedError('the daemon is stopping'));
-    return new Promise<CycleResult>((resolve, reject) => {
+    return this.watch(request).result;
+  }
+
+  /** Like submit, and tells where the request is while it waits (for a CLI's progress line). */
+  watch(request: CycleRequest): WatchedRequest {
+    if (!this.#accepting) {
+      return { result: Promise.reject(new CycleQueueStoppedError('the daemon is stopping')), position: () => ({ state: 'queued', behind: null }), started: new Promise<void>(() => {}) };
+    }
+    let job: Pending | undefined;
+    let last: RequestPosition = { state: 'queued', behind: null };
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      markStarted = resolve;
+    });
+    const result = new Promise<CycleResult>((resolve, reject) => {
       const waiting = this.#pending.get(request.dryRun);
       if (waiting === undefined) {
-        this.#pending.set(request.dryRun, { request, waiters: [{ request, resolve, reject }] });
+        job = { request, onStart: [markStarted], waiters: [{ request, resolve, reject }] };
+        this.#pending.set(request.dryRun, job);
       } else {
+        job = waiting;
+        waiting.onStart.push(markStarted);
         waiting.request = mergeRequests(waiting.request, request);
         waiting.waiters.push({ request, resolve, reject });
         this.#options.logger.debug('cycle request coalesced', { trigger: describeTrigger(request.trigger) });
       }
       this.#next();
     });
+    const position = (): RequestPosition => {
+      const running = this.#running;
+      if (running !== null && running.job === job) last = { state: 'running', progress: running.cycle.progress };
+      else if ([...this.#pending.values()].includes(job as Pending)) last = { state: 'queued', behind: running?.cycle.progress ?? null };
+      return last;
+    };
+    return { result, position, started };
   }
 
   /** Like submit, for triggers nobody waits on: a failure is already logged. */
@@ -133,11 +175,13 @@ export class CycleQueue {
     if (dryRun === null) return;
     const job = this.#pending.get(dryRun)!;
     this.#pending.delete(dryRun);
-    const running: { cycle: RunningCycle; done: Promise<void> } = {
-      cycle: { request: job.request, startedAt: (this.#options.now ?? (() => new Date()))(), result: null },
+    const running: { cycle: RunningCycle; done: Promise<void>; job: Pending } = {
+      cycle: { request: job.request, startedAt: (this.#options.now ?? (() => new Date()))(), result: null, progress: CYCLE_STARTING },
       done: Promise.resolve(),
+      job,
     };
     this.#running = running;
+    for (const start of job.onStart) start();
     running.done = this.#execute(job, running).finally(() => {
       this.#running = null;
       this.#next();
@@ -150,7 +194,9 @@ export class CycleQueue {
     logger.info('cycle started', { trigger: describeTrigger(job.request.trigger), images: job.request.images, dryRun: job.request.dryRun });
     let result: CycleResult;
     try {
-      result = await this.#options.run(job.request);
+      result = await this.#options.run(job.request, (message) => {
+        running.cycle = { ...running.cycle, progress: followProgress(running.cycle.progress, message) };
+      });
     } catch (error) {
       logger.error('cycle failed', { trigger: job.request.trigger.kind, error });
       for (const waiter of job.waiters) waiter.reject(error);

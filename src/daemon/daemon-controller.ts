@@ -28,7 +28,7 @@ import { recheckEditedFiles } from './quick-recheck.js';
 import { RegistryAnswers } from './registry-answers.js';
 import { takeSetAsideNotices } from '../util/read-bounded-file.js';
 
-export type CycleRunner = (request: CycleRequest, settings: Settings) => Promise<CycleResult>;
+export type CycleRunner = (request: CycleRequest, settings: Settings, onProgress: (message: string) => void) => Promise<CycleResult>;
 
 export interface DaemonOptions {
   readonly paths: BasewatchPaths;
@@ -111,7 +111,7 @@ export class DaemonController {
     this.#notifier = new CycleNotifier({ stateDir: paths.state, logger: logger.child('notify'), settings: () => this.settings, env: this.#options.env });
 
     const queue = new CycleQueue({
-      run: (request) => this.#runCycle(request),
+      run: (request, onProgress) => this.#runCycle(request, onProgress),
       logger: logger.child('cycle'),
       onFinished: (result) => this.#afterCycle(result),
       onFailed: () => this.#engineEventGate?.cycleFailed(),
@@ -121,7 +121,7 @@ export class DaemonController {
     const server = new ControlServer(this.#lock!.socketPath, {
       status: () => this.status(),
       lastCycle: () => this.#lastCycle,
-      runCycle: (body) => queue.submit(this.#cliRequest(body)),
+      watchCycle: (body) => queue.watch(this.#cliRequest(body)),
       reload: async () => this.#reload('control request'),
     }, logger.child('control'));
     await server.start();
@@ -199,9 +199,9 @@ export class DaemonController {
     return { trigger, images: body.images, dryRun: body.dryRun };
   }
 
-  async #runCycle(request: CycleRequest): Promise<CycleResult> {
+  async #runCycle(request: CycleRequest, onProgress: (message: string) => void): Promise<CycleResult> {
     try {
-      return await this.#runPipeline(request);
+      return await this.#runPipeline(request, onProgress);
     } catch (error) {
       this.#lastError = error instanceof Error ? error.message : String(error);
       throw error;
@@ -261,9 +261,9 @@ export class DaemonController {
     return settings.roots.length > 0 ? settings.roots[0]! : this.#options.paths.runtime;
   }
 
-  #runPipeline(request: CycleRequest): Promise<CycleResult> {
+  #runPipeline(request: CycleRequest, onProgress: (message: string) => void): Promise<CycleResult> {
     const settings = this.settings;
-    if (this.#options.runCycle !== undefined) return this.#options.runCycle(request, settings);
+    if (this.#options.runCycle !== undefined) return this.#options.runCycle(request, settings, onProgress);
     const { paths, env } = this.#options;
     // A daemon with no roots yet checks local images only (see #cwd).
     const cwd = this.#cwd();
@@ -279,7 +279,10 @@ export class DaemonController {
       settings,
       paths,
       trigger: request.trigger,
-      onProgress: (message) => this.#logger.debug('cycle progress', { message }),
+      onProgress: (message) => {
+        onProgress(message);
+        this.#logger.debug('cycle progress', { message });
+      },
       imageFacts: this.#imageFacts,
       projectFiles: this.#projectFiles,
       wrapRegistry: (client) => this.#answers.remembering(client),
@@ -353,7 +356,7 @@ export class DaemonController {
       schedule: this.#scheduler?.snapshot() ?? { expression: this.#settings?.schedule ?? '', nextRunAt: null, lastRunAt: null },
       watcher: { state: files.state, roots: [...files.roots], problem: files.problem },
       cycles: {
-        running: running === null ? null : { trigger: running.request.trigger, startedAt: running.startedAt.toISOString() },
+        running: running === null ? null : { trigger: running.request.trigger, startedAt: running.startedAt.toISOString(), progress: running.progress },
         pending: queue?.pending ?? 0,
         waitingEvents: this.#debouncers.reduce((sum, debouncer) => sum + debouncer.waiting, 0) + (this.#engineEventGate?.held ?? 0),
         completed: queue?.completed ?? 0,

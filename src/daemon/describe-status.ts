@@ -2,6 +2,7 @@
  * The daemon part of `basewatch status`, as text lines (the CLI prints them): pid, uptime,
  * engine, schedule, watched folders, the last cycle.
  */
+import { describeCycleProgress } from './cycle-progress.js';
 import { formatDuration } from '../util/duration.js';
 import type { DaemonStatus } from './control-protocol.js';
 import { describeRelative, describeWhen } from '../report/when.js';
@@ -26,7 +27,9 @@ export function describeDaemonStatus(status: DaemonStatus | null, now: Date = ne
   const running = status.cycles.running;
   if (running !== null) {
     const detail = running.trigger.detail === undefined ? '' : ` (${running.trigger.detail})`;
-    lines.push(`Cycle       running since ${describeWhen(running.startedAt, now)}: ${running.trigger.kind}${detail}${status.cycles.pending > 0 ? ', another one waiting' : ''}`);
+    // An older daemon's status has no progress.
+    const done = running.progress === undefined ? '' : `, ${describeCycleProgress(running.progress)}`;
+    lines.push(`Cycle       running since ${describeWhen(running.startedAt, now)}: ${running.trigger.kind}${detail}${done}${status.cycles.pending > 0 ? ', another one waiting' : ''}`);
   }
   const last = status.cycles.last;
   if (last !== null) {

@@ -3,6 +3,7 @@
  * built on it), then the pins policy `pin` moves. One image's failure is its own outcome; an
  * engine that is gone, or a bug, ends the cycle (act/act-failure).
  */
+import { appendPinRecord } from '../act/tag-moves/history.js';
 import type { Settings } from '../config/settings.js';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { EngineClient } from '../engine/docker-engine.js';
@@ -39,8 +40,11 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
   for (const file of pinFiles) {
     progress(`${file}: updating digest pins`);
     try {
-      const { registryPinResolver, updatePins } = await import('../act/pin/update-pins.js');
+      const { pinRecordOf, registryPinResolver, updatePins } = await import('../act/pin/update-pins.js');
       const result = await updatePins(file, registryPinResolver(context.registry), { onlyPinned: true });
+      // `basewatch history` lists the pins a cycle moved beside its rebases and rebuilds.
+      const record = pinRecordOf(result, new Date());
+      if (record !== null) await appendPinRecord(context.paths.state, record);
       if (result.changes.length > 0) {
         const moved = result.changes.map((c) => `line ${c.line}: ${c.image} → ${c.to.replace(/^.*@/, '')}`).join('; ');
         // The digests make each new pin its own notification, not a repeat of last week's.
@@ -67,6 +71,7 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
     // Rebase, rebuild and pin code is loaded when a plan first needs it: most cycles change
     // nothing, and an idle daemon should not hold the archive and build machinery.
     const { rebaseImage } = await import('../act/rebase/rebase-image.js');
+    const { reasonsAdviseRebuild } = await import('../act/rebase/prepare-rebase.js');
     const link = check.links.find((candidate) => candidate.image.id === entry.imageId);
     if (link === undefined) return outcome(entry, 'failed', `the check has no link for ${entry.imageId}`);
     const rebased: RebaseOutcome = await rebaseImage(
@@ -101,7 +106,8 @@ export async function actOnPlan(context: ActContext, plan: readonly PlanEntry[],
     if (rebased.status === 'current' || rebased.status === 'skipped') return outcome(entry, 'skipped', rebased.reasons.join('; '), { warnings: rebased.warnings });
     if (rebased.status === 'refused' && action.otherwise === 'rebuild') return rebuilt(entry, rebased.reasons.join('; '), rebased.warnings);
     const suggested = check.report.images.find((image) => image.id === entry.imageId)?.suggestedLink;
-    if (rebased.status === 'refused' && suggested !== undefined) {
+    // Unless the refusal already says how to rebuild (with the same suggested Dockerfile): said once.
+    if (rebased.status === 'refused' && suggested !== undefined && !reasonsAdviseRebuild(entry.image, rebased.reasons)) {
       // A guess at the Dockerfile is never built from: the user confirms it with `basewatch link`.
       const why = `not rebaseable (${rebased.reasons.join('; ')}); looks built from ${suggested.shown}: run \`${suggested.command}\` and basewatch can rebuild it`;
       return outcome(entry, 'reported', why, { warnings: rebased.warnings });

@@ -88,7 +88,7 @@ describe('planActions', () => {
   it('waits until a new digest is minimumAge old', () => {
     const [young] = planActions(input([image('app:1')], { minimumAgeSeconds: 3 * 3600 }));
     assert.equal(young?.action.kind, 'skip');
-    assert.match(young?.why ?? '', /first seen 2h ago; waiting until it is 3h old \(minimumAge, 1h to go\); to act now: basewatch rebase app:1, or basewatch config set minimumAge 0/);
+    assert.match(young?.why ?? '', /first seen 2 h ago; waiting until it is 3 h old \(minimumAge, 1 h to go\); to act now: basewatch rebase app:1, or basewatch config set minimumAge 0/);
     const [now] = planActions(input([image('app:1')], { minimumAgeSeconds: 0 }));
     assert.equal(now?.action.kind, 'rebase');
     // A digest the state has not seen before counts as brand new.

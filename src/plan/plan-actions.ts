@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Policy, PolicyRule } from '../config/settings.js';
 import type { CheckReport, ImageReport } from '../report/check-report.js';
 import { type UpstreamSeen, upstreamKey } from '../resolve/upstream-seen.js';
-import { formatDuration } from '../util/duration.js';
+import { describeSpan } from '../report/when.js';
 import { matchesImageGlob } from '../refs/image-glob.js';
 
 export type PlannedAction =
@@ -95,7 +95,8 @@ export function planActions(input: PlanInput): PlanEntry[] {
           policy,
           action: { kind: 'skip' },
           // What acts now, so `check` (outdated) and `update` (waiting) do not leave the user stuck.
-          why: `the new digest was first seen ${formatDuration(age)} ago; waiting until it is ${formatDuration(input.minimumAgeSeconds)} old (minimumAge, ${formatDuration(input.minimumAgeSeconds - age)} to go); to act now: basewatch ${policy === 'rebuild' ? 'rebuild' : 'rebase'} ${image.name}, or basewatch config set minimumAge 0`,
+          // Spans as `status` says them ("1 h", "12 min"): one time format on one screen.
+          why: `the new digest was first seen ${age < 5 ? 'just now' : `${describeSpan(age)} ago`}; waiting until it is ${describeSpan(input.minimumAgeSeconds)} old (minimumAge, ${describeSpan(input.minimumAgeSeconds - age)} to go); to act now: basewatch ${policy === 'rebuild' ? 'rebuild' : 'rebase'} ${image.name}, or basewatch config set minimumAge 0`,
         };
       }
     }

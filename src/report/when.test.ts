@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeClock, describeRelative, describeWhen, intlMomentParts, localDay } from './when.js';
+import { describeClock, describeRelative, describeSpan, describeWhen, intlMomentParts, localDay } from './when.js';
 
 const now = new Date('2026-12-06T14:17:00Z');
 
@@ -48,4 +48,11 @@ test('in the machine\'s own zone, the moment reads as Intl spells it (no Intl is
     if (zoneBefore === undefined) delete process.env.TZ;
     else process.env.TZ = zoneBefore;
   }
+});
+
+test('a span just under an hour that rounds to 60 minutes is said as 1 h, as a moment later it would be', () => {
+  assert.equal(describeSpan(3599.7), '1 h');
+  assert.equal(describeSpan(3580), '1 h');
+  assert.equal(describeSpan(3500), '58 min');
+  assert.equal(describeSpan(3600), '1 h');
 });

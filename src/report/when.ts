@@ -6,7 +6,8 @@
 export function describeSpan(seconds: number): string {
   const s = Math.abs(Math.round(seconds));
   if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
+  // 59.5 min and more rounds to an hour: said as "1 h", never "60 min".
+  if (Math.round(s / 60) < 60) return `${Math.round(s / 60)} min`;
   if (s < 86_400) return `${Math.round(s / 360) / 10} h`;
   const days = Math.round(s / 8640) / 10;
   return `${days} day${days === 1 ? '' : 's'}`;

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import { readBoundedFileBytes } from '../../util/read-bounded-file.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
+import type { PinRecord } from '../tag-moves/history.js';
 import { type PinChange, type PinProblem, type PinResolver, pinDockerfile } from './pin-dockerfile.js';
 
 export interface FilePinResult {
@@ -74,4 +75,15 @@ export async function updatePins(file: string, resolve: PinResolver, options: { 
     return { ...base, changes: [], problems: [...result.problems, { line: 0, message: `cannot write ${file}: ${fsMessage(error)}`, kind: 'file' }], written: false };
   }
   return { ...base, written: true };
+}
+
+/** A written file's pins as a history line; null when nothing was written. */
+export function pinRecordOf(result: FilePinResult, at: Date): PinRecord | null {
+  if (!result.written || result.changes.length === 0) return null;
+  return {
+    kind: 'pin',
+    file: result.file,
+    at: at.toISOString(),
+    changes: result.changes.map((change) => ({ line: change.line, image: change.image, from: change.from, to: change.to, previous: change.previous })),
+  };
 }

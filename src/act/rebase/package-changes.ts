@@ -20,7 +20,16 @@ function filesAsLayer(files: Map<string, Buffer>): LayerScan {
 /** Null when the new base's files are not known (it is not local yet). */
 export function packageChanges(oldLayers: readonly LayerScan[], newFiles: Map<string, Buffer> | null): PackageChanges | null {
   if (newFiles === null) return null;
-  const diff = diffPackages(packagesFromLayers(oldLayers), packagesFromLayers([filesAsLayer(newFiles)]));
+  return changesOf(packagesFromLayers(oldLayers), packagesFromLayers([filesAsLayer(newFiles)]));
+}
+
+/** What changed between two images' package database files (a rebuild's old and new image). */
+export function packageChangesBetween(oldFiles: Map<string, Buffer>, newFiles: Map<string, Buffer>): PackageChanges {
+  return changesOf(packagesFromLayers([filesAsLayer(oldFiles)]), packagesFromLayers([filesAsLayer(newFiles)]));
+}
+
+function changesOf(before: ReturnType<typeof packagesFromLayers>, after: ReturnType<typeof packagesFromLayers>): PackageChanges {
+  const diff = diffPackages(before, after);
   return {
     summary: summarizePackageDiff(diff, { limit: 1 }),
     upgraded: diff.upgraded.map((c) => ({ name: c.name, from: c.from, to: c.to })),

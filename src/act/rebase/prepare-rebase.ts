@@ -95,6 +95,14 @@ export async function prepareRebase(deps: RebaseDeps, request: RebaseRequest, ru
   return { image, target, newRef, oldBase, newBase, archive, appDiffIds, housekeeping, fullLoad, alreadyLocal, newFiles };
 }
 
+/**
+ * True when a refusal's reasons already say how to rebuild the image (the unknown old base names
+ * `basewatch rebuild …` itself): whoever shows them adds no second advice.
+ */
+export function reasonsAdviseRebuild(image: string, reasons: readonly string[]): boolean {
+  return reasons.some((reason) => reason.includes(`basewatch rebuild ${image}`));
+}
+
 /** How to rebuild the image, naming its Dockerfile when the check knows it. */
 function rebuildAdvice(image: string, dockerfile: LinkedImage['dockerfile'] | null): string {
   if (dockerfile === null || dockerfile === undefined) return `say which Dockerfile builds it with basewatch link ${image} <Dockerfile>, then basewatch rebuild ${image}`;

@@ -3,6 +3,10 @@
  * `basewatch rollback` undoes them), others are given; with no old image every tag is new.
  */
 import { keepTagFor } from '../../refs/keep-tags.js';
+import type { EngineClient } from '../../engine/engine-client.js';
+import { EngineError } from '../../engine/engine-error.js';
+import { PACKAGE_DB_PATHS, packageChangesBetween } from '../rebase/package-changes.js';
+import type { PackageChanges } from '../rebase/rebase-types.js';
 import { removeUntagged } from '../remove-untagged.js';
 import { describeLeftTags, moveTags } from '../tag-moves/move-tags.js';
 import type { BuildSpec } from './build-source.js';
@@ -23,6 +27,7 @@ export async function moveRebuiltTags(deps: RebuildDeps, spec: BuildSpec, run: R
   for (const tag of given) await deps.engine.tagImage(newImageId, tag);
   const keepTag = keepTagFor(old.id);
   const { outcome } = run;
+  const packages = await rebuiltPackageChanges(deps.engine, old.id, newImageId);
   const moved = await moveTags(deps.engine, deps.stateDir, {
     kind: 'rebuild',
     image: outcome.image,
@@ -38,6 +43,9 @@ export async function moveRebuiltTags(deps: RebuildDeps, spec: BuildSpec, run: R
       target: spec.target,
       buildArgs: Object.keys(spec.buildArgs),
       newBase: outcome.baseRef === null ? null : { ref: outcome.baseRef, digest: outcome.baseDigest },
+      // As a rebase records them: `basewatch history` lists every change.
+      packages: packages?.summary ?? null,
+      packageChanges: packages === null ? null : { upgraded: packages.upgraded, downgraded: packages.downgraded, added: packages.added, removed: packages.removed },
     },
   });
   const leftAlone = describeLeftTags('rebuild', moved.left);
@@ -52,4 +60,18 @@ export async function moveRebuiltTags(deps: RebuildDeps, spec: BuildSpec, run: R
   const removed = await removeUntagged(deps.engine, newImageId);
   const what = removed ? 'the rebuilt image was removed' : `the rebuilt image stays as ${newImageId}`;
   return run.finish('skipped', [...leftAlone, `no tag is on ${old.id} any more; ${what}`]);
+}
+
+/**
+ * The package changes from the old image to the rebuilt one, read from both through the engine;
+ * null when either cannot be read (the rebuild stands; history then has no package list).
+ */
+async function rebuiltPackageChanges(engine: EngineClient, oldId: string, newId: string): Promise<PackageChanges | null> {
+  try {
+    const [before, after] = await Promise.all([engine.readImageFiles(oldId, PACKAGE_DB_PATHS), engine.readImageFiles(newId, PACKAGE_DB_PATHS)]);
+    return packageChangesBetween(before, after);
+  } catch (error) {
+    if (error instanceof EngineError) return null;
+    throw error;
+  }
 }
