@@ -30,8 +30,12 @@ interface Run {
   code: number | null;
   /** The end of its output, when it failed. */
   tail: string;
+  /** The end of its standard output. */
+  stdout: string;
   head: number;
   get: number;
+  /** Time the proxy held its answers back to trace its connections (see counting-proxy.ts). */
+  tracedMs: number;
   /** Requests other processes sent to the proxy meanwhile (not counted above), by sender. */
   foreign: Map<string, number>;
 }
@@ -52,11 +56,11 @@ async function measure(command: string, args: readonly string[], env: NodeJS.Pro
     child.on('close', (code) => resolve({ code, stderr, stdout }));
   });
   const ms = performance.now() - started;
-  const requests = (await proxy?.end()) ?? { own: { head: 0, get: 0, other: 0 }, foreign: new Map<string, number>() };
+  const requests = (await proxy?.end()) ?? { own: { head: 0, get: 0, other: 0 }, tracedMs: 0, foreign: new Map<string, number>() };
   const rss = Number(/maxrss (\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
   const ok = result.code === 0;
   const tail = ok ? '' : `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.trim() !== '').slice(-12).join('\n');
-  return { ms, rssMb: rss, ok, code: result.code, tail, head: requests.own.head, get: requests.own.get, foreign: requests.foreign };
+  return { ms, rssMb: rss, ok, code: result.code, tail, stdout: result.stdout, head: requests.own.head, get: requests.own.get, tracedMs: requests.tracedMs, foreign: requests.foreign };
 }
 
 /** The Docker engines' daemons on this machine: `docker pull` has dockerd send its requests. */
@@ -87,7 +91,7 @@ function describe(name: string, runs: readonly Run[]): { name: string; ms: numbe
     name,
     ms,
     line:
-      `  ${name.padEnd(32)} ${(ms / 1000).toFixed(2).padStart(6)} s  HEAD ${String(last?.head ?? 0).padStart(4)} GET ${String(last?.get ?? 0).padStart(4)}  peak RSS ${(median(runs.map((r) => r.rssMb))).toFixed(0).padStart(4)} MB` +
+      `  ${name.padEnd(32)} ${(ms / 1000).toFixed(2).padStart(6)} s  HEAD ${String(last?.head ?? 0).padStart(4)} GET ${String(last?.get ?? 0).padStart(4)}  peak RSS ${(median(runs.map((r) => r.rssMb))).toFixed(0).padStart(4)} MB  traced ${median(runs.map((r) => r.tracedMs)).toFixed(0).padStart(4)} ms` +
       (failed > 0 ? `  (exit ${runs.map((r) => r.code).join(',')}; last output:\n${runs.find((r) => !r.ok)?.tail.replace(/^/gm, '      ')})` : ''),
   };
 }
@@ -133,6 +137,12 @@ async function checkRounds(label: string, scale: ScaleImages, proxy: CountingPro
   }
   if (!skopeo) lines.push('  skopeo: not installed (apt-get install skopeo), not measured');
   if (typeof podman === 'string') lines.push(`  podman auto-update --dry-run: ${podman}`);
+  else {
+    // What it found, to show it did the same work: the moved bases' containers are "pending".
+    const last = runs.get('podman auto-update --dry-run')?.at(-1)?.stdout ?? '';
+    const units = last.split('\n').filter((line) => line.includes('scale-podman-'));
+    lines.push(`  podman auto-update --dry-run found ${units.filter((line) => line.endsWith(' pending')).length} of ${units.length} containers' images pending`);
+  }
   const foreign = new Map<string, number>();
   for (const run of [...runs.values()].flat()) for (const [who, n] of run.foreign) foreign.set(who, (foreign.get(who) ?? 0) + n);
   lines.push(
@@ -190,16 +200,17 @@ export async function runCheckScaleBench(): Promise<string[]> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const scales = (process.env.BENCH_SCALES ?? '20x5,500x50').split(',').map((text) => text.split('x').map(Number) as [number, number]);
   const proxy = await startCountingProxy(world.registry);
-  const lines: string[] = [];
+  // Each block as soon as it is measured: a 500-image scale takes a while.
+  const say = (lines: readonly string[] | string): void => console.log(typeof lines === 'string' ? lines : lines.join('\n'));
   try {
     for (const [images, bases] of scales) {
       const started = Date.now();
       const scale = await makeScaleImages(images, bases, proxy.host);
       const engineImages = (await docker(['images', '-q'])).split('\n').filter((line) => line.trim() !== '').length;
-      lines.push(`(${images} images on ${bases} bases made in ${((Date.now() - started) / 1000).toFixed(0)} s; the engine holds ${engineImages} images)`);
+      say(`(${images} images on ${bases} bases made in ${((Date.now() - started) / 1000).toFixed(0)} s; the engine holds ${engineImages} images)`);
       const podman = await startPodmanPeer(scale.baseRefs, proxy.host, world.runId);
       try {
-        lines.push(...(await checkRounds(`${images} images / ${bases} bases, nothing changed`, scale, proxy, podman, rounds)));
+        say(await checkRounds(`${images} images / ${bases} bases, nothing changed`, scale, proxy, podman, rounds));
         // 10% of the bases move upstream: same tag, new digest.
         const moved = scale.baseRefs.filter((_, i) => i % 10 === 0);
         for (const ref of moved) {
@@ -209,16 +220,14 @@ export async function runCheckScaleBench(): Promise<string[]> {
           // The machine still has the old copy under the tag, as before upstream moved (Podman too).
           await docker(['tag', oldId, ref]);
         }
-        lines.push(...(await checkRounds(`${images} images / ${bases} bases, ${moved.length} bases moved upstream`, scale, proxy, podman, rounds)));
+        say(await checkRounds(`${images} images / ${bases} bases, ${moved.length} bases moved upstream`, scale, proxy, podman, rounds));
       } finally {
         if (typeof podman !== 'string') await podman.stop();
       }
-      if (images === scales[0]?.[0]) lines.push(...(await statusRounds(scale.project, Math.max(rounds, 10))));
-      console.log(lines.join('\n'));
-      lines.length = 0;
+      if (images === scales[0]?.[0]) say(await statusRounds(scale.project, Math.max(rounds, 10)));
     }
   } finally {
     await proxy.close();
   }
-  return lines;
+  return [];
 }

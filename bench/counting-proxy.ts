@@ -23,6 +23,11 @@ export interface RequestCounts {
 
 export interface Attribution {
   own: RequestCounts;
+  /**
+   * How long the traces held answers back, summed over the connections traced (an upper bound
+   * of what the counting added to the command's wall time: traces of concurrent connections overlap).
+   */
+  tracedMs: number;
   /** Requests from processes outside the measured command, by their command line. */
   foreign: Map<string, number>;
 }
@@ -41,7 +46,7 @@ const emptyCounts = (): RequestCounts => ({ head: 0, get: 0, other: 0 });
 
 export async function startCountingProxy(registry: string): Promise<CountingProxy> {
   const [targetHost, targetPort] = registry.split(':');
-  let window: { rootPid: number; via: readonly number[]; own: RequestCounts; foreign: Map<string, number>; pending: Array<Promise<void>> } | null = null;
+  let window: { rootPid: number; via: readonly number[]; own: RequestCounts; foreign: Map<string, number>; pending: Array<Promise<void>>; tracedMs: number } | null = null;
   const owners = new WeakMap<Socket, Promise<Owner>>();
   const server = http.createServer((req, res) => {
     const current = window;
@@ -74,10 +79,12 @@ export async function startCountingProxy(registry: string): Promise<CountingProx
   });
   // Traced at a connection's first request in a window, while its client waits for the answer
   // (so the connection and the process are still there); a keep-alive connection keeps its owner.
-  const ownerOf = (socket: Socket, current: { rootPid: number; via: readonly number[] }): Promise<Owner> => {
+  const ownerOf = (socket: Socket, current: NonNullable<typeof window>): Promise<Owner> => {
     let owner = owners.get(socket);
     if (owner === undefined) {
+      const started = performance.now();
       owner = findOwner(socket.remotePort ?? 0, port, [current.rootPid, ...current.via]);
+      void owner.then(() => (current.tracedMs += performance.now() - started));
       owners.set(socket, owner);
     }
     return owner;
@@ -87,14 +94,14 @@ export async function startCountingProxy(registry: string): Promise<CountingProx
   return {
     host: `127.0.0.1:${port}`,
     begin(rootPid, via = []) {
-      window = { rootPid, via, own: emptyCounts(), foreign: new Map(), pending: [] };
+      window = { rootPid, via, own: emptyCounts(), foreign: new Map(), pending: [], tracedMs: 0 };
     },
     async end() {
       const current = window;
       window = null;
-      if (current === null) return { own: emptyCounts(), foreign: new Map() };
+      if (current === null) return { own: emptyCounts(), tracedMs: 0, foreign: new Map() };
       await Promise.all(current.pending);
-      return { own: current.own, foreign: current.foreign };
+      return { own: current.own, tracedMs: current.tracedMs, foreign: current.foreign };
     },
     close: () =>
       new Promise<void>((resolve) => {

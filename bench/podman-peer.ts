@@ -43,8 +43,12 @@ export async function startPodmanPeer(baseRefs: readonly string[], registryHost:
   try {
     undo.push(await trustInsecureRegistry(registryHost, runId));
     const names: string[] = [];
-    undo.push(() => run('podman', ['rm', '--force', '--time', '0', ...names]));
-    undo.push(() => run('podman', ['image', 'rm', '--force', ...baseRefs]));
+    // A few at a time: one `podman rm` of 50 containers on a loaded machine outlived its timeout
+    // and left most of them running.
+    const inBatches = (items: readonly string[], args: readonly string[]): Promise<unknown> =>
+      mapLimit(batches(items, 5), 2, (batch) => run('podman', [...args, ...batch], { timeoutMs: 120_000 }).catch(() => undefined));
+    undo.push(() => inBatches(names, ['rm', '--force', '--time', '0']));
+    undo.push(() => inBatches(baseRefs, ['image', 'rm', '--force']));
     await mapLimit(baseRefs, 2, async (ref) => {
       const name = uniqueName('scale-podman');
       await runChecked('podman', ['pull', '-q', ref], { timeoutMs: 300_000 });
@@ -84,4 +88,8 @@ export async function startPodmanPeer(baseRefs: readonly string[], registryHost:
     await stop();
     return `not measured: ${error instanceof Error ? error.message : String(error)}`;
   }
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
