@@ -11,6 +11,7 @@
  * of its descendants, or one of the `via` processes (dockerd, which pulls for `docker pull`).
  * Everything else is counted apart as foreign, with the command that sent it.
  */
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -23,10 +24,7 @@ export interface RequestCounts {
 
 export interface Attribution {
   own: RequestCounts;
-  /**
-   * How long the traces held answers back, summed over the connections traced (an upper bound
-   * of what the counting added to the command's wall time: traces of concurrent connections overlap).
-   */
+  /** Time spent tracing the command's connections (synchronously, so added to its wall time at most). */
   tracedMs: number;
   /** Requests from processes outside the measured command, by their command line. */
   foreign: Map<string, number>;
@@ -47,44 +45,40 @@ const emptyCounts = (): RequestCounts => ({ head: 0, get: 0, other: 0 });
 export async function startCountingProxy(registry: string): Promise<CountingProxy> {
   const [targetHost, targetPort] = registry.split(':');
   let window: { rootPid: number; via: readonly number[]; own: RequestCounts; foreign: Map<string, number>; pending: Array<Promise<void>>; tracedMs: number } | null = null;
-  const owners = new WeakMap<Socket, Promise<Owner>>();
+  const owners = new WeakMap<Socket, Owner>();
   const server = http.createServer((req, res) => {
     const current = window;
-    let traced: Promise<unknown> = Promise.resolve();
     if (current !== null) {
       const owner = ownerOf(req.socket, current);
-      traced = owner;
-      current.pending.push(
-        owner.then((found) => {
-          if (found.pid !== null && (found.ancestors.includes(current.rootPid) || current.via.includes(found.pid))) {
-            const key = req.method === 'HEAD' ? 'head' : req.method === 'GET' ? 'get' : 'other';
-            current.own[key] += 1;
-          } else {
-            const who = `${req.method} by ${found.command}`;
+      if (owner.own) {
+        const key = req.method === 'HEAD' ? 'head' : req.method === 'GET' ? 'get' : 'other';
+        current.own[key] += 1;
+      } else {
+        current.pending.push(
+          owner.command.then((command) => {
+            const who = `${req.method} by ${command}`;
             current.foreign.set(who, (current.foreign.get(who) ?? 0) + 1);
-          }
-        }),
-      );
+          }),
+        );
+      }
     }
     const upstream = http.request({ host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      // The answer waits for the trace: a client that has its answer may close its end (and
-      // exit) before the trace finds it. The registry works on the request meanwhile.
-      void traced.then(() => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  // Traced at a connection's first request in a window, while its client waits for the answer
-  // (so the connection and the process are still there); a keep-alive connection keeps its owner.
-  const ownerOf = (socket: Socket, current: NonNullable<typeof window>): Promise<Owner> => {
+  // Traced at a connection's first request in a window, before it is forwarded: the client waits
+  // for the answer, so its connection and process are there. Synchronous, as a few reads of
+  // /proc are: through the thread pool, on a loaded machine, each trace took tens of ms, added
+  // to the measured command's time. A keep-alive connection keeps its owner.
+  const ownerOf = (socket: Socket, current: NonNullable<typeof window>): Owner => {
     let owner = owners.get(socket);
     if (owner === undefined) {
       const started = performance.now();
-      owner = findOwner(socket.remotePort ?? 0, port, [current.rootPid, ...current.via]);
-      void owner.then(() => (current.tracedMs += performance.now() - started));
+      owner = traceOwner(socket.remotePort ?? 0, port, current.rootPid, current.via);
+      current.tracedMs += performance.now() - started;
       owners.set(socket, owner);
     }
     return owner;
@@ -112,32 +106,25 @@ export async function startCountingProxy(registry: string): Promise<CountingProx
 }
 
 interface Owner {
-  pid: number | null;
-  /** The pid's ancestors, parent first. */
-  ancestors: number[];
-  command: string;
+  /** Sent by the measured command, one of its descendants, or one of the `via` processes. */
+  own: boolean;
+  /** For a stranger: its command line, found in the background (it may be gone by then). */
+  command: Promise<string>;
 }
 
-/** The process holding the client end of a loopback connection from clientPort to serverPort. */
-async function findOwner(clientPort: number, serverPort: number, candidates: readonly number[]): Promise<Owner> {
-  const inode = await socketInode(clientPort, serverPort);
-  if (inode === null) return { pid: null, ancestors: [], command: `unknown process (port ${clientPort})` };
-  // The measured command's tree first (a few processes), the whole machine only for a stranger.
-  const near = new Set<number>();
-  for (const pid of candidates) for (const p of await withDescendants(pid)) near.add(p);
-  const pid = (await holderOf(inode, [...near])) ?? (await holderOf(inode, await allPids()));
-  if (pid === null) return { pid: null, ancestors: [], command: `unknown process (socket ${inode})` };
-  const ancestors: number[] = [];
-  for (let p = await parentOf(pid); p !== null && p > 1 && ancestors.length < 64; p = await parentOf(p)) ancestors.push(p);
-  const command = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ').slice(0, 120);
-  return { pid, ancestors, command: command || `pid ${pid}` };
+/** Who holds the client end of a loopback connection from clientPort to serverPort. */
+function traceOwner(clientPort: number, serverPort: number, rootPid: number, via: readonly number[]): Owner {
+  const inode = socketInode(clientPort, serverPort);
+  if (inode === null) return { own: false, command: Promise.resolve(`unknown process (port ${clientPort})`) };
+  if (holderOf(inode, [...withDescendants(rootPid), ...via]) !== null) return { own: true, command: Promise.resolve('') };
+  return { own: false, command: commandHolding(inode) };
 }
 
-async function socketInode(clientPort: number, serverPort: number): Promise<string | null> {
+function socketInode(clientPort: number, serverPort: number): string | null {
   const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
   const local = `:${hex(clientPort)}`;
   const remote = `:${hex(serverPort)}`;
-  const table = await fs.readFile('/proc/net/tcp', 'utf8').catch(() => '');
+  const table = readOr('/proc/net/tcp');
   for (const line of table.split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
     // An earlier connection on the same ports may linger in TIME_WAIT, with inode 0.
@@ -146,36 +133,60 @@ async function socketInode(clientPort: number, serverPort: number): Promise<stri
   return null;
 }
 
-async function holderOf(inode: string, pids: readonly number[]): Promise<number | null> {
+function holderOf(inode: string, pids: readonly number[]): number | null {
   const wanted = `socket:[${inode}]`;
   for (const pid of pids) {
-    const fds = await fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
     for (const fd of fds) {
-      if ((await fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')) === wanted) return pid;
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === wanted) return pid;
+      } catch {
+        // closed meanwhile
+      }
     }
   }
   return null;
 }
 
-async function withDescendants(pid: number): Promise<number[]> {
+function withDescendants(pid: number): number[] {
   const found = [pid];
   for (let i = 0; i < found.length; i++) {
-    const tasks = await fs.readdir(`/proc/${found[i]}/task`).catch(() => [] as string[]);
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${found[i]}/task`);
+    } catch {
+      continue;
+    }
     for (const task of tasks) {
-      const children = await fs.readFile(`/proc/${found[i]}/task/${task}/children`, 'utf8').catch(() => '');
-      for (const child of children.split(' ').filter(Boolean)) found.push(Number(child));
+      for (const child of readOr(`/proc/${found[i]}/task/${task}/children`).split(' ').filter(Boolean)) found.push(Number(child));
     }
   }
   return found;
 }
 
-async function allPids(): Promise<number[]> {
-  return (await fs.readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
+/** The command line of the process holding a socket, looked for among all of them. */
+async function commandHolding(inode: string): Promise<string> {
+  const wanted = `socket:[${inode}]`;
+  for (const name of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    for (const fd of await fs.readdir(`/proc/${name}/fd`).catch(() => [] as string[])) {
+      if ((await fs.readlink(`/proc/${name}/fd/${fd}`).catch(() => '')) !== wanted) continue;
+      const command = (await fs.readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ').slice(0, 120);
+      return command || `pid ${name}`;
+    }
+  }
+  return `a process gone before it was found (socket ${inode})`;
 }
 
-async function parentOf(pid: number): Promise<number | null> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  // The command name in parentheses may hold spaces: the fields after its closing one are fixed.
-  const ppid = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-  return ppid === undefined ? null : Number(ppid);
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
