@@ -148,7 +148,10 @@ async function checkRounds(label: string, scale: ScaleImages, proxy: CountingPro
   lines.push(
     foreign.size === 0
       ? '  requests from other processes during the runs: none'
-      : `  requests from other processes during the runs, not counted above: ${[...foreign].map(([who, n]) => `${n} ${who}`).join('; ')}`,
+      : `  requests from other processes during the runs, not counted above: ${[...foreign]
+          .sort((a, b) => b[1] - a[1])
+          .map(([who, n]) => `${n} ${who}`)
+          .join('; ')}`,
   );
   return lines;
 }

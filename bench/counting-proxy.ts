@@ -115,7 +115,7 @@ interface Owner {
 /** Who holds the client end of a loopback connection from clientPort to serverPort. */
 function traceOwner(clientPort: number, serverPort: number, rootPid: number, via: readonly number[]): Owner {
   const inode = socketInode(clientPort, serverPort);
-  if (inode === null) return { own: false, command: Promise.resolve(`unknown process (port ${clientPort})`) };
+  if (inode === null) return { own: false, command: Promise.resolve('a process whose connection had closed') };
   if (holderOf(inode, [...withDescendants(rootPid), ...via]) !== null) return { own: true, command: Promise.resolve('') };
   return { own: false, command: commandHolding(inode) };
 }
@@ -180,7 +180,7 @@ async function commandHolding(inode: string): Promise<string> {
       return command || `pid ${name}`;
     }
   }
-  return `a process gone before it was found (socket ${inode})`;
+  return 'processes gone before they were named';
 }
 
 function readOr(file: string): string {
