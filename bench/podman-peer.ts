@@ -13,6 +13,8 @@
  *   the command runs in a mount namespace where a stand-in answers on that socket
  *   (./systemd-stand-in-main.ts). The namespace is made before the rounds; entering it
  *   (`nsenter`, an exec) is part of what is measured.
+ * `podman auto-update` has no filter: it checks every labelled container on the machine, so two
+ * of these benches at once each check the other's containers too (the "found N of M" line shows it).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
