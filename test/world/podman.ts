@@ -30,6 +30,18 @@ function ping(socketPath: string): Promise<boolean> {
   });
 }
 
+/**
+ * Lists a plain-HTTP registry (host:port) as insecure for Podman and its tools (skopeo, buildah),
+ * under a name of this run's; returns what takes it away again. A `podman` command reads it when
+ * it starts; a running `podman system service` only the one it started with.
+ */
+export async function trustInsecureRegistry(registry: string, runId: string): Promise<() => Promise<void>> {
+  await mkdir(REGISTRIES_CONF_DIR, { recursive: true });
+  const conf = join(REGISTRIES_CONF_DIR, `zz-basewatch-test-${runId}-${registry.replace(/[^A-Za-z0-9.-]/g, '_')}.conf`);
+  await writeFile(conf, `[[registry]]\nlocation = "${registry}"\ninsecure = true\n`);
+  return () => rm(conf, { force: true });
+}
+
 export async function startPodman(options: {
   dir: string;
   registry: string;
@@ -41,9 +53,7 @@ export async function startPodman(options: {
   if (!podman) throw new Error('podman not found on PATH');
   const started = Date.now();
   // The service reads registries.conf when it starts: write ours first.
-  await mkdir(REGISTRIES_CONF_DIR, { recursive: true });
-  const conf = join(REGISTRIES_CONF_DIR, `zz-basewatch-test-${options.runId}.conf`);
-  await writeFile(conf, `[[registry]]\nlocation = "${options.registry}"\ninsecure = true\n`);
+  const untrust = await trustInsecureRegistry(options.registry, options.runId);
   const socketPath = join(options.dir, 'podman.sock');
   const logFile = join(options.dir, 'podman.log');
   const fd = openSync(logFile, 'a');
@@ -55,7 +65,7 @@ export async function startPodman(options: {
       // This run's images only: fixtures carry the run label (see env.ts).
       await run(podman, ['image', 'rm', '--force', '--filter', `label=basewatch.test.run=${options.runId}`]).catch(() => undefined);
       await stopProcess(child, 5_000);
-      await rm(conf, { force: true });
+      await untrust();
       options.log('podman: stopped');
     })();
     return stopped;
