@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { ImageFactsShelf } from '../inventory/image-facts-cache.js';
+import { ImageListMemo } from '../inventory/image-list-memo.js';
 import { ProjectFileCache } from '../inventory/project-file-cache.js';
 import { ConfigError, configFilePath, loadSettings } from '../config/settings-file.js';
 import type { Settings } from '../config/settings.js';
@@ -177,6 +178,9 @@ export class DaemonController {
       logger: logger.child('engine'),
       connect: { env: this.#options.env },
       onImage: (image, event) => gate.push(image, event),
+      // Any image event, ours too, makes the kept image list stale; so does a dropped stream.
+      onAnyImageEvent: () => this.#imageList.changed(),
+      onFollowing: (following) => this.#imageList.following(following),
       onReconnected: () => queue.enqueue({ trigger: { kind: 'engine', detail: 'engine reconnected' }, images: [], dryRun: false }),
     });
     this.#engine = engine;
@@ -212,6 +216,8 @@ export class DaemonController {
   readonly #imageFacts = new ImageFactsShelf();
   /** The project files as last read, and their parses: a cycle or an edit reads again only the files that changed. */
   readonly #projectFiles = new ProjectFileCache();
+  /** The engine's image list as the last cycle (or edit) read it, until an engine event says otherwise. */
+  readonly #imageList = new ImageListMemo();
   /** What the registries last answered the cycles: an edit's verdicts come from these at once. */
   readonly #answers = new RegistryAnswers();
   /** Edited files waiting for the quick recheck, the one running, and when each file was last re-read that way. */
@@ -233,6 +239,7 @@ export class DaemonController {
         const at = Date.now();
         for (const file of batch) this.#quickAt.set(file, at);
         this.#logger.debug('re-reading edited files', { files: describeFiles(batch) });
+        const reusesBefore = this.#imageList.reuses;
         try {
           const done = await recheckEditedFiles({
             settings: this.settings,
@@ -242,10 +249,12 @@ export class DaemonController {
             imageFacts: this.#imageFacts,
             projectFiles: this.#projectFiles,
             answers: this.#answers,
+            imageList: this.#imageList,
+            knownFiles: this.#files?.knownFiles() ?? null,
             files: batch,
             onProgress: (message) => this.#logger.debug('re-reading edited files', { message }),
           });
-          this.#logger.info('edited files re-read', { files: describeFiles(batch), images: done.images.map((image) => `${image.name} ${image.status}`), filesRead: done.filesRead, ms: done.ms });
+          this.#logger.info('edited files re-read', { files: describeFiles(batch), images: done.images.map((image) => `${image.name} ${image.status}`), filesRead: done.filesRead, imageListReused: this.#imageList.reuses > reusesBefore, ms: done.ms });
         } catch (error) {
           this.#logger.warn('edited files not re-read: the queued cycle will', { files: describeFiles(batch), error });
         }
@@ -285,6 +294,7 @@ export class DaemonController {
       },
       imageFacts: this.#imageFacts,
       projectFiles: this.#projectFiles,
+      imageList: this.#imageList,
       wrapRegistry: (client) => this.#answers.remembering(client),
     });
   }

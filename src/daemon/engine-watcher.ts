@@ -51,6 +51,10 @@ export interface EngineWatcherOptions {
   readonly connect?: ConnectOptions;
   /** An image was built, tagged, pulled or loaded. */
   readonly onImage: (image: string, event: EngineEvent) => void;
+  /** Any image event, the ones not worth a cycle too (untag, delete): the image list changed. */
+  readonly onAnyImageEvent?: (event: EngineEvent) => void;
+  /** Events are followed (true) or not (false: connecting, the stream dropped). */
+  readonly onFollowing?: (following: boolean) => void;
   /** The engine answered again after being gone. */
   readonly onReconnected: () => void;
   readonly maxDelayMs?: number;
@@ -108,6 +112,7 @@ export class EngineWatcher {
           break;
         }
         this.#stream = stream;
+        this.#safely(() => this.#options.onFollowing?.(true));
         this.#set({ state: 'connected', host: engine.endpoint.host, source: engine.endpoint.source, problem: null, nextAttemptAt: null });
         logger.info(everConnected ? 'engine is back: listening to image events again' : 'listening to engine image events', { host: engine.endpoint.host, source: engine.endpoint.source });
         if (everConnected) this.#safely(() => this.#options.onReconnected());
@@ -115,6 +120,7 @@ export class EngineWatcher {
         failures = 0;
         problem = await stream.closed;
         this.#stream = null;
+        this.#safely(() => this.#options.onFollowing?.(false));
         if (!this.#running) break;
       } catch (error) {
         problem = describeEngineProblem(error);
@@ -134,6 +140,7 @@ export class EngineWatcher {
 
   #event(event: EngineEvent): void {
     const image = imageForEvent(event);
+    this.#safely(() => this.#options.onAnyImageEvent?.(event));
     this.#options.logger.debug('engine event', { action: event.action, id: event.id, name: event.name });
     if (image !== null) this.#safely(() => this.#options.onImage(image, event));
   }

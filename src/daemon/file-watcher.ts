@@ -245,6 +245,18 @@ export class ProjectFileWatcher {
     return { state, roots, problem: this.#problem };
   }
 
+  /**
+   * The project files known under the roots, as a scan of them would list them (sorted); null
+   * while a first scan is under way or a root is missing or failed (then only a scan is sure).
+   */
+  knownFiles(): { dockerfiles: string[]; composeFiles: string[] } | null {
+    if (!this.#started || this.#scans.size > 0 || this.#problem !== null || this.#missingRoots.size > 0 || this.#rootProblems.size > 0) return null;
+    const dockerfiles: string[] = [];
+    const composeFiles: string[] = [];
+    for (const [file, kind] of this.#files) (kind === 'dockerfile' ? dockerfiles : composeFiles).push(file);
+    return { dockerfiles: dockerfiles.sort(), composeFiles: composeFiles.sort() };
+  }
+
   /** `appeared`: the root was missing and is here now, so all it holds is new, not inventory. */
   #scan(root: string, appeared = false): void {
     const scan = new AbortController();

@@ -10,11 +10,13 @@ import path from 'node:path';
 import type { BasewatchPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import type { ImageFactsShelf } from '../inventory/image-facts-cache.js';
+import type { ImageListMemo } from '../inventory/image-list-memo.js';
 import type { ProjectFileCache } from '../inventory/project-file-cache.js';
-import { readSeenTags } from '../pipeline/seen-tags.js';
+import { seenTagsFrom } from '../pipeline/seen-tags.js';
+import { peekState } from '../record/state-store.js';
 import { runCheck } from '../pipeline/run-check.js';
 import { readBuildLinks } from '../record/build-links.js';
-import { recordCheck } from '../record/record-check.js';
+import { recordCheck, savedBuiltFrom } from '../record/record-check.js';
 import { STATE_FILE_NAME } from '../record/state-store.js';
 import type { ImageReport } from '../report/check-report.js';
 import type { RegistryAnswers } from './registry-answers.js';
@@ -28,6 +30,10 @@ export interface QuickRecheckOptions {
   /** The daemon's project files: only the files that changed are read again. */
   readonly projectFiles: ProjectFileCache;
   readonly answers: RegistryAnswers;
+  /** The daemon's last image list: reused while no engine event came since it was read. */
+  readonly imageList?: ImageListMemo;
+  /** The project files the file watcher knows under the roots (null while it is still scanning: then the roots are scanned). */
+  readonly knownFiles?: { readonly dockerfiles: readonly string[]; readonly composeFiles: readonly string[] } | null;
   /** The edited files (absolute paths). */
   readonly files: readonly string[];
   readonly now?: () => Date;
@@ -45,10 +51,7 @@ export interface QuickRecheckResult {
 
 /** Pure: does this image come from one of the edited files (its build, its compose service, its suggested Dockerfile)? */
 export function builtFrom(image: ImageReport, files: ReadonlySet<string>): boolean {
-  const source = image.source;
-  return (source?.dockerfile != null && files.has(source.dockerfile))
-    || (source?.compose != null && files.has(source.compose))
-    || (image.suggestedLink !== undefined && files.has(image.suggestedLink.dockerfile));
+  return savedBuiltFrom(image, files);
 }
 
 export async function recheckEditedFiles(options: QuickRecheckOptions): Promise<QuickRecheckResult> {
@@ -57,6 +60,11 @@ export async function recheckEditedFiles(options: QuickRecheckOptions): Promise<
   const stateFile = path.join(options.paths.state, STATE_FILE_NAME);
   const links = await readBuildLinks(options.paths.state);
   const readsBefore = options.projectFiles.reads;
+  const edited = new Set(options.files.map((file) => path.resolve(file)));
+  const state = await peekState(stateFile);
+  // The images the saved report says the edited files built: an edit (a FROM, a service's image)
+  // may leave one built from nothing now, and a full check would say so of it too.
+  const before = new Set((state?.lastCheck?.report.images ?? []).filter((image) => builtFrom(image, edited)).map((image) => image.id));
   const check = await runCheck({
     roots: options.settings.roots,
     cwd: options.cwd,
@@ -65,18 +73,20 @@ export async function recheckEditedFiles(options: QuickRecheckOptions): Promise<
     settings: options.settings,
     cacheDir: options.paths.cache,
     registry: options.answers.replaying(),
-    seenTags: await readSeenTags(stateFile),
+    seenTags: state === null ? new Map() : seenTagsFrom(state),
     buildLinks: links.ok ? links.links : [],
     imageFacts: options.imageFacts,
     projectFiles: options.projectFiles,
+    ...(options.knownFiles != null ? { projectFileList: options.knownFiles } : {}),
+    ...(options.imageList !== undefined ? { imageList: { memo: options.imageList, listing: 'current' as const } } : {}),
+    onlyBuiltFrom: { files: edited, images: before },
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
   options.onProgress?.('saving');
-  const edited = new Set(options.files.map((file) => path.resolve(file)));
-  const images = check.report.images.filter((image) => builtFrom(image, edited));
+  const images = check.report.images.filter((image) => builtFrom(image, edited) || before.has(image.id));
   // Partial: the other images keep the verdicts the last cycle asked the registries for; the
   // project files (Dockerfiles, compose services) are all as read now. No observations: nothing
   // was asked upstream, so no "first seen" changes.
-  await recordCheck(stateFile, { report: { ...check.report, images }, observations: [], partial: true }, startedAt, now().getTime() - startedAt.getTime());
+  await recordCheck(stateFile, { report: { ...check.report, images }, observations: [], partial: true, replacedFiles: [...edited] }, startedAt, now().getTime() - startedAt.getTime());
   return { images, dockerfiles: check.report.dockerfiles.length, filesRead: options.projectFiles.reads - readsBefore, ms: now().getTime() - startedAt.getTime() };
 }

@@ -9,6 +9,7 @@ import { type ConnectOptions, connectEngine } from '../engine/connect.js';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { findProjectFiles } from '../inventory/find-project-files.js';
 import { readLocalImages } from '../inventory/read-images.js';
+import type { ImageListMemo } from '../inventory/image-list-memo.js';
 import { type ImageFactsShelf, withRememberedHistories } from '../inventory/image-facts-cache.js';
 import { type DockerfileReading, hintsFromBuildLinks, readProjects } from '../inventory/read-projects.js';
 import { ProjectFileCache } from '../inventory/project-file-cache.js';
@@ -78,6 +79,30 @@ export interface CheckOptions {
   readonly imageFacts?: ImageFactsShelf;
   /** The project files read before, and their parses (inventory/project-file-cache); default none. */
   readonly projectFiles?: ProjectFileCache;
+  /**
+   * The project files under the roots as a watcher already knows them: no scan of the folders.
+   * Default: scan the roots.
+   */
+  readonly projectFileList?: { readonly dockerfiles: readonly string[]; readonly composeFiles: readonly string[] };
+  /**
+   * The daemon's last image list (inventory/image-list-memo): a cycle lists and keeps it
+   * (`listing: 'fresh'`), an edit reuses it while no engine event came (`'current'`). Default: list.
+   */
+  readonly imageList?: { readonly memo: ImageListMemo; readonly listing: 'fresh' | 'current' };
+  /**
+   * Only the images these files (absolute paths) build, and these image ids, get verdicts (an
+   * edit: see daemon/quick-recheck builtFrom); every image is still linked, so which ones those
+   * are is as a full check says. Default: all selected images.
+   */
+  readonly onlyBuiltFrom?: { readonly files: ReadonlySet<string>; readonly images: ReadonlySet<string> };
+}
+
+/** Pure: does this link come from one of `files` (its build, its compose service, the Dockerfile its history matches)? */
+export function linkBuiltFrom(link: ImageLink, suggestion: SuggestedLinkReport | undefined, files: ReadonlySet<string>): boolean {
+  const source = link.source;
+  return (source?.dockerfile != null && files.has(source.dockerfile))
+    || (source?.compose != null && files.has(source.compose))
+    || (suggestion !== undefined && files.has(suggestion.dockerfile));
 }
 
 export interface CheckResult {
@@ -510,7 +535,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const errors: ReportError[] = [];
 
   progress('scanning project folders');
-  const files = await findProjectFiles(roots);
+  const files = options.projectFileList !== undefined ? { ...options.projectFileList, errors: [] } : await findProjectFiles(roots);
   errors.push(...files.errors);
   const projectFiles = options.projectFiles ?? new ProjectFileCache();
   const projects = await readProjects(files.dockerfiles, files.composeFiles, options.env, projectFiles);
@@ -537,7 +562,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       // Bases earlier checks recorded by id (pipeline/seen-tags): Podman may have left them nameless.
       const keep = new Set([...(options.seenTags?.keys() ?? [])].filter((key) => key.startsWith('sha256:')));
       const facts = options.imageFacts?.forEngine(opened.engine.endpoint.host);
-      const local = await readLocalImages(opened.engine, keep, facts, (read, total) => progress(`reading images ${read}/${total}`));
+      const engine = opened.engine;
+      const read = (): ReturnType<typeof readLocalImages> => readLocalImages(engine, keep, facts, (done, total) => progress(`reading images ${done}/${total}`));
+      const list = options.imageList;
+      const local = list === undefined ? await read() : await list.memo[list.listing](engine.endpoint.host, keep, read);
       images = local.images;
       // Link against every image (any may be a base), then keep the ones asked about.
       // A compose service counts for an existing image only when its history matches the service's build.
@@ -569,6 +597,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       // built from on that guess, but its FROM settles which of the base's names the build used.
       const settled = (link: ImageLink): ImageLink => settleBySuggestion(link, suggestions.get(link.image.id), projects.dockerfiles, local.images);
       links = links.map(settled);
+      const only = options.onlyBuiltFrom;
+      if (only !== undefined) {
+        links = links.filter((link) => only.images.has(link.image.id) || linkBuiltFrom(link, suggestions.get(link.image.id), only.files));
+        evaluated = withChainBases(links, all);
+      }
       evaluated = evaluated.map(settled);
     } catch (error) {
       errors.push({ where: 'engine', message: error instanceof Error ? error.message : String(error) });

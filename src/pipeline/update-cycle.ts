@@ -21,6 +21,7 @@ import type { ActionOutcome, CycleResult, CycleTrigger } from '../record/cycle-r
 import { recordActions, recordCheck } from '../record/record-check.js';
 import { readSeenTags } from './seen-tags.js';
 import { runCheck } from './run-check.js';
+import type { ImageListMemo } from '../inventory/image-list-memo.js';
 import { actOnPlan, outcome, pinOutcome } from './act-on-plan.js';
 import { readBuildLinks } from '../record/build-links.js';
 import { type BuildLinksReading, findBuildLink } from '../inventory/build-link.js';
@@ -45,6 +46,8 @@ export interface UpdateCycleOptions {
   readonly imageFacts?: ImageFactsShelf;
   /** The project files read before, and their parses (the daemon keeps it in memory); default none. */
   readonly projectFiles?: ProjectFileCache;
+  /** The daemon's image list memo: the cycle lists and keeps its list for the edits after it. */
+  readonly imageList?: ImageListMemo;
   /** Wraps the cycle's registry client, e.g. to remember its answers (the daemon does); default none. */
   readonly wrapRegistry?: (client: RegistryClient) => RegistryClient;
 }
@@ -102,6 +105,7 @@ async function checkPlanAct(options: UpdateCycleOptions, parts: CycleParts): Pro
     onProgress: progress,
     ...(options.imageFacts !== undefined ? { imageFacts: options.imageFacts } : {}),
     ...(options.projectFiles !== undefined ? { projectFiles: options.projectFiles } : {}),
+    ...(options.imageList !== undefined ? { imageList: { memo: options.imageList, listing: 'fresh' as const } } : {}),
   });
   // A cycle about some images (named, or an engine event's) updates their entries in the saved report.
   const { state, warning: stateWarning } = await recordCheck(stateFile, { ...check, partial: options.images.length > 0 }, startedAt, now().getTime() - startedAt.getTime());

@@ -47,3 +47,16 @@ it('after the act step, a rebased image is current under its new id in the saved
   assert.deepEqual(after.images.map((entry) => [entry.name, entry.id, entry.status, entry.base?.digest]), [['a:1', 'sha256:a2', 'current', 'sha256:new'], ['b:1', 'sha256:b1', 'outdated', 'sha256:old']]);
   assert.match(after.images[0]?.reason ?? '', /^rebased onto docker\.io\/library\/python:3@sha256:new at t$/);
 });
+
+it("an edit's partial check drops the saved entries built from the edited files that it did not report again", () => {
+  const source = (dockerfile: string) => ({ dockerfile, context: null, target: null, compose: null, service: null, args: {} });
+  const image = (name: string, id: string, dockerfile: string | null) => ({ name, tags: [name], id, platform: 'linux/amd64', base: null, source: dockerfile === null ? null : source(dockerfile), status: 'current', reason: '', checkedAt: null });
+  const at = new Date('2026-11-22T00:00:00Z');
+  const full: CheckToRecord = { report: { ...report, images: [image('a:1', 'ida', '/p/a/Dockerfile'), image('b:1', 'idb', '/p/b/Dockerfile'), image('c:1', 'idc', null)] } as never, observations: [] };
+  const saved = mergeCheckIntoState(emptyState(), full, at, 1);
+  // a:1 was removed by `docker rmi`, then /p/a/Dockerfile was edited: the edit reports nothing built from it.
+  const edit: CheckToRecord = { report: { ...report, images: [] } as never, observations: [], partial: true, replacedFiles: ['/p/a/Dockerfile'] };
+  assert.deepEqual(mergeCheckIntoState(saved, edit, at, 1).lastCheck?.report.images.map((entry) => entry.name), ['b:1', 'c:1']);
+  // Without the edited files named, a partial check keeps what it did not look at.
+  assert.deepEqual(mergeCheckIntoState(saved, { ...edit, replacedFiles: undefined } as never, at, 1).lastCheck?.report.images.map((entry) => entry.name), ['a:1', 'b:1', 'c:1']);
+});

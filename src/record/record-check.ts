@@ -20,16 +20,31 @@ export interface CheckToRecord {
    * report stays the last full picture, with these images' entries replaced in place.
    */
   readonly partial?: boolean;
+  /**
+   * With `partial`: the check looked at every image these files build (an edit): a saved entry
+   * built from one of them that the check did not report again is gone (removed, or built from
+   * nothing now) and is dropped.
+   */
+  readonly replacedFiles?: readonly string[];
 }
 
 /** Pure: the saved report with a partial check's images put in place of their older entries. */
-export function mergePartialReport(saved: CheckReport, partial: CheckReport): CheckReport {
+export function mergePartialReport(saved: CheckReport, partial: CheckReport, replacedFiles: readonly string[] = []): CheckReport {
+  const files = new Set(replacedFiles);
   const ids = new Set(partial.images.map((image) => image.id));
   const tags = new Set(partial.images.flatMap((image) => image.tags));
   const ignored = new Set((partial.ignored ?? []).filter((entry) => entry.kind === 'image').map((entry) => entry.name));
   // An older entry under a tag the partial check saw again (a rebased image has a new id) is replaced.
-  const kept = saved.images.filter((image) => !ids.has(image.id) && !image.tags.some((tag) => tags.has(tag) || ignored.has(tag)));
+  const kept = saved.images.filter((image) => !ids.has(image.id) && !image.tags.some((tag) => tags.has(tag) || ignored.has(tag)) && !(files.size > 0 && savedBuiltFrom(image, files)));
   return { ...partial, images: [...kept, ...partial.images].sort((a, b) => compareText(a.name, b.name)) };
+}
+
+/** Pure: does this saved entry come from one of `files` (its build, its compose service, its suggested Dockerfile)? */
+export function savedBuiltFrom(image: CheckReport['images'][number], files: ReadonlySet<string>): boolean {
+  const source = image.source;
+  return (source?.dockerfile != null && files.has(source.dockerfile))
+    || (source?.compose != null && files.has(source.compose))
+    || (image.suggestedLink !== undefined && files.has(image.suggestedLink.dockerfile));
 }
 
 export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Date, durationMs: number): State {
@@ -57,7 +72,7 @@ export function mergeCheckIntoState(state: State, result: CheckToRecord, at: Dat
     lastCheck: {
       at: at.toISOString(),
       durationMs,
-      report: CheckReport.parse(result.partial === true && state.lastCheck !== null ? mergePartialReport(state.lastCheck.report, result.report) : result.report),
+      report: CheckReport.parse(result.partial === true && state.lastCheck !== null ? mergePartialReport(state.lastCheck.report, result.report, result.replacedFiles) : result.report),
     },
     upstream,
     registries,
