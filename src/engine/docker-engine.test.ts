@@ -57,6 +57,8 @@ for (const transport of ['unix', 'tcp'] as const) {
         { Id: 'sha256:a', RepoTags: ['<none>:<none>'], RepoDigests: ['base@sha256:1'], Created: 1 },
         { Id: 'sha256:b', RepoTags: null, RepoDigests: null, Created: 2 },
       ])],
+      '/v1.41/version': [200, JSON.stringify({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64' })],
+      '/v1.41/info': [200, JSON.stringify({ Name: 'fake', Driver: 'overlay2' })],
       '/v1.41/images/gone/json': [404, '{"message":"No such image: gone"}'],
       '/v1.41/images/broken/json': [200, '{"Id": 5}'],
       '/v1.41/images/boom/json': [500, '{"message":"layer store exploded"}'],
@@ -89,6 +91,14 @@ for (const transport of ['unix', 'tcp'] as const) {
       await client().listImages();
       // version and info (which image store) go together; the list after them.
       assert.deepEqual([asked[0], asked.slice(1, 3).sort(), asked[3], asked.length], ['/_ping', ['/v1.41/info', '/v1.41/version'], '/v1.41/images/json', 4]);
+    });
+
+    it('asks /info and /version once when info comes before the list (a check)', async () => {
+      const engine = client();
+      await engine.info();
+      asked.length = 0;
+      await engine.listImages();
+      assert.deepEqual(asked, ['/v1.41/images/json']);
     });
 
     it('keeps dangling images and drops the <none> placeholders', async () => {

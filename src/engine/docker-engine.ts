@@ -103,7 +103,11 @@ class DockerodeEngineClient implements EngineClient {
   }
 
   info(): Promise<EngineInfo> {
-    return this.#read('info', (call) => readEngineInfo(call));
+    const info = this.#read('info', (call) => readEngineInfo(call));
+    // A check asks for info first; its answer also settles the image store, which the image list
+    // would otherwise ask /info and /version again for (two round trips before the list).
+    this.#containerdStore ??= this.#storeOf(info);
+    return info;
   }
 
   listImages(): Promise<ImageSummary[]> {
@@ -131,14 +135,18 @@ class DockerodeEngineClient implements EngineClient {
    * a later call asks again.
    */
   #usesContainerdStore(): Promise<boolean> {
-    this.#containerdStore ??= this.info().then(
-      (info) => info.containerdSnapshotter,
+    if (this.#containerdStore === null) void this.info();
+    return this.#containerdStore ?? Promise.resolve(false);
+  }
+
+  #storeOf(info: Promise<EngineInfo>): Promise<boolean> {
+    return info.then(
+      (answer) => answer.containerdSnapshotter,
       () => {
         this.#containerdStore = null;
         return false;
       },
     );
-    return this.#containerdStore;
   }
 
   imageHistory(idOrRef: string): Promise<HistoryEntry[]> {
