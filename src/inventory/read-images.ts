@@ -11,8 +11,13 @@ export interface LocalImages {
   readonly histories: ReadonlyMap<string, readonly HistoryStep[]>;
 }
 
-/** Parallel requests to the engine socket: enough to hide latency, few enough not to flood it. */
-export const ENGINE_CONCURRENCY = 8;
+/**
+ * Parallel requests to the engine socket: enough to hide latency, few enough not to flood it.
+ * Measured on Engine 20.10, 2 busy cores (load 7-9), a cold read of ~900 images (~520 histories),
+ * median of 6 interleaved rounds: 4: 1.39 s, 8: 1.20-1.36 s, 16: 0.87-1.06 s, 32: 0.91-1.01 s.
+ * 16 is the knee; beyond it the engine only gets busier (project issue 14).
+ */
+export const ENGINE_CONCURRENCY = 16;
 
 /**
  * `keep`: ids of nameless images to read anyway: bases an earlier check recorded, which Podman
