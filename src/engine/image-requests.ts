@@ -35,7 +35,6 @@ export async function inspectImage(call: EngineReadCall, idOrRef: string, config
   const raw = await notFoundAsNull(call.reads.inspectImage(idOrRef));
   if (raw === null) return null;
   const image = parseEngineAnswer(call, ImageInspectResponse, raw);
-  const platform = { os: image.Os, architecture: image.Architecture, variant: emptyAsNull(image.Variant) };
   return {
     id: image.Id,
     configDigest: image.Descriptor == null && !(await configs.containerdStore()) ? image.Id : (configs.known.get(image.Id) ?? null),
