@@ -95,11 +95,16 @@ export const lastCycle = (home: string): Promise<CycleResult | null> => askDaemo
  * Waits until no cycle runs or waits, no file or engine event waits to start one, and at least
  * `completed` cycles are done; returns that status.
  */
+/**
+ * Waits for a moment when the daemon has nothing running, pending or waiting. On an engine shared
+ * with other test files (and other users' builds) image events keep coming, and such moments can
+ * be rare: the wait is long, and ends at once on a quiet engine.
+ */
 export function waitUntilIdle(home: string, completed = 1, context?: Daemon | (() => string)): Promise<DaemonStatus> {
   return waitFor('an idle daemon', async () => {
     const s = await daemonStatus(home);
     return s !== null && s.cycles.running === null && s.cycles.pending === 0 && (s.cycles.waitingEvents ?? 0) === 0 && s.cycles.completed >= completed ? s : null;
-  }, 20_000, context);
+  }, 90_000, context);
 }
 
 /**
