@@ -307,9 +307,8 @@ export class ProjectFileWatcher {
       if (projectFileKind(path.basename(file)) !== null && !this.#files.has(file)) missed.push(file);
     });
     if (signal?.aborted === true || !this.#started) return;
-    for (const file of missed) {
-      if (!this.#files.has(file) && !isInSkippedFolder(file, this.#roots)) this.#seen('added', file, !report);
-    }
+    // listFolders does not go into skipped folders, and `folder` itself was checked before it was watched.
+    for (const file of missed) if (!this.#files.has(file)) this.#seen('added', file, !report);
   }
 
   /** `alive`: false once the watcher is retired; what it still reports then is dropped. */
@@ -452,11 +451,11 @@ export class ProjectFileWatcher {
     if (kind === 'removed') {
       // Said once: a folder's removal reports its files, and their own unlink may follow.
       if (!this.#files.delete(file)) return;
-    } else if (kind === 'added' && this.#files.has(file)) {
+    } else {
       // Known already (a catch-up listing and chokidar both saw it come): news only as a change.
-      kind = 'changed';
+      if (kind === 'added' && this.#files.has(file)) kind = 'changed';
+      this.#files.set(file, type);
     }
-    else this.#files.set(file, type);
     // A first scan reports every existing file as added: that is the inventory, not a change.
     if (initial) return;
     this.#logger.debug('project file event', { kind, file });
