@@ -4,7 +4,6 @@
  * over with one warning; written privately and atomically, and a failed write is a warning (the
  * next run reads again), never the command's failure.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { readRegularFile } from './read-regular-file.js';
@@ -38,7 +37,6 @@ export async function loadCacheFile<T>(stateDir: string, name: string, maxBytes:
 /** Writes `<stateDir>/<name>` (0600, atomically); a failure is returned as a warning naming `what`. */
 export async function saveCacheFile(stateDir: string, name: string, json: string, what: string): Promise<string | null> {
   try {
-    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(path.join(stateDir, name), json);
   } catch (error) {
     return `${what} could not be saved in ${stateDir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
