@@ -46,6 +46,8 @@ export const PinRecordSchema = z.object({
 export type PinRecord = z.infer<typeof PinRecordSchema>;
 
 export type HistoryEntry = TagMove | PinRecord;
+/** A line of the history file: a tag move or a pin (built once, not per line read). */
+const HistoryEntrySchema = z.union([TagMoveSchema, PinRecordSchema]);
 
 async function appendLine(stateDir: string, entry: HistoryEntry): Promise<void> {
   await ensurePrivateDir(stateDir);
@@ -79,7 +81,7 @@ export async function readHistoryEntries(stateDir: string): Promise<HistoryEntry
   const text = read.text;
   return text.split('\n').flatMap((line) => {
     if (line.trim() === '') return [];
-    const parsed = z.union([TagMoveSchema, PinRecordSchema]).safeParse((() => {
+    const parsed = HistoryEntrySchema.safeParse((() => {
       try {
         return JSON.parse(line) as unknown;
       } catch {
