@@ -19,6 +19,7 @@ import path from 'node:path';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { SKIPPED_FOLDERS, projectFileKind } from '../inventory/find-project-files.js';
 import { mapLimit } from '../util/map-limit.js';
+import { isWithin } from '../util/path-within.js';
 import type { Logger } from '../util/logger.js';
 import { ensurePrivateDirSync } from '../util/private-path.js';
 
@@ -45,7 +46,7 @@ export interface FileWatcherSnapshot {
  */
 export function isInSkippedFolder(file: string, roots: readonly string[] = []): boolean {
   let root: string | undefined;
-  for (const candidate of roots) if (isUnder(file, candidate) && (root === undefined || candidate.length > root.length)) root = candidate;
+  for (const candidate of roots) if (isWithin(file, candidate) && (root === undefined || candidate.length > root.length)) root = candidate;
   const below = root === undefined ? file : path.relative(root, file);
   return below.split(path.sep).some((part) => SKIPPED_FOLDERS.has(part));
 }
@@ -235,7 +236,7 @@ export class ProjectFileWatcher {
       let dockerfiles = 0;
       let composeFiles = 0;
       for (const [file, kind] of this.#files) {
-        if (!isUnder(file, root)) continue;
+        if (!isWithin(file, root)) continue;
         if (kind === 'dockerfile') dockerfiles += 1;
         else composeFiles += 1;
       }
@@ -355,7 +356,7 @@ export class ProjectFileWatcher {
     if (this.#listed.has(folder) || this.#lateFolders.has(folder) || isInSkippedFolder(folder, this.#roots)) return;
     const stats = await fs.promises.lstat(folder).catch(() => null);
     if (stats === null || !stats.isDirectory() || !this.#started) return;
-    if (!this.#roots.some((root) => isUnder(folder, root))) return;
+    if (!this.#roots.some((root) => isWithin(folder, root))) return;
     this.#watchLate(folder);
   }
 
@@ -378,7 +379,7 @@ export class ProjectFileWatcher {
   #folderGone(folder: string): void {
     this.#forgetFolder(folder);
     for (const file of [...this.#files.keys()]) {
-      if (file !== folder && isUnder(file, folder)) this.#seen('removed', file, false);
+      if (file !== folder && isWithin(file, folder)) this.#seen('removed', file, false);
     }
   }
 
@@ -399,9 +400,9 @@ export class ProjectFileWatcher {
   }
 
   #forgetFolder(folder: string): void {
-    for (const known of this.#listed) if (isUnder(known, folder)) this.#listed.delete(known);
+    for (const known of this.#listed) if (isWithin(known, folder)) this.#listed.delete(known);
     for (const [known, watcher] of this.#lateFolders) {
-      if (!isUnder(known, folder)) continue;
+      if (!isWithin(known, folder)) continue;
       this.#lateFolders.delete(known);
       this.#retire(watcher);
     }
@@ -418,7 +419,7 @@ export class ProjectFileWatcher {
       this.#retire(chunk.watcher);
     }
     this.#forgetFolder(root);
-    for (const file of [...this.#files.keys()]) if (isUnder(file, root)) this.#files.delete(file);
+    for (const file of [...this.#files.keys()]) if (isWithin(file, root)) this.#files.delete(file);
     if (this.#scans.size === 0 && this.#started && this.#roots.length > 0) this.#logReady();
   }
 
@@ -471,11 +472,6 @@ export class ProjectFileWatcher {
     }
     this.#logger.warn('file watcher error', { code: error.code, error });
   }
-}
-
-function isUnder(file: string, root: string): boolean {
-  const relative = path.relative(root, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /**

@@ -6,7 +6,9 @@
  * Dockerfile's, step by step (the matcher `check` uses for suggestions), on a base its FROM names,
  * and its Dockerfile and context lie under the watched roots. Pure: data in, data out.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isWithin } from '../util/path-within.js';
 import { buildSteps, historyMatchesSteps, readHistoryEntry, restsOnBase } from './suggest-dockerfile.js';
 
 export interface BuildClaim {
@@ -45,14 +47,19 @@ function isStampedBaseLabels(createdBy: string): boolean {
   return keys.length > 0 && keys.every((key) => BASE_LABEL_KEY.test(key));
 }
 
-function isInside(file: string, folder: string): boolean {
-  const relative = path.relative(folder, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+/** The folders the roots stand for: a root that is a single file (a compose file) stands for its folder. */
+export async function rootFolders(roots: readonly string[]): Promise<string[]> {
+  return Promise.all(
+    roots.map(async (root) => {
+      const stat = await fs.stat(root).catch(() => null);
+      return stat !== null && !stat.isDirectory() ? path.dirname(root) : root;
+    }),
+  );
 }
 
 /** Why a claim falls outside the roots, or null when its Dockerfile and context are under one. */
 export function outsideRoots(claim: Pick<BuildClaim, 'dockerfile' | 'context'>, roots: readonly string[]): string | null {
-  const under = (file: string): boolean => roots.some((root) => isInside(file, root));
+  const under = (file: string): boolean => roots.some((root) => isWithin(file, root));
   if (!under(claim.context)) return `its build context ${claim.context} is outside the watched folders`;
   if (claim.dockerfile !== null && !under(claim.dockerfile)) return `its Dockerfile ${claim.dockerfile} is outside the watched folders`;
   return null;
