@@ -4,13 +4,11 @@
  * link/verify-build-claim. The check links once with every hint, asks each compose claim on an
  * existing image for that evidence, and links again without the claims that have none.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { EngineClient, ImageDetails } from '../engine/docker-engine.js';
 import { ENGINE_CONCURRENCY } from '../inventory/read-images.js';
 import type { BuildHint, HistoryStep } from '../inventory/local-image.js';
 import { type ImageLink, type LinkInput, linkImages } from '../link/link-images.js';
-import { outsideRoots, verifyBuildClaim } from '../link/verify-build-claim.js';
+import { outsideRoots, rootFolders, verifyBuildClaim } from '../link/verify-build-claim.js';
 import { familiarImageRef, normalizeImageRef, parseImageRef } from '../refs/image-ref.js';
 import type { UnlinkedClaimReport } from '../report/check-report.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -96,15 +94,4 @@ async function readHistories(input: VerifyClaimsInput, ids: readonly string[]): 
     histories.set(id, entries?.map((entry) => entry.createdBy) ?? null);
   });
   return histories;
-}
-
-
-/** The folders the roots stand for: a root that is a single file (a compose file) stands for its folder. */
-export async function rootFolders(roots: readonly string[]): Promise<string[]> {
-  return Promise.all(
-    roots.map(async (root) => {
-      const stat = await fs.stat(root).catch(() => null);
-      return stat !== null && !stat.isDirectory() ? path.dirname(root) : root;
-    }),
-  );
 }

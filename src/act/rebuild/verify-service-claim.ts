@@ -4,23 +4,23 @@
  * image's own history is that service's Dockerfile, on its base, and the Dockerfile and context
  * lie under the roots. A compose file naming an image it did not build never replaces it.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { ComposeService } from '../../inventory/compose/analyze-compose.js';
 import type { EngineClient, ImageDetails } from '../../engine/docker-engine.js';
 import { readLocalImages } from '../../inventory/read-images.js';
 import { linkImages } from '../../link/link-images.js';
-import { outsideRoots, verifyBuildClaim } from '../../link/verify-build-claim.js';
+import { outsideRoots, rootFolders, verifyBuildClaim } from '../../link/verify-build-claim.js';
 import { normalizeImageRef } from '../../refs/image-ref.js';
+import { readBoundedFile } from '../../util/read-bounded-file.js';
 
 /** Why the service is not the image's build, or null when it is. */
 export async function serviceClaimProblem(engine: EngineClient, image: ImageDetails, service: ComposeService, roots: readonly string[]): Promise<string | null> {
   const build = service.build;
   if (build === null || build.remote) return null; // refused later, with its own reason
-  const folders = await Promise.all(roots.map(async (root) => ((await fs.stat(root).catch(() => null))?.isDirectory() === false ? path.dirname(root) : root)));
-  const outside = outsideRoots({ dockerfile: build.dockerfile, context: build.context }, folders);
+  const outside = outsideRoots({ dockerfile: build.dockerfile, context: build.context }, await rootFolders(roots));
   if (outside !== null) return outside;
-  const text = build.dockerfile === null ? build.dockerfileInline : await fs.readFile(build.dockerfile, 'utf8').catch(() => null);
+  // Read like every Dockerfile (a FIFO or a huge file in its place is no text, never a hang).
+  const read = build.dockerfile === null ? null : await readBoundedFile(build.dockerfile, 'dockerfile');
+  const text = build.dockerfile === null ? build.dockerfileInline : read?.ok === true ? read.text : null;
   const local = await readLocalImages(engine);
   const link = linkImages({ images: local.images, hints: [], histories: local.histories }).find((candidate) => candidate.image.id === image.id);
   const base = link?.base ?? null;
