@@ -13,6 +13,7 @@ import type { ImageReport } from '../report/check-report.js';
 import { STATE_FILE_NAME } from '../record/state-store.js';
 import { runCheck } from './run-check.js';
 import { readSeenTags } from './seen-tags.js';
+import { shownPath } from './suggest-links.js';
 
 export interface LinkForActOptions {
   readonly engine: EngineClient;
@@ -66,7 +67,7 @@ export async function linkForAct(options: LinkForActOptions): Promise<LinkForAct
   const suggested = reported?.suggestedLink ?? null;
   const dockerfile =
     link.source?.dockerfile != null
-      ? { shown: path.relative(options.cwd, link.source.dockerfile).startsWith('..') ? link.source.dockerfile : `./${path.relative(options.cwd, link.source.dockerfile)}`, linkCommand: null }
+      ? { shown: shownPath(link.source.dockerfile, options.cwd), linkCommand: null }
       : suggested === null
         ? null
         : { shown: suggested.shown, linkCommand: suggested.command };

@@ -33,7 +33,8 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-function shownPath(file: string, cwd: string | null): string {
+/** `file` as typed from `cwd`: `./…` below it, else as it is. */
+export function shownPath(file: string, cwd: string | null): string {
   if (cwd === null) return file;
   const relative = path.relative(cwd, file);
   return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : `.${path.sep}${relative}`;
